@@ -1,0 +1,214 @@
+"""The one definition of the DfE measures.
+
+Every figure in the dashboard is built on ``marks_sql`` (each session mark
+with its category from the code table, kept only inside the pupil's own
+enrolment) and ``enrolment_totals_sql`` (each enrolment's sessions). Nothing
+else in the project says which codes count as what.
+
+DfE methodology (../shared/domain/METHODOLOGY.md):
+- possible sessions: codes whose ``counts_as_possible_session`` is true;
+- attendance: present, late before registers closed, approved educational activity;
+- authorised / unauthorised absence by category; overall absence = both;
+- rates are sessions / possible sessions x 100, per enrolment;
+- persistent absence: an enrolment missing 10% or more of its possible sessions;
+- severe absence: 50% or more. Missing marks are not possible sessions.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from analytics.filters import GROUP_COLUMNS, Filter
+
+PERSISTENT_ABSENCE = 0.10  # DfE: 10% or more of possible sessions missed
+SEVERE_ABSENCE = 0.50  # DfE: 50% or more of possible sessions missed
+AT_RISK_ATTENDANCE = 95.0  # common school practice: 90-95% attendance is "at risk"
+
+MEASURE_KEYS = (
+    "enrolments",
+    "possible_sessions",
+    "attendance_sessions",
+    "authorised_sessions",
+    "unauthorised_sessions",
+    "attendance_rate",
+    "overall_absence_rate",
+    "authorised_absence_rate",
+    "unauthorised_absence_rate",
+    "persistent_absence_count",
+    "persistent_absence_rate",
+    "severe_absence_count",
+    "severe_absence_rate",
+)
+
+
+def marks_sql(f: Filter, table: str = "session_marks") -> tuple[str, list]:
+    """A SELECT of every mark the filter covers, inside its pupil's enrolment.
+
+    Columns: the mark (school_id, upn, academic_year, date, session, code, and
+    for lesson marks period, subject, minutes_late), the enrolment and pupil
+    characteristics, and the flags derived from the code table: ``missing``,
+    ``possible``, ``attended``, ``present``, ``approved``, ``authorised``,
+    ``unauthorised``, ``absent``, ``late_l``, ``late_u``, ``category``.
+    """
+    where, params = f.where("m", "e", "p")
+    extra = ", m.period, m.period_number, m.subject, m.minutes_late" if table == "lesson_marks" else ""
+    sql = f"""
+        SELECT m.school_id, m.upn, m.academic_year, m.date, m.session, m.code{extra},
+               e.year_group, e.form, e.fsm, e.sen, e.eal, e.cin, e.lac,
+               p.gender, p.ethnicity,
+               m.code IS NULL                                   AS missing,
+               coalesce(c.counts_as_possible_session, FALSE)    AS possible,
+               coalesce(c.counts_as_attendance, FALSE)          AS attended,
+               coalesce(c.category = 'present', FALSE)          AS present,
+               coalesce(c.category = 'approved_activity', FALSE) AS approved,
+               coalesce(c.category = 'authorised', FALSE)       AS authorised,
+               coalesce(c.category = 'unauthorised', FALSE)     AS unauthorised,
+               coalesce(c.category IN ('authorised', 'unauthorised'), FALSE) AS absent,
+               coalesce(m.code = 'L', FALSE)                    AS late_l,
+               coalesce(m.code = 'U', FALSE)                    AS late_u,
+               coalesce(c.category, 'missing')                  AS category
+        FROM {table} m
+        JOIN enrolments e
+          ON e.school_id = m.school_id AND e.upn = m.upn AND e.academic_year = m.academic_year
+        JOIN pupils p ON p.school_id = m.school_id AND p.upn = m.upn
+        LEFT JOIN codes c ON c.code = m.code
+        WHERE (e.admission_date IS NULL OR m.date >= e.admission_date)
+          AND (e.leaving_date IS NULL OR m.date <= e.leaving_date)
+          AND {where}
+    """
+    return sql, params
+
+
+def enrolment_totals_sql(f: Filter) -> tuple[str, list]:
+    """One row per enrolment with its session counts over the filter's marks.
+
+    Enrolments with no possible session in the period are kept (with zero
+    possible sessions) so that callers can report them; measures ignore them.
+    """
+    marks, params = marks_sql(f)
+    sql = f"""
+        SELECT school_id, upn, academic_year,
+               any_value(year_group) AS year_group, any_value(form) AS form,
+               any_value(fsm) AS fsm, any_value(sen) AS sen, any_value(eal) AS eal,
+               any_value(cin) AS cin, any_value(lac) AS lac,
+               any_value(gender) AS gender, any_value(ethnicity) AS ethnicity,
+               count_if(possible)     AS possible_sessions,
+               count_if(attended)     AS attendance_sessions,
+               count_if(authorised)   AS authorised_sessions,
+               count_if(unauthorised) AS unauthorised_sessions,
+               count_if(absent)       AS absence_sessions,
+               count_if(present)      AS present_sessions,
+               count_if(approved)     AS approved_sessions,
+               count_if(late_l)       AS late_before_close,
+               count_if(late_u)       AS late_after_close,
+               count_if(missing)      AS missing_sessions
+        FROM ({marks}) marks
+        GROUP BY school_id, upn, academic_year
+    """
+    return sql, params
+
+
+def _measures_select(group_expr: str | None) -> str:
+    """Aggregate per-enrolment totals ``t`` into the DfE measures (optionally by a group)."""
+    group_col = f"{group_expr} AS \"group\", " if group_expr else ""
+    return f"""
+        SELECT {group_col}
+               count(*) FILTER (WHERE possible_sessions > 0)       AS enrolments,
+               coalesce(sum(possible_sessions), 0)::BIGINT         AS possible_sessions,
+               coalesce(sum(attendance_sessions), 0)::BIGINT       AS attendance_sessions,
+               coalesce(sum(authorised_sessions), 0)::BIGINT       AS authorised_sessions,
+               coalesce(sum(unauthorised_sessions), 0)::BIGINT     AS unauthorised_sessions,
+               coalesce(sum(missing_sessions), 0)::BIGINT          AS missing_sessions,
+               100.0 * sum(attendance_sessions) / nullif(sum(possible_sessions), 0)   AS attendance_rate,
+               100.0 * sum(absence_sessions) / nullif(sum(possible_sessions), 0)      AS overall_absence_rate,
+               100.0 * sum(authorised_sessions) / nullif(sum(possible_sessions), 0)   AS authorised_absence_rate,
+               100.0 * sum(unauthorised_sessions) / nullif(sum(possible_sessions), 0) AS unauthorised_absence_rate,
+               count(*) FILTER (WHERE possible_sessions > 0
+                                AND absence_sessions * 10 >= possible_sessions)   AS persistent_absence_count,
+               100.0 * count(*) FILTER (WHERE possible_sessions > 0 AND absence_sessions * 10 >= possible_sessions)
+                     / nullif(count(*) FILTER (WHERE possible_sessions > 0), 0)   AS persistent_absence_rate,
+               count(*) FILTER (WHERE possible_sessions > 0
+                                AND absence_sessions * 2 >= possible_sessions)    AS severe_absence_count,
+               100.0 * count(*) FILTER (WHERE possible_sessions > 0 AND absence_sessions * 2 >= possible_sessions)
+                     / nullif(count(*) FILTER (WHERE possible_sessions > 0), 0)   AS severe_absence_rate,
+               count(DISTINCT upn) FILTER (WHERE possible_sessions > 0)           AS pupils
+    """
+
+
+def summary(con: duckdb.DuckDBPyConnection, f: Filter) -> dict:
+    """The headline measures for everything the filter covers, as one dict.
+
+    Keys: ``MEASURE_KEYS`` plus ``missing_sessions`` and ``pupils``. Rates are
+    percentages (0-100), None where there are no possible sessions.
+    """
+    totals, params = enrolment_totals_sql(f)
+    cur = con.execute(f"{_measures_select(None)} FROM ({totals}) t", params)
+    row = cur.fetchone()
+    return _clean(dict(zip([d[0] for d in cur.description], row, strict=True)))
+
+
+def summary_by(con: duckdb.DuckDBPyConnection, f: Filter, by: str) -> pd.DataFrame:
+    """The measures for each value of a pupil group (``by`` in GROUP_COLUMNS), one row each.
+
+    The ``group`` column holds the value (True/False for yes/no groups, 'E'/'K'/'N'
+    for SEN, the year number, the form and gender as imported; None where unknown).
+    Only groups with at least one enrolment in the period appear.
+    """
+    if by not in GROUP_COLUMNS:
+        raise ValueError(f"unknown group {by!r}: choose from {', '.join(GROUP_COLUMNS)}")
+    totals, params = enrolment_totals_sql(f)
+    sql = f"""
+        {_measures_select('t.' + by)} FROM ({totals}) t
+        GROUP BY t.{by}
+        HAVING count(*) FILTER (WHERE possible_sessions > 0) > 0
+        ORDER BY t.{by} NULLS LAST
+    """
+    return con.execute(sql, params).df()
+
+
+def enrolment_measures(con: duckdb.DuckDBPyConnection, f: Filter) -> pd.DataFrame:
+    """Per-enrolment sessions and rates: the rows behind every list of pupils.
+
+    Adds ``attendance_rate``, ``absence_rate``, ``authorised_rate``,
+    ``unauthorised_rate``, ``persistent`` and ``severe`` to the totals.
+    Names are not included: pages that may show them join ``pupils`` for it.
+    """
+    totals, params = enrolment_totals_sql(f)
+    sql = f"""
+        SELECT t.*,
+               100.0 * attendance_sessions / nullif(possible_sessions, 0)   AS attendance_rate,
+               100.0 * absence_sessions / nullif(possible_sessions, 0)      AS absence_rate,
+               100.0 * authorised_sessions / nullif(possible_sessions, 0)   AS authorised_rate,
+               100.0 * unauthorised_sessions / nullif(possible_sessions, 0) AS unauthorised_rate,
+               possible_sessions > 0 AND absence_sessions * 10 >= possible_sessions AS persistent,
+               possible_sessions > 0 AND absence_sessions * 2 >= possible_sessions  AS severe
+        FROM ({totals}) t
+        WHERE possible_sessions > 0
+        ORDER BY absence_rate DESC, upn
+    """
+    return con.execute(sql, params).df()
+
+
+def measures_record(row: dict) -> dict:
+    """Exactly the contract keys of one measures row (for the command line and exports)."""
+    return {k: row.get(k) for k in MEASURE_KEYS}
+
+
+def _clean(d: dict) -> dict:
+    """numpy / pandas scalars to plain Python, NaN to None."""
+    out = {}
+    for k, v in d.items():
+        if v is None or (isinstance(v, float) and v != v):
+            out[k] = None
+        elif hasattr(v, "item"):
+            item = v.item()
+            out[k] = None if isinstance(item, float) and item != item else item
+        else:
+            out[k] = v
+    return out
+
+
+def records(df: pd.DataFrame) -> list[dict]:
+    """A frame of measures rows as plain dicts (None for missing values)."""
+    return [_clean(r) for r in df.astype(object).to_dict("records")]

@@ -1,0 +1,115 @@
+"""The one module that owns DuckDB connections.
+
+Everything else asks this module for a connection: the importer for a writable
+one, analytics and pages for a read-only one where they can. The database path
+comes from, in order: the caller (``--db`` on the command line), the
+``ATTENDANCE_DB`` environment variable, then ``data/attendance.duckdb``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+DATA_DIR = Path(__file__).resolve().parent
+REFERENCE_DIR = DATA_DIR / "reference"
+CODES_CSV = REFERENCE_DIR / "attendance_codes.csv"
+SCHEMA_SQL = DATA_DIR / "schema.sql"
+DEFAULT_DB = DATA_DIR / "attendance.duckdb"
+ENV_VAR = "ATTENDANCE_DB"
+
+
+def db_path(path: str | os.PathLike | None = None) -> Path:
+    """The database file to use: explicit path, then $ATTENDANCE_DB, then the default."""
+    if path:
+        return Path(path)
+    env = os.environ.get(ENV_VAR)
+    return Path(env) if env else DEFAULT_DB
+
+
+def _create_private(path: Path) -> None:
+    """Create the database file readable by its owner only (it holds children's data)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    old = os.umask(0o077)
+    try:
+        duckdb.connect(str(path)).close()
+    finally:
+        os.umask(old)
+    os.chmod(path, 0o600)
+
+
+def connect(path: str | os.PathLike | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the database, creating it and its schema on first use.
+
+    A read-only connection to a file that does not exist yet creates it first,
+    so a page can always open the store.
+    """
+    target = db_path(path)
+    if not target.exists():
+        _create_private(target)
+        con = duckdb.connect(str(target))
+        ensure_schema(con)
+        con.close()
+    con = duckdb.connect(str(target), read_only=read_only)
+    if not read_only:
+        ensure_schema(con)
+    return con
+
+
+@contextmanager
+def connection(path: str | os.PathLike | None = None, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = connect(path, read_only=read_only)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create missing tables and (re)load the code table from the shipped CSV."""
+    con.execute(SCHEMA_SQL.read_text())
+    if con.execute("SELECT count(*) FROM codes").fetchone()[0] == 0:
+        load_codes(con)
+
+
+def load_codes(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("DELETE FROM codes")
+    con.execute(
+        """
+        INSERT INTO codes
+        SELECT code, meaning, category,
+               counts_as_possible_session, counts_as_attendance,
+               in_force, dfe_statistics_column
+        FROM read_csv(?, header = true, all_varchar = false, quote = '"',
+                      types = {'code': 'VARCHAR', 'counts_as_possible_session': 'BOOLEAN',
+                               'counts_as_attendance': 'BOOLEAN'})
+        """,
+        [str(CODES_CSV)],
+    )
+
+
+def is_empty(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when no school has any marks yet."""
+    return con.execute("SELECT count(*) FROM session_marks").fetchone()[0] == 0
+
+
+def academic_year_of(d) -> int:
+    """The academic year (1 September to 31 August) a date falls in, by its start year."""
+    return d.year if d.month >= 9 else d.year - 1
+
+
+def academic_year_label(year: int) -> str:
+    """2025 -> '2025/26', as schools and the DfE write it."""
+    return f"{year}/{(year + 1) % 100:02d}"
+
+
+def parse_academic_year(text: str) -> int:
+    """'2025/26', '2025-26', '2025-2026' or '2025' -> 2025."""
+    head = str(text).strip().replace("-", "/").split("/")[0]
+    if not head.isdigit() or len(head) != 4:
+        raise ValueError(f"not an academic year: {text!r} (expected e.g. 2025/26)")
+    return int(head)

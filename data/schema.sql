@@ -1,0 +1,112 @@
+-- The register store. Several schools and several academic years from the start.
+-- academic_year is the calendar year in which the academic year starts (2025 = 2025/26).
+
+CREATE TABLE IF NOT EXISTS schools (
+    school_id   VARCHAR PRIMARY KEY,   -- URN or DfE number as the school uses it
+    name        VARCHAR NOT NULL,
+    phase       VARCHAR NOT NULL DEFAULT 'secondary',  -- primary | secondary | special
+    la_code     VARCHAR,               -- new-style local authority code (E09000030)
+    is_sample   BOOLEAN NOT NULL DEFAULT FALSE
+);
+
+-- Who the pupil is: stable across years.
+CREATE TABLE IF NOT EXISTS pupils (
+    school_id      VARCHAR NOT NULL,
+    upn            VARCHAR NOT NULL,   -- UPN or MIS id, as exported
+    surname        VARCHAR,
+    forename       VARCHAR,
+    date_of_birth  DATE,
+    gender         VARCHAR,
+    ethnicity      VARCHAR,
+    PRIMARY KEY (school_id, upn)
+);
+
+-- One row per pupil per academic year on roll: the enrolment the DfE measures count.
+CREATE TABLE IF NOT EXISTS enrolments (
+    school_id      VARCHAR NOT NULL,
+    upn            VARCHAR NOT NULL,
+    academic_year  INTEGER NOT NULL,
+    year_group     INTEGER,            -- national curriculum year; 0 = Reception, -1 = Nursery
+    form           VARCHAR,
+    fsm            BOOLEAN,
+    sen            VARCHAR,            -- E (EHC plan), K (SEN support), N (none)
+    eal            BOOLEAN,
+    cin            BOOLEAN,
+    lac            BOOLEAN,
+    admission_date DATE,
+    leaving_date   DATE,
+    source         VARCHAR NOT NULL DEFAULT 'imported',  -- imported | carried (derived from another year)
+    PRIMARY KEY (school_id, upn, academic_year)
+);
+
+-- One row per pupil per session. code NULL = missing mark (blank or '-' in the export).
+CREATE TABLE IF NOT EXISTS session_marks (
+    school_id      VARCHAR NOT NULL,
+    upn            VARCHAR NOT NULL,
+    date           DATE NOT NULL,
+    session        VARCHAR NOT NULL,   -- AM | PM
+    code           VARCHAR,
+    academic_year  INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS lesson_marks (
+    school_id      VARCHAR NOT NULL,
+    upn            VARCHAR NOT NULL,
+    date           DATE NOT NULL,
+    period         VARCHAR NOT NULL,   -- as exported (1, P1, Mon:1)
+    period_number  INTEGER,            -- ordinal within the day, when it can be read
+    session        VARCHAR,            -- AM | PM: the registration session the lesson falls in
+    subject        VARCHAR,            -- subject or class
+    code           VARCHAR,
+    minutes_late   INTEGER,
+    academic_year  INTEGER NOT NULL
+);
+
+-- The DfE code table (data/reference/attendance_codes.csv).
+CREATE TABLE IF NOT EXISTS codes (
+    code                       VARCHAR PRIMARY KEY,
+    meaning                    VARCHAR NOT NULL,
+    category                   VARCHAR NOT NULL,  -- present | approved_activity | authorised | unauthorised | not_possible
+    counts_as_possible_session BOOLEAN NOT NULL,
+    counts_as_attendance       BOOLEAN NOT NULL,
+    in_force                   VARCHAR,
+    dfe_statistics_column      VARCHAR
+);
+
+-- Terms and half-terms: derived from the marks unless imported (source = 'imported').
+CREATE TABLE IF NOT EXISTS calendar (
+    school_id      VARCHAR NOT NULL,
+    academic_year  INTEGER NOT NULL,
+    term           VARCHAR NOT NULL,   -- autumn | spring | summer
+    half_term      INTEGER NOT NULL,   -- 1 | 2
+    start_date     DATE NOT NULL,
+    end_date       DATE NOT NULL,
+    source         VARCHAR NOT NULL DEFAULT 'derived',
+    PRIMARY KEY (school_id, academic_year, term, half_term)
+);
+
+CREATE SEQUENCE IF NOT EXISTS import_log_seq;
+CREATE TABLE IF NOT EXISTS import_log (
+    import_id      INTEGER PRIMARY KEY DEFAULT nextval('import_log_seq'),
+    school_id      VARCHAR,
+    file_name      VARCHAR NOT NULL,
+    sha256         VARCHAR NOT NULL,
+    kind           VARCHAR,            -- sessions | lessons | pupils | calendar
+    rows           BIGINT,
+    imported_at    TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    outcome        VARCHAR NOT NULL,   -- imported | refused
+    message        VARCHAR
+);
+
+-- Column mappings a user saved in the app for a layout the importer did not recognise.
+CREATE TABLE IF NOT EXISTS column_mappings (
+    signature      VARCHAR PRIMARY KEY,  -- normalised header list
+    kind           VARCHAR NOT NULL,
+    mapping        VARCHAR NOT NULL,     -- JSON: {"file column": "field"}
+    saved_at       TIMESTAMP NOT NULL DEFAULT current_timestamp
+);
+
+CREATE TABLE IF NOT EXISTS settings (
+    key   VARCHAR PRIMARY KEY,
+    value VARCHAR
+);
