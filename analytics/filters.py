@@ -67,7 +67,7 @@ class PupilLevelDenied(PermissionError):
     """Raised by any function returning pupil-level rows when the scope forbids them."""
 
 
-def require_pupil_level(f: "Filter") -> None:
+def require_pupil_level(f: Filter) -> None:
     """Call first in every function that returns rows about individual pupils."""
     if not f.scope.pupil_level:
         raise PupilLevelDenied("this view shows individual pupils, which this role may not see")

@@ -111,7 +111,7 @@ def enrolment_totals_sql(f: Filter) -> tuple[str, list]:
 
 def _measures_select(group_expr: str | None) -> str:
     """Aggregate per-enrolment totals ``t`` into the DfE measures (optionally by a group)."""
-    group_col = f"{group_expr} AS \"group\", " if group_expr else ""
+    group_col = f'{group_expr} AS "group", ' if group_expr else ""
     return f"""
         SELECT {group_col}
                count(*) FILTER (WHERE possible_sessions > 0)       AS enrolments,
@@ -159,7 +159,7 @@ def summary_by(con: duckdb.DuckDBPyConnection, f: Filter, by: str) -> pd.DataFra
         raise ValueError(f"unknown group {by!r}: choose from {', '.join(GROUP_COLUMNS)}")
     totals, params = enrolment_totals_sql(f)
     sql = f"""
-        {_measures_select('t.' + by)} FROM ({totals}) t
+        {_measures_select("t." + by)} FROM ({totals}) t
         GROUP BY t.{by}
         HAVING count(*) FILTER (WHERE possible_sessions > 0) > 0
         ORDER BY t.{by} NULLS LAST

@@ -17,7 +17,9 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("files", nargs="+", metavar="FILE")
     imp.add_argument("--db", help="database file (default: $ATTENDANCE_DB or data/attendance.duckdb)")
     imp.add_argument("--school", help="school id (URN); needed only when the database holds several schools")
-    imp.add_argument("--year", help="academic year of a pupils file without one, e.g. 2025/26 (default: the current one)")
+    imp.add_argument(
+        "--year", help="academic year of a pupils file without one, e.g. 2025/26 (default: the current one)"
+    )
     imp.add_argument("--json", action="store_true", help="print the outcome as JSON")
 
     qual = sub.add_parser("quality", help="data quality report")

@@ -1,0 +1,149 @@
+"""Build small registers straight into a real DuckDB file, for hand-checked tests.
+
+    reg = Register(con)                       # school "T1" (secondary) created
+    reg.pupil("A1", year_group=9, fsm=True)   # enrolment in 2025/26 by default
+    reg.marks("A1", "2025-09-01", "/ / I I N /")   # AM, PM, AM, PM ... from that date, school days only
+    reg.mark("A1", "2025-09-08", "AM", "L")
+    reg.lessons("A1", "2025-09-01", [("1", "Maths", "/"), ("4", "PE", "N")])
+
+Marks are written as the importer stores them: ``-`` or ``.`` become missing
+(NULL code). School days are Monday to Friday.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import duckdb
+
+from data.db import academic_year_of
+
+
+def _d(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def school_days(start, count: int) -> list[date]:
+    """``count`` weekdays from ``start`` (inclusive when it is a weekday)."""
+    day, out = _d(start), []
+    while len(out) < count:
+        if day.isoweekday() <= 5:
+            out.append(day)
+        day += timedelta(days=1)
+    return out
+
+
+class Register:
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        school_id: str = "T1",
+        phase: str = "secondary",
+        la_code: str | None = None,
+        name: str | None = None,
+    ):
+        self.con = con
+        self.school_id = school_id
+        con.execute(
+            "INSERT OR REPLACE INTO schools (school_id, name, phase, la_code) VALUES (?, ?, ?, ?)",
+            [school_id, name or f"Test school {school_id}", phase, la_code],
+        )
+
+    def pupil(
+        self,
+        upn: str,
+        academic_year: int = 2025,
+        year_group: int | None = 9,
+        form: str | None = None,
+        fsm: bool | None = False,
+        sen: str | None = "N",
+        eal: bool | None = False,
+        cin: bool | None = False,
+        lac: bool | None = False,
+        gender: str | None = "F",
+        ethnicity: str | None = "WBRI",
+        admission_date=None,
+        leaving_date=None,
+        surname: str | None = None,
+        forename: str | None = None,
+        date_of_birth=None,
+    ) -> Register:
+        self.con.execute(
+            "INSERT OR REPLACE INTO pupils VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                self.school_id,
+                upn,
+                surname or f"Surname{upn}",
+                forename or f"Forename{upn}",
+                _d(date_of_birth) if date_of_birth else None,
+                gender,
+                ethnicity,
+            ],
+        )
+        self.con.execute(
+            "INSERT OR REPLACE INTO enrolments VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'imported')",
+            [
+                self.school_id,
+                upn,
+                academic_year,
+                year_group,
+                form if form is not None else (f"{year_group}A" if year_group is not None else None),
+                fsm,
+                sen,
+                eal,
+                cin,
+                lac,
+                _d(admission_date) if admission_date else None,
+                _d(leaving_date) if leaving_date else None,
+            ],
+        )
+        return self
+
+    def mark(self, upn: str, day, session: str, code: str | None) -> Register:
+        day = _d(day)
+        code = None if code in (None, "", "-", ".") else code
+        self.con.execute(
+            "INSERT INTO session_marks VALUES (?, ?, ?, ?, ?, ?)",
+            [self.school_id, upn, day, session, code, academic_year_of(day)],
+        )
+        return self
+
+    def marks(self, upn: str, start, codes: str) -> Register:
+        """Whitespace-separated codes, AM then PM, over consecutive school days from ``start``."""
+        items = codes.split()
+        days = school_days(start, (len(items) + 1) // 2)
+        for i, code in enumerate(items):
+            self.mark(upn, days[i // 2], "AM" if i % 2 == 0 else "PM", code)
+        return self
+
+    def lessons(self, upn: str, day, lessons: list[tuple], session_of_period=None) -> Register:
+        """``lessons``: (period, subject, code[, minutes_late]) for one day."""
+        day = _d(day)
+        for item in lessons:
+            period, subject, code = item[:3]
+            minutes = item[3] if len(item) > 3 else None
+            number = int("".join(ch for ch in str(period) if ch.isdigit()) or 0) or None
+            session = (session_of_period or (lambda n: "AM" if (n or 0) <= 3 else "PM"))(number)
+            self.con.execute(
+                "INSERT INTO lesson_marks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    self.school_id,
+                    upn,
+                    day,
+                    str(period),
+                    number,
+                    session,
+                    subject,
+                    None if code in ("", "-") else code,
+                    minutes,
+                    academic_year_of(day),
+                ],
+            )
+        return self
+
+    def calendar(self, academic_year: int, term: str, half_term: int, start, end) -> Register:
+        self.con.execute(
+            "INSERT OR REPLACE INTO calendar VALUES (?, ?, ?, ?, ?, ?, 'imported')",
+            [self.school_id, academic_year, term, half_term, _d(start), _d(end)],
+        )
+        return self
