@@ -71,7 +71,8 @@ def marks_sql(f: Filter, table: str = "session_marks") -> tuple[str, list]:
         FROM {table} m
         JOIN enrolments e
           ON e.school_id = m.school_id AND e.upn = m.upn AND e.academic_year = m.academic_year
-        JOIN pupils p ON p.school_id = m.school_id AND p.upn = m.upn
+        -- LEFT: an enrolment whose pupil row is missing still counts (gender/ethnicity unknown).
+        LEFT JOIN pupils p ON p.school_id = m.school_id AND p.upn = m.upn
         LEFT JOIN codes c ON c.code = m.code
         WHERE (e.admission_date IS NULL OR m.date >= e.admission_date)
           AND (e.leaving_date IS NULL OR m.date <= e.leaving_date)
@@ -136,6 +137,47 @@ def _measures_select(group_expr: str | None) -> str:
     """
 
 
+# Additive sums over per-enrolment totals ``t``: a group's "rest" is the whole minus the group,
+# so every breakdown gets both from one scan. Rates come from ``rates_sql``.
+ENROLMENT_SUMS_SQL = """
+    count(*) FILTER (WHERE possible_sessions > 0)                  AS enrolments,
+    coalesce(sum(possible_sessions), 0)::BIGINT                    AS possible_sessions,
+    coalesce(sum(attendance_sessions), 0)::BIGINT                  AS attendance_sessions,
+    coalesce(sum(authorised_sessions), 0)::BIGINT                  AS authorised_sessions,
+    coalesce(sum(unauthorised_sessions), 0)::BIGINT                AS unauthorised_sessions,
+    coalesce(sum(absence_sessions), 0)::BIGINT                     AS absence_sessions,
+    coalesce(sum(missing_sessions), 0)::BIGINT                     AS missing_sessions,
+    count(*) FILTER (WHERE possible_sessions > 0
+                     AND absence_sessions * 10 >= possible_sessions) AS persistent_absence_count,
+    count(*) FILTER (WHERE possible_sessions > 0
+                     AND absence_sessions * 2 >= possible_sessions)  AS severe_absence_count
+"""
+SUM_COLUMNS = (
+    "enrolments",
+    "possible_sessions",
+    "attendance_sessions",
+    "authorised_sessions",
+    "unauthorised_sessions",
+    "absence_sessions",
+    "missing_sessions",
+    "persistent_absence_count",
+    "severe_absence_count",
+)
+
+
+def rates_sql(prefix: str = "", out_prefix: str = "") -> str:
+    """The DfE rates from ``ENROLMENT_SUMS_SQL`` columns (named ``{prefix}possible_sessions`` ...)."""
+    p, o = prefix, out_prefix
+    return f"""
+        100.0 * {p}attendance_sessions / nullif({p}possible_sessions, 0)   AS {o}attendance_rate,
+        100.0 * {p}absence_sessions / nullif({p}possible_sessions, 0)      AS {o}overall_absence_rate,
+        100.0 * {p}authorised_sessions / nullif({p}possible_sessions, 0)   AS {o}authorised_absence_rate,
+        100.0 * {p}unauthorised_sessions / nullif({p}possible_sessions, 0) AS {o}unauthorised_absence_rate,
+        100.0 * {p}persistent_absence_count / nullif({p}enrolments, 0)     AS {o}persistent_absence_rate,
+        100.0 * {p}severe_absence_count / nullif({p}enrolments, 0)         AS {o}severe_absence_rate
+    """
+
+
 def summary(con: duckdb.DuckDBPyConnection, f: Filter) -> dict:
     """The headline measures for everything the filter covers, as one dict.
 
@@ -165,6 +207,28 @@ def summary_by(con: duckdb.DuckDBPyConnection, f: Filter, by: str) -> pd.DataFra
         ORDER BY t.{by} NULLS LAST
     """
     return con.execute(sql, params).df()
+
+
+def summary_by_records(con: duckdb.DuckDBPyConnection, f: Filter, by: str) -> list[dict]:
+    """``summary_by`` as plain Python dicts with the group value in its own type (bool, int, str).
+
+    Read straight from the cursor rather than through pandas, so a year group
+    stays an ``int`` and a yes/no group a ``bool`` even when some are unknown.
+    """
+    if by not in GROUP_COLUMNS:
+        raise ValueError(f"unknown group {by!r}: choose from {', '.join(GROUP_COLUMNS)}")
+    totals, params = enrolment_totals_sql(f)
+    cur = con.execute(
+        f"""
+        {_measures_select("t." + by)} FROM ({totals}) t
+        GROUP BY t.{by}
+        HAVING count(*) FILTER (WHERE possible_sessions > 0) > 0
+        ORDER BY t.{by} NULLS LAST
+        """,
+        params,
+    )
+    names = [d[0] for d in cur.description]
+    return [_clean(dict(zip(names, row, strict=True))) for row in cur.fetchall()]
 
 
 def enrolment_measures(con: duckdb.DuckDBPyConnection, f: Filter) -> pd.DataFrame:

@@ -9,6 +9,7 @@ comes from, in order: the caller (``--db`` on the command line), the
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -42,13 +43,39 @@ def _create_private(path: Path) -> None:
     os.chmod(path, 0o600)
 
 
-def connect(path: str | os.PathLike | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+LOCK_WAIT_SECONDS = 30.0  # a nightly import and the app take turns: DuckDB allows one writing process
+
+
+def connect(
+    path: str | os.PathLike | None = None, read_only: bool = False, wait: float = LOCK_WAIT_SECONDS
+) -> duckdb.DuckDBPyConnection:
     """Open the database, creating it and its schema on first use.
 
     A read-only connection to a file that does not exist yet creates it first,
-    so a page can always open the store.
+    so a page can always open the store. While another process holds the
+    file's lock (the app mid-page, or a scheduled import), wait up to ``wait``
+    seconds for it rather than failing at once.
     """
     target = db_path(path)
+    deadline = time.monotonic() + wait
+    delay = 0.05
+    while True:
+        try:
+            return _open(target, read_only)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or time.monotonic() + delay > deadline:
+                raise DatabaseBusy(
+                    f"the database {target} is in use by another program (an import or the app); try again shortly"
+                ) from exc
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
+
+
+class DatabaseBusy(RuntimeError):
+    """Another process holds the database file's lock for longer than we would wait."""
+
+
+def _open(target: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     if not target.exists():
         _create_private(target)
         con = duckdb.connect(str(target))
