@@ -42,7 +42,12 @@ MEASURE_KEYS = (
 )
 
 
-def marks_sql(f: Filter, table: str = "session_marks") -> tuple[str, list]:
+def _needs_pupils(f: Filter) -> bool:
+    """Whether the filter itself tests a pupil column (gender, ethnicity)."""
+    return bool(f.genders or f.ethnicities)
+
+
+def marks_sql(f: Filter, table: str = "session_marks", pupils: bool = True) -> tuple[str, list]:
     """A SELECT of every mark the filter covers, inside its pupil's enrolment.
 
     Columns: the mark (school_id, upn, academic_year, date, session, code, and
@@ -50,13 +55,21 @@ def marks_sql(f: Filter, table: str = "session_marks") -> tuple[str, list]:
     characteristics, and the flags derived from the code table: ``missing``,
     ``possible``, ``attended``, ``present``, ``approved``, ``authorised``,
     ``unauthorised``, ``absent``, ``late_l``, ``late_u``, ``category``.
+
+    ``pupils=False`` leaves out the pupil join (``gender`` and ``ethnicity``
+    are then NULL) unless the filter tests them: a caller that adds them per
+    enrolment afterwards saves a join over every mark.
     """
     where, params = f.where("m", "e", "p")
     extra = ", m.period, m.period_number, m.subject, m.minutes_late" if table == "lesson_marks" else ""
+    join_pupils = pupils or _needs_pupils(f)
+    pupil_cols = "p.gender, p.ethnicity" if join_pupils else "NULL::VARCHAR AS gender, NULL::VARCHAR AS ethnicity"
+    # LEFT: an enrolment whose pupil row is missing still counts (gender/ethnicity unknown).
+    pupil_join = "LEFT JOIN pupils p ON p.school_id = m.school_id AND p.upn = m.upn" if join_pupils else ""
     sql = f"""
         SELECT m.school_id, m.upn, m.academic_year, m.date, m.session, m.code{extra},
                e.year_group, e.form, e.fsm, e.sen, e.eal, e.cin, e.lac,
-               p.gender, p.ethnicity,
+               {pupil_cols},
                m.code IS NULL                                   AS missing,
                coalesce(c.counts_as_possible_session, FALSE)    AS possible,
                coalesce(c.counts_as_attendance, FALSE)          AS attended,
@@ -71,8 +84,7 @@ def marks_sql(f: Filter, table: str = "session_marks") -> tuple[str, list]:
         FROM {table} m
         JOIN enrolments e
           ON e.school_id = m.school_id AND e.upn = m.upn AND e.academic_year = m.academic_year
-        -- LEFT: an enrolment whose pupil row is missing still counts (gender/ethnicity unknown).
-        LEFT JOIN pupils p ON p.school_id = m.school_id AND p.upn = m.upn
+        {pupil_join}
         LEFT JOIN codes c ON c.code = m.code
         WHERE (e.admission_date IS NULL OR m.date >= e.admission_date)
           AND (e.leaving_date IS NULL OR m.date <= e.leaving_date)
@@ -87,13 +99,16 @@ def enrolment_totals_sql(f: Filter) -> tuple[str, list]:
     Enrolments with no possible session in the period are kept (with zero
     possible sessions) so that callers can report them; measures ignore them.
     """
-    marks, params = marks_sql(f)
+    # Marks are counted per enrolment first; the pupil's gender and ethnicity are joined to
+    # the (few) enrolment rows afterwards rather than to every mark.
+    marks, params = marks_sql(f, pupils=False)
     sql = f"""
+        SELECT t.*, p.gender, p.ethnicity
+        FROM (
         SELECT school_id, upn, academic_year,
                any_value(year_group) AS year_group, any_value(form) AS form,
                any_value(fsm) AS fsm, any_value(sen) AS sen, any_value(eal) AS eal,
                any_value(cin) AS cin, any_value(lac) AS lac,
-               any_value(gender) AS gender, any_value(ethnicity) AS ethnicity,
                count_if(possible)     AS possible_sessions,
                count_if(attended)     AS attendance_sessions,
                count_if(authorised)   AS authorised_sessions,
@@ -106,6 +121,8 @@ def enrolment_totals_sql(f: Filter) -> tuple[str, list]:
                count_if(missing)      AS missing_sessions
         FROM ({marks}) marks
         GROUP BY school_id, upn, academic_year
+        ) t
+        LEFT JOIN pupils p ON p.school_id = t.school_id AND p.upn = t.upn
     """
     return sql, params
 

@@ -110,3 +110,32 @@ CREATE TABLE IF NOT EXISTS settings (
     key   VARCHAR PRIMARY KEY,
     value VARCHAR
 );
+
+-- Local accounts and OpenID Connect allow-list (data/users.py). An OIDC user has no password_hash.
+-- Empty lists mean: every school (school_ids); no year/form restriction (year_groups, forms).
+CREATE TABLE IF NOT EXISTS users (
+    email            VARCHAR PRIMARY KEY,   -- stored lower-case
+    role             VARCHAR NOT NULL,      -- admin | leader | pastoral | governor
+    school_ids       VARCHAR[] NOT NULL DEFAULT [],
+    year_groups      INTEGER[] NOT NULL DEFAULT [],
+    forms            VARCHAR[] NOT NULL DEFAULT [],
+    password_hash    VARCHAR,               -- argon2id, salted; NULL = sign in through the identity provider only
+    created_at       TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    failed_attempts  INTEGER NOT NULL DEFAULT 0,
+    locked_until     TIMESTAMP,             -- UTC
+    last_sign_in     TIMESTAMP,             -- UTC
+    active           BOOLEAN NOT NULL DEFAULT TRUE
+);
+
+-- Who did what, when (data/audit.py). Holds a pupil's identifier at most, never their data.
+CREATE SEQUENCE IF NOT EXISTS audit_log_seq;
+CREATE TABLE IF NOT EXISTS audit_log (
+    entry_id   BIGINT PRIMARY KEY DEFAULT nextval('audit_log_seq'),
+    logged_at  TIMESTAMP NOT NULL,          -- UTC
+    who        VARCHAR NOT NULL,            -- email, 'demo (role)' or 'command line'
+    role       VARCHAR,
+    action     VARCHAR NOT NULL,            -- e.g. 'view pupil', 'export list', 'sign in', 'delete pupil'
+    school_id  VARCHAR,
+    upn        VARCHAR,                     -- the pupil viewed or deleted, else NULL
+    detail     VARCHAR                      -- page, list name or filter; never names or pupil figures
+);

@@ -1,0 +1,105 @@
+"""``python -m analytics summary``: the DfE measures for scripts and reports.
+
+    python -m analytics summary [--db PATH] [--school ID] [--from YYYY-MM-DD] [--to YYYY-MM-DD]
+                                [--by fsm|sen|eal|cin|lac|year_group|form|gender|ethnicity] [--json]
+
+Without ``--by``: one JSON object. With ``--by``: a JSON list, one object per
+group value with a ``group`` key. Every object holds exactly
+``measures.MEASURE_KEYS`` (rates as percentages 0-100, null where there are no
+possible sessions). Exact figures: no small-group suppression here. The
+database is opened read-only; problems with the arguments exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from datetime import date
+
+from analytics import measures
+from analytics.filters import Filter
+from data import db
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class UsageError(Exception):
+    """A problem with the command's arguments, reported in one line with exit status 2."""
+
+
+def _date(text: str | None, option: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        if not _ISO_DATE.match(text):
+            raise ValueError
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"{option}: not a date in the form YYYY-MM-DD: {text!r}") from None
+
+
+def _filter(args: argparse.Namespace) -> Filter:
+    date_from = _date(args.date_from, "--from")
+    date_to = _date(args.date_to, "--to")
+    if date_from and date_to and date_from > date_to:
+        raise UsageError("--from is after --to")
+    return Filter(school_ids=(args.school,) if args.school else (), date_from=date_from, date_to=date_to)
+
+
+def summary_records(con, f: Filter, by: str | None) -> dict | list[dict]:
+    """The command's output as plain Python: one dict, or one dict per group with ``group`` first."""
+    if by is None:
+        return measures.measures_record(measures.summary(con, f))
+    return [{"group": row["group"], **measures.measures_record(row)} for row in measures.summary_by_records(con, f, by)]
+
+
+def _cell(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return str(value)
+
+
+def _table(result: dict | list[dict]) -> str:
+    """A plain-text table for people reading a terminal."""
+    if isinstance(result, dict):
+        width = max(len(k) for k in result)
+        return "\n".join(f"{k.ljust(width)}  {_cell(v)}" for k, v in result.items())
+    if not result:
+        return "No enrolments match."
+    headers = list(result[0])
+    cells = [[_cell(r[h]) for h in headers] for r in result]
+    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
+    lines = ["  ".join(h.rjust(w) for h, w in zip(headers, widths, strict=True))]
+    lines += ["  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)) for row in cells]
+    return "\n".join(lines)
+
+
+def summary(args: argparse.Namespace) -> int:
+    """Run ``summary``: print JSON (``--json``) or a table; 0 on success, 2 on a usage problem."""
+    try:
+        f = _filter(args)
+        path = db.db_path(args.db)
+        if not path.exists():
+            raise UsageError(f"no database at {path} (import registers first, or pass --db)")
+        try:
+            con = db.connect(path, read_only=True)
+        except Exception as exc:  # a locked or corrupt file: say so, don't print a traceback
+            raise UsageError(f"cannot open database {path}: {exc.__class__.__name__}") from None
+        try:
+            if args.school and not con.execute("SELECT 1 FROM schools WHERE school_id = ?", [args.school]).fetchone():
+                raise UsageError(f"no school with id {args.school!r} in {path}")
+            result = summary_records(con, f, getattr(args, "by", None))
+        finally:
+            con.close()
+    except UsageError as exc:
+        print(f"python -m analytics summary: error: {exc}", file=sys.stderr)
+        return 2
+    if getattr(args, "json", False):
+        print(json.dumps(result, indent=2))
+    else:
+        print(_table(result))
+    return 0

@@ -1,0 +1,223 @@
+"""Lists a pastoral lead acts on: who is persistently or severely absent, at risk, newly below a line,
+at the penalty-notice threshold, and the pupils behind any chart cell.
+
+Each list is one row per pupil with ``upn, surname, forename, year_group, form``
+first, then the figures, sorted with the pupils needing attention first.
+Measures come from ``measures.enrolment_totals_sql`` and the trajectory from
+``pupils.trajectory_sql``; the filtering happens in DuckDB.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+from analytics.filters import Filter, require_pupil_level
+from analytics.measures import AT_RISK_ATTENDANCE, enrolment_totals_sql, marks_sql
+from analytics.patterns import school_filter
+from analytics.pupils import trajectory_sql
+
+PENALTY_SESSIONS = 10  # national threshold: 10 unauthorised sessions ...
+PENALTY_WEEKS = 10  # ... within a rolling period of 10 school weeks (from August 2024)
+PERSISTENT_LINE = 90.0  # attendance below 90% = persistent absence (10% or more missed)
+FALLING_POINTS = 2.0  # a fall of 2 points half-term on half-term is worth a look
+
+
+def _pupil_measures_sql(f: Filter) -> tuple[str, list]:
+    """One row per enrolment in the filter with names and rates (the frame behind every list)."""
+    totals, params = enrolment_totals_sql(f)
+    sql = f"""
+        SELECT t.upn, p.surname, p.forename, t.year_group, t.form, t.school_id, t.academic_year,
+               -- count_if gives HUGEINT: plain integers for the pages
+               t.possible_sessions::BIGINT AS possible_sessions, t.attendance_sessions::BIGINT AS attendance_sessions,
+               t.absence_sessions::BIGINT AS absence_sessions, t.authorised_sessions::BIGINT AS authorised_sessions,
+               t.unauthorised_sessions::BIGINT AS unauthorised_sessions,
+               t.late_before_close::BIGINT AS late_before_close, t.late_after_close::BIGINT AS late_after_close,
+               100.0 * t.attendance_sessions / t.possible_sessions AS attendance_rate,
+               100.0 * t.absence_sessions / t.possible_sessions AS absence_rate,
+               100.0 * t.authorised_sessions / t.possible_sessions AS authorised_rate,
+               100.0 * t.unauthorised_sessions / t.possible_sessions AS unauthorised_rate,
+               t.absence_sessions / 2 AS days_missed
+        FROM ({totals}) t JOIN pupils p ON p.school_id = t.school_id AND p.upn = t.upn
+        WHERE t.possible_sessions > 0
+    """
+    return sql, params
+
+
+def _measures_list(con: duckdb.DuckDBPyConnection, f: Filter, condition: str) -> pd.DataFrame:
+    require_pupil_level(f)
+    sql, params = _pupil_measures_sql(f)
+    return con.execute(
+        f"SELECT * FROM ({sql}) x WHERE {condition} ORDER BY absence_rate DESC, absence_sessions DESC, upn", params
+    ).df()
+
+
+def persistent_absentees(con: duckdb.DuckDBPyConnection, f: Filter) -> pd.DataFrame:
+    """Enrolments missing 10% or more of their possible sessions in the filter's period, most absent first.
+
+    The DfE judges persistent absence year to date: pass a whole-year filter for the official list.
+    """
+    return _measures_list(con, f, "absence_sessions * 10 >= possible_sessions")
+
+
+def severe_absentees(con: duckdb.DuckDBPyConnection, f: Filter) -> pd.DataFrame:
+    """Enrolments missing 50% or more of their possible sessions, most absent first."""
+    return _measures_list(con, f, "absence_sessions * 2 >= possible_sessions")
+
+
+def at_risk(con: duckdb.DuckDBPyConnection, f: Filter) -> pd.DataFrame:
+    """Pupils not yet persistently absent who are at risk: 90-95% year to date, or falling 2+ points.
+
+    Year to date is attendance from the start of the academic year to the latest
+    mark in the filter; falling compares this half-term with the previous one
+    (``pupils.trajectory``). Pupils already below 90% are on the persistent
+    absence list instead. ``reason`` says which rule (or both) put them here.
+    """
+    require_pupil_level(f)
+    sql, params = trajectory_sql(con, f)
+    sql = f"""
+        SELECT upn, surname, forename, year_group, form, school_id,
+               ytd_now AS attendance_ytd, attendance_this, attendance_previous, change, possible_ytd,
+               ytd_now < ? AS in_band, coalesce(change <= -?, FALSE) AS falling,
+               concat_ws('; ',
+                   CASE WHEN ytd_now < ? THEN 'attendance ' || printf('%.1f', ytd_now) || '% (90-95%)' END,
+                   CASE WHEN change <= -? THEN 'down ' || printf('%.1f', -change) || ' points since ' || previous_half_term
+                   END) AS reason
+        FROM ({sql}) x
+        WHERE ytd_now >= ? AND (ytd_now < ? OR change <= -?)
+        ORDER BY ytd_now ASC, change ASC NULLS LAST, upn
+    """
+    band = [AT_RISK_ATTENDANCE, FALLING_POINTS, AT_RISK_ATTENDANCE, FALLING_POINTS]
+    tail = [PERSISTENT_LINE, AT_RISK_ATTENDANCE, FALLING_POINTS]
+    return con.execute(sql, band + params + tail).df()
+
+
+def newly_below(con: duckdb.DuckDBPyConnection, f: Filter, threshold: float = 90) -> pd.DataFrame:
+    """Pupils whose year-to-date attendance was at or above ``threshold`` at the end of last half-term and is below now."""
+    require_pupil_level(f)
+    sql, params = trajectory_sql(con, f)
+    sql = f"""
+        SELECT upn, surname, forename, year_group, form, school_id,
+               ytd_previous AS attendance_ytd_previous, ytd_now AS attendance_ytd,
+               ytd_now - ytd_previous AS change_ytd, attendance_this, attendance_previous,
+               half_term, previous_half_term
+        FROM ({sql}) x
+        WHERE ytd_previous >= ? AND ytd_now < ?
+        ORDER BY ytd_now ASC, upn
+    """
+    return con.execute(sql, [*params, threshold, threshold]).df()
+
+
+def penalty_notice_threshold(con: duckdb.DuckDBPyConnection, f: Filter, as_of: date | None = None) -> pd.DataFrame:
+    """Pupils with 10 or more unauthorised sessions within a rolling 10 school weeks.
+
+    School weeks are weeks (Monday start) in which the school recorded any
+    session marks, so holidays are not counted and a window runs across terms
+    and across the end of the school year: counting looks back 10 school weeks
+    before the filter's first mark. Pupils are those in the filter; their
+    unauthorised sessions (category 'unauthorised': G N O U) are counted in
+    every enrolment at the school. For each pupil the latest window reaching the
+    threshold is shown (``window_start`` = Monday of its first school week,
+    ``window_end`` = Friday of its last), with ``current`` = it ends within the
+    last 10 school weeks up to ``as_of`` (default: the filter's latest mark).
+    """
+    require_pupil_level(f)
+    marks, params = marks_sql(f)
+    bounds = con.execute(f"SELECT min(date), max(date) FROM ({marks}) m", params).fetchone()
+    first, last = bounds
+    end = as_of or last
+    if first is None or end is None:
+        return _empty_penalty()
+    sf = school_filter(f)
+    weeks_where, w_params = sf.where("sm")
+    # Look back far enough for 10 school weeks before the first mark (holidays included: at most ~25 weeks).
+    lookback_from = date.fromordinal(first.toordinal() - 7 * 30)
+    counting, c_params = marks_sql(sf.replace(date_from=lookback_from, date_to=end))
+    sql = f"""
+        WITH fm AS ({marks}),
+        pupils_in AS (SELECT school_id, upn, max(academic_year) AS academic_year FROM fm GROUP BY school_id, upn),
+        weeks AS (
+            SELECT school_id, week_start, row_number() OVER (PARTITION BY school_id ORDER BY week_start) AS week_no
+            FROM (SELECT DISTINCT sm.school_id, date_trunc('week', sm.date)::DATE AS week_start
+                  FROM session_marks sm WHERE {weeks_where} AND sm.date BETWEEN ? AND ?)
+        ),
+        ends AS (
+            SELECT school_id,
+                   min(week_no) FILTER (WHERE week_start >= date_trunc('week', ?::DATE)::DATE) AS first_no,
+                   max(week_no) AS end_no
+            FROM weeks GROUP BY school_id
+        ),
+        counts AS (
+            SELECT c.school_id, c.upn, w.week_no, count(*) AS sessions
+            FROM ({counting}) c
+            JOIN pupils_in USING (school_id, upn)
+            JOIN weeks w ON w.school_id = c.school_id AND w.week_start = date_trunc('week', c.date)::DATE
+            JOIN ends e ON e.school_id = c.school_id
+            WHERE c.unauthorised AND w.week_no >= e.first_no - {PENALTY_WEEKS - 1}
+            GROUP BY ALL
+        ),
+        windows AS (
+            SELECT *, sum(sessions) OVER (PARTITION BY school_id, upn ORDER BY week_no
+                                          RANGE BETWEEN {PENALTY_WEEKS - 1} PRECEDING AND CURRENT ROW)::BIGINT
+                                          AS in_window
+            FROM counts
+        ),
+        reached AS (
+            SELECT w.*, e.end_no, e.first_no,
+                   count(*) OVER (PARTITION BY w.school_id, w.upn) AS windows_reached,
+                   max(in_window) OVER (PARTITION BY w.school_id, w.upn) AS most_in_a_window
+            FROM windows w JOIN ends e USING (school_id)
+            WHERE in_window >= {PENALTY_SESSIONS} AND week_no >= e.first_no
+            QUALIFY row_number() OVER (PARTITION BY w.school_id, w.upn ORDER BY week_no DESC) = 1
+        )
+        SELECT r.upn, p.surname, p.forename, e.year_group, e.form, r.school_id,
+               ws.week_start AS window_start, we.week_start + 4 AS window_end,
+               r.in_window AS unauthorised_sessions, r.most_in_a_window,
+               r.week_no > r.end_no - {PENALTY_WEEKS} AS current
+        FROM reached r
+        JOIN pupils p ON p.school_id = r.school_id AND p.upn = r.upn
+        JOIN pupils_in pi ON pi.school_id = r.school_id AND pi.upn = r.upn
+        LEFT JOIN enrolments e ON e.school_id = r.school_id AND e.upn = r.upn AND e.academic_year = pi.academic_year
+        JOIN weeks we ON we.school_id = r.school_id AND we.week_no = r.week_no
+        JOIN weeks ws ON ws.school_id = r.school_id AND ws.week_no = greatest(r.week_no - {PENALTY_WEEKS - 1}, 1)
+        ORDER BY current DESC, unauthorised_sessions DESC, r.upn
+    """
+    all_params = params + w_params + [lookback_from, end, first] + c_params
+    return con.execute(sql, all_params).df()
+
+
+def _empty_penalty() -> pd.DataFrame:
+    return pd.DataFrame(
+        columns=[
+            "upn",
+            "surname",
+            "forename",
+            "year_group",
+            "form",
+            "school_id",
+            "window_start",
+            "window_end",
+            "unauthorised_sessions",
+            "most_in_a_window",
+            "current",
+        ]
+    )
+
+
+def pupils_behind(con: duckdb.DuckDBPyConnection, f: Filter, limit: int = 200) -> pd.DataFrame:
+    """The pupils behind a chart cell: their sessions and absence in exactly the filter's sessions, most absent first.
+
+    A drill-down filter (say Year 9, FSM, Fridays, PM) counts only those
+    sessions, so ``absence_sessions`` is how many Friday afternoons each missed.
+    """
+    require_pupil_level(f)
+    sql, params = _pupil_measures_sql(f)
+    sql = f"""
+        SELECT * FROM ({sql}) x
+        WHERE absence_sessions > 0
+        ORDER BY absence_sessions DESC, absence_rate DESC, upn
+        LIMIT ?
+    """
+    return con.execute(sql, [*params, int(limit)]).df()

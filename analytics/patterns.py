@@ -1,0 +1,428 @@
+"""Where and when absence happens: weekdays and sessions, weeks, holidays, reasons, lessons.
+
+Every function builds on ``measures.marks_sql`` (session marks, or lesson marks
+with ``table="lesson_marks"``), so the code table alone says what counts as
+possible, absent, authorised, unauthorised or late. Grouping happens in DuckDB;
+each function returns the few rows a chart or table needs. Weekdays are ISO
+numbers (1 = Monday) with a ``weekday_name``; rates are percentages (0-100).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import duckdb
+import pandas as pd
+
+from analytics.filters import WEEKDAYS, Filter, Scope, require_pupil_level
+from analytics.measures import marks_sql
+
+# A gap of a week or more between school days is a holiday (a bank holiday or a
+# closure day without marks leaves a gap of 4-5 days, a half-term one of 9+).
+HOLIDAY_GAP_DAYS = 7
+# Names schools use for the break that follows each half-term.
+HOLIDAY_NAMES = {
+    ("autumn", 1): "October half-term",
+    ("autumn", 2): "Christmas holiday",
+    ("spring", 1): "February half-term",
+    ("spring", 2): "Easter holiday",
+    ("summer", 1): "May half-term",
+    ("summer", 2): "Summer holiday",
+}
+REASON_PERIODS = {"week": "week", "month": "month", "quarter": "quarter", "year": "year"}
+POST_REGISTRATION_BY = ("subject", "pupil", "period", "pupil_subject")
+
+
+def academic_week(day: str, year: str) -> str:
+    """SQL for the week of the academic year: week 1 (Monday start) holds the first weekday on or after 1 September.
+
+    Aligning weeks this way lines one year's chart up with the last.
+    """
+    anchor = f"date_trunc('week', make_date({year}, 9, 1) + 2)::DATE"
+    return f"(1 + (date_trunc('week', {day})::DATE - {anchor}) // 7)"
+
+
+def weekday_names(df: pd.DataFrame, column: str = "weekday") -> pd.DataFrame:
+    """Add ``weekday_name`` beside an ISO weekday column (small frames only)."""
+    if column in df.columns:
+        df.insert(df.columns.get_loc(column) + 1, "weekday_name", [WEEKDAYS[int(d) - 1] for d in df[column]])
+    return df
+
+
+def school_filter(f: Filter) -> Filter:
+    """Only the school part of a filter (schools and the user's schools): for school-wide facts."""
+    return Filter(school_ids=f.school_ids, scope=Scope(school_ids=f.scope.school_ids))
+
+
+def half_terms_sql(f: Filter) -> tuple[str, list]:
+    """Every half-term of the filter's schools (and academic year when set), from the calendar.
+
+    Where a school-year has no calendar rows, half-terms are derived from the
+    dates with marks: a new block starts after a gap of ``HOLIDAY_GAP_DAYS``
+    or more, blocks named autumn 1, autumn 2, spring 1 ... in order.
+    Columns: school_id, academic_year, term, half_term, label, start_date,
+    end_date, seq (order of the half-term within its school, across years).
+    """
+    sf = Filter(school_ids=f.school_ids, academic_year=f.academic_year, scope=Scope(school_ids=f.scope.school_ids))
+    cal_where, cal_params = sf.where("cal")
+    sm_where, sm_params = sf.where("sm")
+    sql = f"""
+        WITH cal AS (
+            SELECT school_id, academic_year, term, half_term, start_date, end_date
+            FROM calendar cal WHERE {cal_where}
+        ),
+        days AS (
+            SELECT DISTINCT sm.school_id, sm.academic_year, sm.date
+            FROM session_marks sm
+            WHERE {sm_where}
+              AND NOT EXISTS (SELECT 1 FROM cal WHERE cal.school_id = sm.school_id
+                                                  AND cal.academic_year = sm.academic_year)
+        ),
+        gaps AS (
+            SELECT *, CASE WHEN lag(date) OVER w IS NULL OR date - lag(date) OVER w >= {HOLIDAY_GAP_DAYS}
+                           THEN 1 ELSE 0 END AS new_block
+            FROM days WINDOW w AS (PARTITION BY school_id, academic_year ORDER BY date)
+        ),
+        blocks AS (
+            SELECT school_id, academic_year, date,
+                   sum(new_block) OVER (PARTITION BY school_id, academic_year ORDER BY date) AS block
+            FROM gaps
+        ),
+        derived AS (
+            SELECT school_id, academic_year,
+                   CASE WHEN block <= 2 THEN 'autumn' WHEN block <= 4 THEN 'spring' ELSE 'summer' END AS term,
+                   CAST(CASE WHEN block <= 6 THEN 2 - block % 2 ELSE block - 4 END AS INTEGER) AS half_term,
+                   min(date) AS start_date, max(date) AS end_date
+            FROM blocks GROUP BY school_id, academic_year, block
+        ),
+        all_ht AS (SELECT * FROM cal UNION ALL SELECT * FROM derived)
+        SELECT school_id, academic_year, term, half_term,
+               upper(left(term, 1)) || substr(term, 2) || ' ' || half_term AS label,
+               start_date, end_date,
+               row_number() OVER (PARTITION BY school_id ORDER BY start_date) AS seq
+        FROM all_ht
+    """
+    return sql, cal_params + sm_params
+
+
+def absence_by_weekday_session(con: duckdb.DuckDBPyConnection, f: Filter) -> pd.DataFrame:
+    """Weekday x AM/PM: possible sessions, absence (authorised, unauthorised) and lateness.
+
+    Lateness is shown separately: ``late_before_close`` (L, counts as present)
+    and ``late_after_close`` (U, counts as unauthorised absence), and
+    ``lateness_rate`` = (L + U) / possible sessions.
+    """
+    marks, params = marks_sql(f)
+    sql = f"""
+        SELECT isodow(date) AS weekday, session,
+               count(*) FILTER (WHERE possible) AS possible_sessions,
+               count(*) FILTER (WHERE absent) AS absence_sessions,
+               count(*) FILTER (WHERE authorised) AS authorised_sessions,
+               count(*) FILTER (WHERE unauthorised) AS unauthorised_sessions,
+               count(*) FILTER (WHERE late_l) AS late_before_close,
+               count(*) FILTER (WHERE late_u) AS late_after_close,
+               100.0 * count(*) FILTER (WHERE absent) / nullif(count(*) FILTER (WHERE possible), 0) AS absence_rate,
+               100.0 * count(*) FILTER (WHERE authorised) / nullif(count(*) FILTER (WHERE possible), 0) AS authorised_rate,
+               100.0 * count(*) FILTER (WHERE unauthorised) / nullif(count(*) FILTER (WHERE possible), 0) AS unauthorised_rate,
+               100.0 * count(*) FILTER (WHERE late_l OR late_u) / nullif(count(*) FILTER (WHERE possible), 0) AS lateness_rate
+        FROM ({marks}) m
+        GROUP BY ALL
+        HAVING count(*) FILTER (WHERE possible) > 0
+        ORDER BY weekday, session
+    """
+    return weekday_names(con.execute(sql, params).df())
+
+
+def _weekly_sql(f: Filter, series: str) -> tuple[str, list]:
+    """Week-by-week measures for one academic year, with the week of the academic year."""
+    marks, params = marks_sql(f)
+    ht, ht_params = half_terms_sql(f)
+    sql = f"""
+        WITH w AS (
+            SELECT date_trunc('week', date)::DATE AS week_start, any_value(academic_year) AS academic_year,
+                   min(school_id) AS school_id,
+                   count(*) FILTER (WHERE possible) AS possible_sessions,
+                   count(*) FILTER (WHERE absent) AS absence_sessions,
+                   count(*) FILTER (WHERE authorised) AS authorised_sessions,
+                   count(*) FILTER (WHERE unauthorised) AS unauthorised_sessions
+            FROM ({marks}) m
+            GROUP BY 1
+            HAVING count(*) FILTER (WHERE possible) > 0
+        ),
+        ht AS ({ht})
+        SELECT '{series}' AS series, w.academic_year,
+                              {academic_week("w.week_start", "w.academic_year")} AS academic_week,
+               w.week_start, w.possible_sessions, w.absence_sessions,
+               w.authorised_sessions, w.unauthorised_sessions,
+               100.0 * w.absence_sessions / w.possible_sessions AS absence_rate,
+               100.0 - 100.0 * w.absence_sessions / w.possible_sessions AS attendance_rate,
+               100.0 * w.authorised_sessions / w.possible_sessions AS authorised_rate,
+               100.0 * w.unauthorised_sessions / w.possible_sessions AS unauthorised_rate,
+               (SELECT min(ht.term) FROM ht WHERE ht.academic_year = w.academic_year
+                  AND ht.start_date <= w.week_start + 4 AND ht.end_date >= w.week_start) AS term,
+               (SELECT min(ht.label) FROM ht WHERE ht.academic_year = w.academic_year
+                  AND ht.start_date <= w.week_start + 4 AND ht.end_date >= w.week_start) AS half_term
+        FROM w
+        ORDER BY w.week_start
+    """
+    return sql, params + ht_params
+
+
+def _latest_year(con: duckdb.DuckDBPyConnection, f: Filter) -> int | None:
+    marks, params = marks_sql(f)
+    return con.execute(f"SELECT max(academic_year) FROM ({marks}) m", params).fetchone()[0]
+
+
+def weekly_trend(con: duckdb.DuckDBPyConnection, f: Filter, compare_last_year: bool = True) -> pd.DataFrame:
+    """Week by week (weeks start on Monday): possible sessions and rates, term and half-term.
+
+    ``series`` is 'this year' or 'last year'; both are aligned on
+    ``academic_week`` (see ``academic_week``), so a chart can draw them on
+    one axis. Last year is the same filter one year earlier (a date range is
+    moved back 52 weeks so weekdays line up).
+    """
+    year = f.academic_year if f.academic_year is not None else _latest_year(con, f)
+    if year is None:
+        sql, params = _weekly_sql(f, "this year")
+        return con.execute(sql, params).df()
+    this = f.replace(academic_year=year)
+    sql, params = _weekly_sql(this, "this year")
+    if compare_last_year:
+        shift = timedelta(weeks=52)
+        last = this.replace(
+            academic_year=year - 1,
+            date_from=f.date_from - shift if f.date_from else None,
+            date_to=f.date_to - shift if f.date_to else None,
+        )
+        last_sql, last_params = _weekly_sql(last, "last year")
+        sql, params = f"SELECT * FROM ({sql}) UNION ALL SELECT * FROM ({last_sql})", params + last_params
+        sql += " ORDER BY series DESC, week_start"
+    return con.execute(sql, params).df()
+
+
+def term_boundaries(con: duckdb.DuckDBPyConnection, f: Filter) -> pd.DataFrame:
+    """Half-term start and end dates (with the academic week of each) for shading a weekly chart."""
+    ht, params = half_terms_sql(f)
+    sql = f"""
+        SELECT academic_year, term, half_term, label, min(start_date) AS start_date, max(end_date) AS end_date,
+               {academic_week("min(start_date)", "academic_year")} AS start_week,
+               {academic_week("max(end_date)", "academic_year")} AS end_week
+        FROM ({ht}) ht
+        GROUP BY academic_year, term, half_term, label
+        ORDER BY start_date
+    """
+    return con.execute(sql, params).df()
+
+
+def holiday_effect(con: duckdb.DuckDBPyConnection, f: Filter, days: int = 5) -> pd.DataFrame:
+    """Absence in the last ``days`` school days before each holiday and the first ``days`` after it.
+
+    A holiday is the gap between one half-term and the next in the school's
+    calendar (within an academic year). School days are the days on which the
+    school has any session marks. ``overall_rate`` is the absence rate over the
+    filter's marks outside every before/after window; ``difference`` is the
+    window's rate minus it, in points.
+    """
+    marks, params = marks_sql(f)
+    ht, ht_params = half_terms_sql(f)
+    sf_where, sf_params = school_filter(f).where("sm")
+    sql = f"""
+        WITH marks AS ({marks}),
+        ht AS ({ht}),
+        breaks AS (
+            SELECT school_id, academic_year, term, half_term, end_date AS last_day, next_start AS first_day
+            FROM (SELECT *, lead(start_date) OVER (PARTITION BY school_id, academic_year ORDER BY start_date)
+                            AS next_start FROM ht)
+            WHERE next_start IS NOT NULL
+        ),
+        school_days AS (
+            SELECT DISTINCT sm.school_id, sm.date FROM session_marks sm WHERE {sf_where}
+        ),
+        windows AS (
+            SELECT b.school_id, b.academic_year, b.term, b.half_term, 'before' AS side, d.date,
+                   row_number() OVER (PARTITION BY b.school_id, b.academic_year, b.term, b.half_term
+                                      ORDER BY d.date DESC) AS n
+            FROM breaks b JOIN school_days d ON d.school_id = b.school_id AND d.date <= b.last_day
+                                             AND d.date > b.last_day - 60
+            UNION ALL
+            SELECT b.school_id, b.academic_year, b.term, b.half_term, 'after' AS side, d.date,
+                   row_number() OVER (PARTITION BY b.school_id, b.academic_year, b.term, b.half_term
+                                      ORDER BY d.date) AS n
+            FROM breaks b JOIN school_days d ON d.school_id = b.school_id AND d.date >= b.first_day
+                                             AND d.date < b.first_day + 60
+        ),
+        tagged AS (
+            SELECT m.possible, m.absent, w.academic_year, w.term, w.half_term, w.side, w.date AS window_day
+            FROM marks m LEFT JOIN (SELECT * FROM windows WHERE n <= ?) w
+              ON w.school_id = m.school_id AND w.date = m.date
+        ),
+        overall AS (
+            SELECT 100.0 * count(*) FILTER (WHERE absent) / nullif(count(*) FILTER (WHERE possible), 0) AS overall_rate
+            FROM tagged WHERE side IS NULL
+        )
+        SELECT academic_year, term, half_term, side,
+               min(window_day) AS start_date, max(window_day) AS end_date,
+               count(*) FILTER (WHERE possible) AS possible_sessions,
+               count(*) FILTER (WHERE absent) AS absence_sessions,
+               100.0 * count(*) FILTER (WHERE absent) / nullif(count(*) FILTER (WHERE possible), 0) AS absence_rate,
+               any_value(overall.overall_rate) AS overall_rate,
+               100.0 * count(*) FILTER (WHERE absent) / nullif(count(*) FILTER (WHERE possible), 0) - any_value(overall.overall_rate)
+                   AS difference
+        FROM tagged, overall
+        WHERE side IS NOT NULL
+        GROUP BY academic_year, term, half_term, side
+        HAVING count(*) FILTER (WHERE possible) > 0
+        ORDER BY academic_year, min(window_day)
+    """
+    df = con.execute(sql, params + ht_params + sf_params + [days]).df()
+    names = [
+        HOLIDAY_NAMES.get((t, h), f"Break after {t} {h}") for t, h in zip(df["term"], df["half_term"], strict=True)
+    ]
+    df.insert(0, "holiday", names)
+    return df.drop(columns=["term", "half_term"])
+
+
+def reasons_over_time(
+    con: duckdb.DuckDBPyConnection, f: Filter, freq: str = "month", absence_only: bool = True
+) -> pd.DataFrame:
+    """Sessions by code per period (``freq``: week, month, quarter or year), with meaning and category.
+
+    ``rate`` is the code's sessions per 100 possible sessions in the period;
+    ``share_of_absence`` its share of the period's absence sessions. With
+    ``absence_only`` (the default) only absence codes are listed.
+    """
+    if freq not in REASON_PERIODS:
+        raise ValueError(f"unknown period {freq!r}: choose from {', '.join(REASON_PERIODS)}")
+    marks, params = marks_sql(f)
+    only = "WHERE m.absent" if absence_only else "WHERE m.code IS NOT NULL"
+    sql = f"""
+        WITH marks AS (SELECT *, date_trunc('{REASON_PERIODS[freq]}', date)::DATE AS period FROM ({marks}) x),
+        totals AS (
+            SELECT period, count(*) FILTER (WHERE possible) AS possible_sessions, count(*) FILTER (WHERE absent) AS absence_sessions
+            FROM marks GROUP BY period
+        )
+        SELECT m.period, m.code, any_value(c.meaning) AS meaning, any_value(m.category) AS category,
+               count(*) AS sessions,
+               any_value(t.possible_sessions) AS possible_sessions,
+               100.0 * count(*) / nullif(any_value(t.possible_sessions), 0) AS rate,
+               CASE WHEN bool_and(m.absent)
+                    THEN 100.0 * count(*) / nullif(any_value(t.absence_sessions), 0) END AS share_of_absence
+        FROM marks m JOIN totals t USING (period) LEFT JOIN codes c ON c.code = m.code
+        {only}
+        GROUP BY m.period, m.code
+        ORDER BY m.period, sessions DESC, m.code
+    """
+    return con.execute(sql, params).df()
+
+
+def lesson_absence_by_period_weekday(con: duckdb.DuckDBPyConnection, f: Filter) -> pd.DataFrame:
+    """Lesson registers, weekday x period: possible lessons, absent lessons, lateness, rates.
+
+    ``period`` is the period number where the export gave one, else the period as exported.
+    """
+    marks, params = marks_sql(f, table="lesson_marks")
+    sql = f"""
+        SELECT isodow(date) AS weekday,
+               coalesce(CAST(period_number AS VARCHAR), period) AS period,
+               min(period_number) AS period_number,
+               count(*) FILTER (WHERE possible) AS possible_lessons,
+               count(*) FILTER (WHERE absent) AS absent_lessons,
+               count(*) FILTER (WHERE authorised) AS authorised_lessons,
+               count(*) FILTER (WHERE unauthorised) AS unauthorised_lessons,
+               count(*) FILTER (WHERE late_l OR late_u) AS late_lessons,
+               100.0 * count(*) FILTER (WHERE absent) / nullif(count(*) FILTER (WHERE possible), 0) AS absence_rate,
+               100.0 * count(*) FILTER (WHERE late_l OR late_u) / nullif(count(*) FILTER (WHERE possible), 0) AS lateness_rate
+        FROM ({marks}) m
+        GROUP BY 1, 2
+        HAVING count(*) FILTER (WHERE possible) > 0
+        ORDER BY weekday, min(period_number) NULLS LAST, period
+    """
+    return weekday_names(con.execute(sql, params).df())
+
+
+def lesson_absence_by_subject(con: duckdb.DuckDBPyConnection, f: Filter) -> pd.DataFrame:
+    """Lesson registers by subject: possible and absent lessons, lateness and average minutes late."""
+    marks, params = marks_sql(f, table="lesson_marks")
+    sql = f"""
+        SELECT coalesce(subject, 'Unknown') AS subject,
+               count(DISTINCT upn) FILTER (WHERE possible) AS pupils,
+               count(*) FILTER (WHERE possible) AS possible_lessons,
+               count(*) FILTER (WHERE absent) AS absent_lessons,
+               count(*) FILTER (WHERE authorised) AS authorised_lessons,
+               count(*) FILTER (WHERE unauthorised) AS unauthorised_lessons,
+               count(*) FILTER (WHERE late_l OR late_u) AS late_lessons,
+               avg(minutes_late) FILTER (WHERE minutes_late > 0) AS average_minutes_late,
+               100.0 * count(*) FILTER (WHERE absent) / nullif(count(*) FILTER (WHERE possible), 0) AS absence_rate,
+               100.0 * count(*) FILTER (WHERE late_l OR late_u) / nullif(count(*) FILTER (WHERE possible), 0) AS lateness_rate
+        FROM ({marks}) m
+        GROUP BY 1
+        HAVING count(*) FILTER (WHERE possible) > 0
+        ORDER BY absence_rate DESC, subject
+    """
+    return con.execute(sql, params).df()
+
+
+def post_registration_sql(f: Filter) -> tuple[str, list]:
+    """Each lesson mark beside its pupil's session mark for that date and session.
+
+    ``present_at_registration``: the session register shows the pupil present
+    (``/``, ``\\`` or ``L``): approved off-site activity is not "in school".
+    ``post_registration``: that, and the lesson marked with an absence code.
+    """
+    lessons, l_params = marks_sql(f, table="lesson_marks")
+    sessions, s_params = marks_sql(f)
+    sql = f"""
+        SELECT l.*, coalesce(s.present, FALSE) AS present_at_registration,
+               coalesce(s.present, FALSE) AND l.absent AS post_registration
+        FROM ({lessons}) l
+        LEFT JOIN ({sessions}) s
+          ON s.school_id = l.school_id AND s.upn = l.upn AND s.date = l.date AND s.session = l.session
+    """
+    return sql, l_params + s_params
+
+
+def post_registration_absence(con: duckdb.DuckDBPyConnection, f: Filter, by: str = "subject") -> pd.DataFrame:
+    """Lessons missed after being marked present at registration, by subject, pupil, period or pupil x subject.
+
+    ``rate`` = post-registration absences / lessons the pupil was present at
+    registration for (per 100). Pupil rows (``by`` = pupil or pupil_subject)
+    carry names and are sorted by the count, most first.
+    """
+    if by not in POST_REGISTRATION_BY:
+        raise ValueError(f"unknown breakdown {by!r}: choose from {', '.join(POST_REGISTRATION_BY)}")
+    base, params = post_registration_sql(f)
+    keys = {
+        "subject": ["coalesce(subject, 'Unknown') AS subject"],
+        "period": ["coalesce(CAST(period_number AS VARCHAR), period) AS period"],
+        "pupil": ["school_id", "upn"],
+        "pupil_subject": ["school_id", "upn", "coalesce(subject, 'Unknown') AS subject"],
+    }[by]
+    names = ""
+    if by.startswith("pupil"):
+        require_pupil_level(f)
+        names = """, any_value(p.surname) AS surname, any_value(p.forename) AS forename,
+                   any_value(x.year_group) AS year_group, any_value(x.form) AS form"""
+    else:
+        names = ", count(DISTINCT x.upn) FILTER (WHERE post_registration) AS pupils"
+    cols = ", ".join(k if " AS " in k else f"x.{k} AS {k}" for k in keys)
+    join = "LEFT JOIN pupils p ON p.school_id = x.school_id AND p.upn = x.upn" if by.startswith("pupil") else ""
+    order = "post_registration_absences DESC, rate DESC" + (", surname, forename" if by.startswith("pupil") else "")
+    if by == "period":
+        order = "min(period_number) NULLS LAST, period"
+    sql = f"""
+        SELECT {cols}{names},
+               count(*) FILTER (WHERE x.possible) AS possible_lessons,
+               count(*) FILTER (WHERE x.possible AND x.present_at_registration) AS lessons_present_at_registration,
+               count(*) FILTER (WHERE x.post_registration) AS post_registration_absences,
+               100.0 * count(*) FILTER (WHERE x.post_registration)
+                     / nullif(count(*) FILTER (WHERE x.possible AND x.present_at_registration), 0) AS rate
+        FROM ({base}) x {join}
+        GROUP BY {", ".join(str(i + 1) for i in range(len(keys)))}
+        {"HAVING count(*) FILTER (WHERE x.post_registration) > 0" if by.startswith("pupil") else "HAVING count(*) FILTER (WHERE x.possible) > 0"}
+        ORDER BY {order}
+    """
+    df = con.execute(sql, params).df()
+    if by.startswith("pupil"):
+        lead = ["upn", "surname", "forename", "year_group", "form"]
+        df = df[lead + [c for c in df.columns if c not in lead]]
+    return df

@@ -1,0 +1,162 @@
+"""What there is to filter on: schools, years, year groups, forms, ethnicities, terms.
+
+The sidebar and the pages call these to fill their widgets. Every lookup
+respects the user's scope carried in the filter: a user scoped to one school
+never sees another school's name, years or forms, and a pastoral lead scoped
+to Year 8 sees only Year 8's forms.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+from analytics.filters import TERMS, Filter
+
+
+def _enrolment_where(f: Filter, alias: str = "e", pupils: str | None = None) -> tuple[str, list]:
+    """School, academic year and scope of ``f`` as a predicate over an enrolments alias.
+
+    Only these axes: a list of forms must not shrink to the form already chosen.
+    """
+    narrowed = Filter(school_ids=f.school_ids, academic_year=f.academic_year, scope=f.scope)
+    return narrowed.where(alias, alias, pupils or "p")
+
+
+def _school_where(f: Filter, column: str) -> tuple[str, list]:
+    """The filter's schools and the scope's schools over one ``school_id`` column."""
+    clauses, params = [], []
+    for ids in (f.school_ids, f.scope.school_ids):
+        if ids:
+            clauses.append(f"{column} IN ({', '.join('?' for _ in ids)})")
+            params.extend(ids)
+    return (" AND ".join(clauses) or "TRUE"), params
+
+
+def schools(con: duckdb.DuckDBPyConnection, f: Filter) -> pd.DataFrame:
+    """Schools the user may see (``school_id``, ``name``, ``phase``, ``la_code``, ``is_sample``), by name.
+
+    Only the scope restricts this list: it offers the choice, so the school
+    already chosen in ``f`` does not narrow it.
+    """
+    where, params = _school_where(Filter(scope=f.scope), "school_id")
+    return con.execute(
+        f"SELECT school_id, name, phase, la_code, is_sample FROM schools WHERE {where} ORDER BY name, school_id",
+        params,
+    ).df()
+
+
+def academic_years(con: duckdb.DuckDBPyConnection, f: Filter) -> list[int]:
+    """Academic years (start year) with enrolments or marks for the filter's schools, newest first."""
+    where, params = _school_where(f, "school_id")
+    rows = con.execute(
+        f"""
+        SELECT DISTINCT academic_year FROM (
+            SELECT school_id, academic_year FROM enrolments
+            UNION SELECT DISTINCT school_id, academic_year FROM session_marks
+        ) WHERE {where}
+        ORDER BY academic_year DESC
+        """,
+        params,
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def year_groups(con: duckdb.DuckDBPyConnection, f: Filter) -> list[int]:
+    """Year groups on roll in the filter's schools and year (within the scope), lowest first."""
+    where, params = _enrolment_where(f)
+    rows = con.execute(
+        f"SELECT DISTINCT e.year_group FROM enrolments e WHERE e.year_group IS NOT NULL AND {where} ORDER BY 1",
+        params,
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def forms(con: duckdb.DuckDBPyConnection, f: Filter) -> list[str]:
+    """Registration forms in the filter's schools and year, within the chosen year groups and the scope."""
+    where, params = _enrolment_where(f)
+    if f.year_groups:
+        where += f" AND e.year_group IN ({', '.join('?' for _ in f.year_groups)})"
+        params = [*params, *f.year_groups]
+    rows = con.execute(
+        f"SELECT DISTINCT e.form FROM enrolments e WHERE e.form IS NOT NULL AND {where} ORDER BY 1",
+        params,
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def ethnicities(con: duckdb.DuckDBPyConnection, f: Filter) -> list[str]:
+    """Ethnicity codes of pupils on roll in the filter's schools and year (within the scope)."""
+    where, params = _enrolment_where(f)
+    rows = con.execute(
+        f"""
+        SELECT DISTINCT p.ethnicity
+        FROM enrolments e JOIN pupils p ON p.school_id = e.school_id AND p.upn = e.upn
+        WHERE p.ethnicity IS NOT NULL AND {where}
+        ORDER BY 1
+        """,
+        params,
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def calendar(con: duckdb.DuckDBPyConnection, f: Filter) -> pd.DataFrame:
+    """Terms and half-terms for the filter's schools and year, in date order.
+
+    Columns: ``school_id``, ``academic_year``, ``term``, ``half_term``,
+    ``start_date``, ``end_date``, ``source`` (derived | imported), ``label``
+    ('Autumn 1').
+    """
+    where, params = _school_where(f, "school_id")
+    if f.academic_year is not None:
+        where += " AND academic_year = ?"
+        params = [*params, f.academic_year]
+    return con.execute(
+        f"""
+        SELECT school_id, academic_year, term, half_term, start_date, end_date, source,
+               upper(term[1]) || term[2:] || ' ' || half_term AS label
+        FROM calendar WHERE {where}
+        ORDER BY school_id, academic_year, start_date, half_term
+        """,
+        params,
+    ).df()
+
+
+def latest_date(con: duckdb.DuckDBPyConnection, f: Filter) -> date | None:
+    """The last date with any session mark for the filter's schools (and year): 'data up to'."""
+    where, params = _school_where(f, "school_id")
+    if f.academic_year is not None:
+        where += " AND academic_year = ?"
+        params = [*params, f.academic_year]
+    return con.execute(f"SELECT max(date) FROM session_marks WHERE {where}", params).fetchone()[0]
+
+
+def phase_of(con: duckdb.DuckDBPyConnection, school_id: str) -> str | None:
+    """'primary', 'secondary' or 'special' as recorded for the school; None if unknown."""
+    row = con.execute("SELECT phase FROM schools WHERE school_id = ?", [school_id]).fetchone()
+    return row[0] if row else None
+
+
+def term_dates(
+    con: duckdb.DuckDBPyConnection, f: Filter, term: str, half_term: int | None = None
+) -> tuple[date, date] | None:
+    """First and last day of a term (or half-term) in the filter's year across its schools.
+
+    None when the calendar has no such term (e.g. the summer term has not
+    started yet). Across several schools, the earliest start and latest end.
+    """
+    if term not in TERMS:
+        raise ValueError(f"unknown term {term!r}: choose from {', '.join(TERMS)}")
+    where, params = _school_where(f, "school_id")
+    where += " AND term = ?"
+    params = [*params, term]
+    if f.academic_year is not None:
+        where += " AND academic_year = ?"
+        params.append(f.academic_year)
+    if half_term is not None:
+        where += " AND half_term = ?"
+        params.append(half_term)
+    start, end = con.execute(f"SELECT min(start_date), max(end_date) FROM calendar WHERE {where}", params).fetchone()
+    return (start, end) if start is not None else None

@@ -1,0 +1,57 @@
+"""The attendance dashboard: sign the user in, build their page list, run the chosen page.
+
+Run with ``make run`` (or ``streamlit run app.py``). The database is
+``$ATTENDANCE_DB`` (default ``data/attendance.duckdb``); on first run with no
+marks in it the generated sample school is loaded, unless
+``ATTENDANCE_SAMPLE=0`` (an empty dashboard, e.g. before a school's first import).
+"""
+
+from __future__ import annotations
+
+import os
+
+import streamlit as st
+
+from data import db
+from ui import common
+
+st.set_page_config(page_title="School attendance", page_icon=":material/school:", layout="wide")
+
+
+@st.cache_resource(show_spinner=False)
+def _prepared(path: str) -> bool:  # keyed on the path: one check per database per process
+    """Load the sample school into an empty database once per process; True when it was loaded."""
+    if os.environ.get("ATTENDANCE_SAMPLE", "1") == "0":
+        return False
+    con = common.connection()
+    if not db.is_empty(con):
+        return False
+    try:
+        from data import sample
+    except ModuleNotFoundError:  # a checkout without the sample generator: start empty
+        return False
+    return bool(sample.load_sample(con).ok)
+
+
+with st.spinner("Setting up the sample school on first run (about a minute)..."):
+    if _prepared(common.db_path()):
+        common.data_changed()
+
+auth = common._auth()
+user = auth.gate() if auth is not None else None
+
+if common.only_sample_schools():
+    st.warning("You are looking at generated sample data for a fictional school.", icon=":material/science:")
+
+allowed = auth.ROLE_PAGES[user.role] if auth is not None and user is not None else None
+sections: dict[str, list] = {}
+for spec in common.PAGES:
+    if not common.page_exists(spec) or (allowed is not None and spec.key not in allowed):
+        continue
+    page = st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.key, default=not sections)
+    sections.setdefault(spec.section, []).append(page)
+
+if not sections:
+    st.error("Your account has no pages. Ask the school's administrator to give you a role.")
+    st.stop()
+st.navigation(sections).run()

@@ -1,0 +1,158 @@
+"""The data-quality report: what is stored, and what a data manager should fix.
+
+``report(con)`` is one plain dict that the command line prints (as text or
+JSON) and the app renders. It holds counts and small lists only, never a
+pupil's name or UPN.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import duckdb
+
+from data import db
+
+MISSING_BY_DATE_ROWS = 60  # the dates with most missing marks; a page shows the worst first
+
+
+def _scalar(con, sql: str, params: list) -> int:
+    return int(con.execute(sql, params).fetchone()[0] or 0)
+
+
+def _rows(con, sql: str, params: list) -> list[dict]:
+    cur = con.execute(sql, params)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def report(con: duckdb.DuckDBPyConnection, school_id: str | None = None) -> dict:
+    """Counts of stored rows and of the problems in them, for one school or all."""
+    s = [school_id, school_id]
+    where = "(? IS NULL OR school_id = ?)"
+    out: dict = {
+        "schools": _scalar(con, f"SELECT count(*) FROM schools WHERE {where}", s),
+        "academic_years": [
+            db.academic_year_label(r[0])
+            for r in con.execute(
+                f"SELECT DISTINCT academic_year FROM enrolments WHERE {where} "
+                f"UNION SELECT DISTINCT academic_year FROM session_marks WHERE {where} ORDER BY 1",
+                s + s,
+            ).fetchall()
+        ],
+        "pupils": _scalar(con, f"SELECT count(*) FROM pupils WHERE {where}", s),
+        "enrolments": _scalar(con, f"SELECT count(*) FROM enrolments WHERE {where}", s),
+        "carried_enrolments": _scalar(con, f"SELECT count(*) FROM enrolments WHERE {where} AND source = 'carried'", s),
+        "session_marks": _scalar(con, f"SELECT count(*) FROM session_marks WHERE {where}", s),
+        "lesson_marks": _scalar(con, f"SELECT count(*) FROM lesson_marks WHERE {where}", s),
+        "missing_marks": _scalar(con, f"SELECT count(*) FROM session_marks WHERE {where} AND code IS NULL", s),
+        "missing_lesson_marks": _scalar(con, f"SELECT count(*) FROM lesson_marks WHERE {where} AND code IS NULL", s),
+    }
+    first, last = con.execute(f"SELECT min(date), max(date) FROM session_marks WHERE {where}", s).fetchone()
+    out["first_date"] = first.isoformat() if first else None
+    out["last_date"] = last.isoformat() if last else None
+    out["missing_by_date"] = [
+        {**r, "date": r["date"].isoformat()}
+        for r in _rows(
+            con,
+            f"""SELECT date, count(*) FILTER (WHERE code IS NULL) AS missing, count(*) AS marks
+                FROM session_marks WHERE {where}
+                GROUP BY date HAVING count(*) FILTER (WHERE code IS NULL) > 0
+                ORDER BY missing DESC, date LIMIT {MISSING_BY_DATE_ROWS}""",
+            s,
+        )
+    ]
+    out["missing_by_form"] = [
+        {**r, "academic_year": db.academic_year_label(r["academic_year"])}
+        for r in _rows(
+            con,
+            f"""SELECT m.academic_year, coalesce(e.form, '(no form)') AS form,
+                       count(*) FILTER (WHERE m.code IS NULL) AS missing, count(*) AS marks
+                FROM (SELECT * FROM session_marks WHERE {where}) m
+                LEFT JOIN enrolments e
+                  ON e.school_id = m.school_id AND e.upn = m.upn AND e.academic_year = m.academic_year
+                GROUP BY ALL HAVING count(*) FILTER (WHERE m.code IS NULL) > 0
+                ORDER BY m.academic_year, missing DESC, form""",
+            s,
+        )
+    ]
+    # Marks the measures cannot count: no enrolment that year, or before admission / after leaving.
+    out["marks_outside_enrolment"] = _scalar(
+        con,
+        f"""SELECT count(*) FROM (SELECT * FROM session_marks WHERE {where}) m
+            LEFT JOIN enrolments e
+              ON e.school_id = m.school_id AND e.upn = m.upn AND e.academic_year = m.academic_year
+            WHERE e.upn IS NULL OR m.date < e.admission_date OR m.date > e.leaving_date""",
+        s,
+    )
+    # A pupil the group breakdowns cannot place: no year group, FSM, SEN or EAL in some enrolment.
+    out["pupils_without_characteristics"] = _scalar(
+        con,
+        f"""SELECT count(DISTINCT upn) FROM enrolments WHERE {where}
+              AND (year_group IS NULL OR fsm IS NULL OR sen IS NULL OR eal IS NULL)""",
+        s,
+    )
+    out["pupils_without_enrolment"] = _scalar(
+        con,
+        f"""SELECT count(*) FROM (SELECT * FROM pupils WHERE {where}) p
+            WHERE NOT EXISTS (SELECT 1 FROM enrolments e WHERE e.school_id = p.school_id AND e.upn = p.upn)""",
+        s,
+    )
+    out["unknown_codes"] = _scalar(
+        con,
+        f"""SELECT count(*) FROM (
+                SELECT code FROM session_marks WHERE {where}
+                UNION ALL SELECT code FROM lesson_marks WHERE {where}) m
+            WHERE m.code IS NOT NULL AND m.code NOT IN (SELECT code FROM codes)""",
+        s + s,
+    )
+    last_rows = _rows(
+        con,
+        f"""SELECT file_name, kind, rows, outcome, imported_at FROM import_log WHERE {where}
+            ORDER BY imported_at DESC, import_id DESC LIMIT 1""",
+        s,
+    )
+    out["last_import"] = {**last_rows[0], "imported_at": str(last_rows[0]["imported_at"])} if last_rows else None
+    return out
+
+
+def _text(r: dict) -> str:
+    lines = [
+        f"Schools: {r['schools']}    Academic years: {', '.join(r['academic_years']) or 'none'}",
+        f"Pupils: {r['pupils']:,}    Enrolments: {r['enrolments']:,} ({r['carried_enrolments']:,} carried from another year)",
+        f"Session marks: {r['session_marks']:,} ({r['first_date'] or '-'} to {r['last_date'] or '-'})"
+        f"    Lesson marks: {r['lesson_marks']:,}",
+        f"Missing session marks: {r['missing_marks']:,}    Missing lesson marks: {r['missing_lesson_marks']:,}",
+        f"Marks outside a pupil's enrolment: {r['marks_outside_enrolment']:,}",
+        f"Pupils without characteristics: {r['pupils_without_characteristics']:,}"
+        f"    Pupils without an enrolment: {r['pupils_without_enrolment']:,}",
+        f"Unknown codes: {r['unknown_codes']:,}",
+    ]
+    if r["missing_by_date"]:
+        lines.append("Dates with most missing marks:")
+        lines += [f"  {m['date']}: {m['missing']:,} of {m['marks']:,}" for m in r["missing_by_date"][:10]]
+    if r["missing_by_form"]:
+        lines.append("Forms with missing marks:")
+        lines += [
+            f"  {m['academic_year']} {m['form']}: {m['missing']:,} of {m['marks']:,}" for m in r["missing_by_form"][:10]
+        ]
+    li = r["last_import"]
+    lines.append(
+        f"Last import: {li['file_name']} ({li['kind']}, {li['rows']:,} rows, {li['outcome']}) at {li['imported_at']}"
+        if li
+        else "Last import: none"
+    )
+    return "\n".join(lines)
+
+
+def cli(args) -> int:
+    """``python -m data quality [--db PATH] [--school ID] [--json]``."""
+    try:
+        with db.connection(args.db, read_only=True) as con:
+            result = report(con, getattr(args, "school", None))
+    except duckdb.IOException as exc:
+        print(f"cannot open the database: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return 2
+    print(json.dumps(result, indent=2, default=str) if args.json else _text(result))
+    return 0

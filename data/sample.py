@@ -1,0 +1,92 @@
+"""The generated sample schools, loaded through the importer like any school's exports.
+
+``load_sample(con)`` creates (or updates) the sample school's row and imports the
+committed files in ``sample_data/secondary`` (or ``sample_data/primary``) with
+``data.importer.import_files``, so the sample also exercises every import path.
+Every pupil in them is made up: see ``sample_data/README.md``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from data import db, importer
+
+SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
+NOTICE = "This is generated sample data: made-up pupils in a made-up school, not a real school's registers."
+
+
+@dataclass(frozen=True)
+class SampleSchool:
+    school_id: str  # 999xxx: not a real URN
+    name: str
+    phase: str
+    la_code: str  # a real local authority, so the local comparison has figures
+    folder: str
+
+
+SECONDARY = SampleSchool("999001", "Riverside Academy (sample)", "secondary", "E08000030", "secondary")
+PRIMARY = SampleSchool("999002", "Brookfield Primary School (sample)", "primary", "E08000030", "primary")
+
+
+def sample_school(primary: bool = False) -> SampleSchool:
+    return PRIMARY if primary else SECONDARY
+
+
+def sample_files(primary: bool = False) -> dict[int, list[Path]]:
+    """The committed files by academic year (pupils first within a year), from the names ``*_2025-26*``."""
+    folder = SAMPLE_DIR / sample_school(primary).folder
+    by_year: dict[int, list[Path]] = {}
+    for path in sorted(folder.iterdir()):
+        m = re.search(r"_(\d{4})-\d{2}", path.name)
+        if m and not path.name.startswith("."):
+            by_year.setdefault(int(m[1]), []).append(path)
+    for paths in by_year.values():
+        paths.sort(key=lambda p: (not p.name.startswith("pupils"), p.name))
+    return dict(sorted(by_year.items()))
+
+
+def load_sample(con: duckdb.DuckDBPyConnection, primary: bool = False) -> importer.ImportResult:
+    """Import the sample school into ``con``; returns the importer's result for the last batch that ran.
+
+    One batch per academic year, because a pupils file carries no academic year
+    of its own (as in real exports) and the importer takes it from ``year``.
+    A refused batch stops the load and is returned as it is.
+    """
+    school = sample_school(primary)
+    con.execute(
+        """INSERT INTO schools (school_id, name, phase, la_code, is_sample) VALUES (?, ?, ?, ?, TRUE)
+           ON CONFLICT (school_id) DO UPDATE SET name = excluded.name, phase = excluded.phase,
+               la_code = excluded.la_code, is_sample = TRUE""",
+        [school.school_id, school.name, school.phase, school.la_code],
+    )
+    files: list[importer.FileOutcome] = []
+    result = importer.ImportResult(True, school_id=school.school_id)
+    for year, paths in sample_files(primary).items():
+        result = importer.import_files(con, [str(p) for p in paths], school_id=school.school_id, year=year)
+        if not result.ok:
+            return result
+        files += result.files
+    result.files = files
+    return result
+
+
+def cli(args) -> int:
+    """``python -m data load-sample [--db PATH] [--primary] [--if-empty]``."""
+    school = sample_school(args.primary)
+    with db.connection(args.db) as con:
+        if args.if_empty and not db.is_empty(con):
+            print("The database already has registers: the sample school was not loaded.")
+            return 0
+        result = load_sample(con, primary=args.primary)
+    if not result.ok:
+        print(result.summary())
+        return 1
+    rows = sum(f.rows for f in result.files)
+    print(f"Loaded {school.name}: {len(result.files)} files, {rows:,} rows.")
+    print(NOTICE)
+    return 0

@@ -1,0 +1,123 @@
+"""Import (admin): upload MIS exports, see every problem with its line, map unfamiliar columns once."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from analytics import school
+from analytics.filters import Filter
+from data import importer, readers
+from data.db import academic_year_label, academic_year_of
+from ui import common
+
+con = common.connection()
+common.require_page("import")
+st.title("Import registers")
+st.markdown(
+    "Upload the exports from your MIS (SIMS, Arbor, Bromcom, ...): **session marks**, **lesson marks**, "
+    "**pupils** (year group, form, FSM, SEN, EAL, CiN, LAC) and optionally the **term dates**. CSV or Excel "
+    "(.xlsx). Every file is checked first; if anything is wrong nothing is imported and each problem is "
+    "listed with its line. Importing the same file twice changes nothing."
+)
+
+uploads = st.file_uploader(
+    "Files", type=["csv", "txt", "tsv", "xlsx"], accept_multiple_files=True, key="import_files"
+)
+today = pd.Timestamp.today().date()
+years = list(range(academic_year_of(today), academic_year_of(today) - 7, -1))
+left, right = st.columns(2)
+year = left.selectbox(
+    "Academic year of a pupils file without one", years, format_func=academic_year_label, key="import_year"
+)
+schools = school.schools(con, Filter())
+real = schools[~schools["is_sample"].astype(bool)]["school_id"].tolist()
+school_id = right.text_input(
+    "School URN (needed only for the first import, or when the database holds several schools)",
+    value=real[0] if len(real) == 1 else "",
+    key="import_school",
+).strip()
+
+if not uploads:
+    st.info("Choose one or more files to import.")
+    st.stop()
+
+sources: list[tuple[str, bytes]] = []
+refused = False
+mapping: dict[str, str] = {}
+for upload in uploads:
+    data = upload.getvalue()
+    auth = common._auth()
+    reason = auth.check_upload(upload.name, data) if auth is not None else None
+    if reason:
+        st.error(f"{upload.name}: {reason}", icon=":material/block:")
+        refused = True
+        continue
+    try:
+        layout = readers.detect_layout((upload.name, data))
+    except Exception as exc:  # a file we cannot read at all: say why, plainly
+        st.error(f"{upload.name}: {exc}", icon=":material/block:")
+        refused = True
+        continue
+    saved = importer.saved_mapping(con, layout.signature)
+    if saved:
+        layout = readers.detect_layout((upload.name, data), saved)
+    if layout.kind is not None and not layout.missing:
+        st.success(f"{upload.name}: recognised as **{layout.kind}**" + (" (saved column mapping)" if saved else ""))
+        if saved:
+            mapping.update(saved)
+        sources.append((upload.name, data))
+        continue
+
+    st.warning(f"{upload.name}: {layout.message()}", icon=":material/help:")
+    with st.form(f"map_{layout.signature}"):
+        st.markdown(f"**Match the columns of {upload.name} to what they hold.** Saved for files with these headers.")
+        kinds = list(readers.KINDS)
+        kind = st.selectbox("This file holds", kinds, index=kinds.index(layout.guess) if layout.guess in kinds else 0)
+        fields = ["", *readers.LABELS]
+        chosen: dict[str, str] = {}
+        cols = st.columns(3)
+        for i, column in enumerate(c for c in layout.columns if c):
+            current = next((fld for fld, col in layout.fields.items() if col == column), "")
+            chosen[column] = cols[i % 3].selectbox(
+                column,
+                fields,
+                index=fields.index(current) if current in fields else 0,
+                format_func=lambda v: readers.LABELS.get(v, "(not used)"),
+                key=f"map_{layout.signature}_{column}",
+            )
+        if st.form_submit_button("Save this mapping"):
+            picked = {col: fld for col, fld in chosen.items() if fld}
+            check = readers.recognise(layout.columns, picked, layout.header_line)
+            if check.kind is None or check.missing:
+                st.error(check.message())
+            else:
+                importer.save_mapping(con, layout.signature, check.kind, picked)
+                st.rerun()
+    refused = True
+
+if refused or not sources:
+    st.stop()
+
+if st.button("Import", type="primary", icon=":material/upload:"):
+    with st.spinner("Checking and importing..."):
+        result = importer.import_files(con, sources, school_id=school_id or None, year=year, mapping=mapping or None)
+    common.audit("import", detail=", ".join(name for name, _ in sources) + (" (ok)" if result.ok else " (refused)"))
+    if result.ok:
+        common.data_changed()
+        st.success(result.summary().splitlines()[0], icon=":material/check_circle:")
+        st.dataframe(
+            pd.DataFrame([vars(f) for f in result.files]).drop(columns=["sha256"], errors="ignore"),
+            hide_index=True,
+            width="stretch",
+        )
+    else:
+        total = max(result.problem_count, len(result.problems))
+        st.error(f"Nothing was imported: {total:,} problem(s). Fix them in the file and import it again.")
+        problems = pd.DataFrame(
+            [
+                {"File": p.file, "Line": p.line, "Column": p.column, "Value": p.value, "Problem": p.message}
+                for p in result.problems
+            ]
+        )
+        st.dataframe(problems, hide_index=True, width="stretch")

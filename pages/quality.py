@@ -1,0 +1,76 @@
+"""Data quality: missing marks by date and form, marks outside enrolment, pupils without characteristics."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from data import quality
+from ui import charts, common, export, filters
+
+con = common.connection()
+common.require_page("quality")
+f = filters.sidebar_filter(con)
+st.title("Data quality")
+school_id = f.school_ids[0] if f.school_ids else None
+st.caption(f"{filters.school_name(con, f)} · every academic year held")
+
+with st.spinner("Checking the registers..."):
+    report = quality.report(con, school_id)
+if not report.get("session_marks"):
+    st.info("No registers have been imported yet. Use the Import page to add your school's exports.")
+    st.stop()
+
+cols = st.columns(5)
+cols[0].metric("Session marks", f"{report['session_marks']:,}", border=True)
+cols[1].metric("Missing marks", f"{report['missing_marks']:,}", border=True, help="Blank or '-' in the register.")
+cols[2].metric(
+    "Marks outside enrolment",
+    f"{report['marks_outside_enrolment']:,}",
+    border=True,
+    help="Marks before a pupil's admission or after their leaving date: not counted in any figure.",
+)
+cols[3].metric("Pupils without characteristics", f"{report['pupils_without_characteristics']:,}", border=True)
+cols[4].metric("Unknown codes", f"{report.get('unknown_codes', 0):,}", border=True)
+st.caption(
+    f"Registers from {report['first_date']} to {report['last_date']} · years {', '.join(report['academic_years'])} · "
+    f"{report['pupils']:,} pupils, {report['lesson_marks']:,} lesson marks ({report['missing_lesson_marks']:,} missing)."
+)
+
+by_date = pd.DataFrame(report.get("missing_by_date", []))
+st.subheader("Missing marks by date")
+if by_date.empty:
+    st.success("Every register has been completed.")
+else:
+    by_date["date"] = pd.to_datetime(by_date["date"])
+    fig = charts.bars(
+        by_date.sort_values("date"),
+        "date",
+        "missing",
+        charts.chart_title("Sessions with no mark, by date", None),
+        colour=charts.CATEGORY_COLOURS["missing"],
+        y_title="Missing marks",
+        text_format=".0f",
+    )
+    fig.update_xaxes(type="date")
+    table = by_date.rename(columns={"date": "Date", "missing": "Missing marks", "marks": "Marks"})
+    charts.show(fig, table, key="quality_by_date")
+    export.download_table(table, "missing_marks_by_date")
+
+by_form = pd.DataFrame(report.get("missing_by_form", []))
+st.subheader("Missing marks by form")
+if by_form.empty:
+    st.success("No form has missing marks.")
+else:
+    table = by_form.rename(
+        columns={"academic_year": "Year", "form": "Form", "missing": "Missing marks", "marks": "Marks"}
+    ).sort_values("Missing marks", ascending=False)
+    st.dataframe(table, hide_index=True, width="stretch")
+    export.download_table(table, "missing_marks_by_form")
+
+st.subheader("Last import")
+last = report.get("last_import")
+if last:
+    st.dataframe(pd.DataFrame([last]), hide_index=True, width="stretch")
+else:
+    st.caption("No import has been recorded (data loaded outside the importer, or none yet).")

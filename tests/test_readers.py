@@ -1,0 +1,284 @@
+"""Reading MIS exports: value spellings, header aliases, encodings, separators, layouts."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from data import importer, readers
+from data.readers import BadValue
+
+MIS = Path(__file__).resolve().parent / "mis_files"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("02/09/2025", date(2025, 9, 2)),
+        (" 2/9/2025 ", date(2025, 9, 2)),
+        ("02-09-2025", date(2025, 9, 2)),
+        ("02.09.2025", date(2025, 9, 2)),
+        ("2/9/25", date(2025, 9, 2)),
+        ("2025-09-02", date(2025, 9, 2)),
+        ("2025-09-02 00:00:00", date(2025, 9, 2)),
+        ("02/09/2025 00:00", date(2025, 9, 2)),
+        ("45902", date(2025, 9, 2)),  # Excel serial day
+        ("2 Sep 2025", date(2025, 9, 2)),
+        ("", None),
+    ],
+)
+def test_dates(text, expected):
+    assert readers.parse_date(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("31/02/2025", "impossible date"), ("2025-13-01", "impossible date"), ("next Tuesday", "not a date")],
+)
+def test_bad_dates(text, message):
+    with pytest.raises(BadValue, match=message):
+        readers.parse_date(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("AM", "AM"),
+        ("am", "AM"),
+        (" Am ", "AM"),
+        ("Morning", "AM"),
+        ("A", "AM"),
+        ("PM", "PM"),
+        ("pm", "PM"),
+        ("Afternoon", "PM"),
+        ("p", "PM"),
+    ],
+)
+def test_sessions(text, expected):
+    assert readers.parse_session(text) == expected
+
+
+@pytest.mark.parametrize("text", ["Evening", "", "AMPM", "1"])
+def test_bad_sessions(text):
+    with pytest.raises(BadValue, match="AM or PM"):
+        readers.parse_session(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Y", True),
+        ("N", False),
+        ("yes", True),
+        ("No", False),
+        ("TRUE", True),
+        ("false", False),
+        ("1", True),
+        ("0", False),
+        ("", None),
+        (" ", None),
+    ],
+)
+def test_yes_no(text, expected):
+    assert readers.parse_yes_no(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("7", 7),
+        ("07", 7),
+        ("Year 7", 7),
+        ("Y7", 7),
+        ("Yr 11", 11),
+        ("year 10", 10),
+        ("R", 0),
+        ("Reception", 0),
+        ("Year R", 0),
+        ("N2", -1),
+        ("N1", -2),
+        ("", None),
+    ],
+)
+def test_year_groups(text, expected):
+    assert readers.parse_year_group(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("E", "E"),
+        ("EHC Plan", "E"),
+        ("EHCP", "E"),
+        ("K", "K"),
+        ("SEN Support", "K"),
+        ("N", "N"),
+        ("No Special Educational Need", "N"),
+        ("", None),
+    ],
+)
+def test_sen(text, expected):
+    assert readers.parse_sen(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("English", False),
+        ("ENG", False),
+        ("Polish", True),
+        ("Urdu", True),
+        ("Y", True),
+        ("N", False),
+        ("", None),
+        ("Information not obtained", None),
+    ],
+)
+def test_eal(text, expected):
+    assert readers.parse_eal(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [(" / ", "/"), ("n", "N"), (" l", "L"), ("", None), ("-", None), (" - ", None), ("c1", "C1")],
+)
+def test_marks_trimmed_and_upper_cased(text, expected):
+    assert readers.parse_mark(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [("1", 1), ("P1", 1), ("Mon:3", 3), ("Period 5", 5), ("Reg", None)])
+def test_period_numbers(text, expected):
+    assert readers.parse_period_number(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("header", "field"),
+    [
+        *[(h, "upn") for h in ("UPN", "Pupil UPN", "Student ID", "MIS ID", "Admission No", "upn ", "PUPIL  UPN")],
+        *[(h, "date") for h in ("Date", "Session Date", "session date")],
+        *[(h, "session") for h in ("Session", "AM/PM", "Session Name", "am/pm")],
+        *[(h, "mark") for h in ("Mark", "Code", "Attendance Mark", "Attendance Code")],
+        *[(h, "period") for h in ("Period", "Lesson")],
+        ("Subject", "subject"),
+        ("Class", "class"),
+        ("Minutes Late", "minutes_late"),
+        *[(h, "surname") for h in ("Legal Surname", "Surname")],
+        *[(h, "forename") for h in ("Forename", "First Name", "Legal Forename")],
+        *[(h, "date_of_birth") for h in ("DOB", "Date of Birth")],
+        *[(h, "year_group") for h in ("Year", "Year Group", "NC Year")],
+        *[(h, "form") for h in ("Reg", "Reg Group", "Form", "Tutor Group")],
+        *[(h, "gender") for h in ("Gender", "Sex")],
+        ("Ethnicity", "ethnicity"),
+        *[(h, "fsm") for h in ("FSM", "FSM Eligible")],
+        *[(h, "sen") for h in ("SEN", "SEN Status", "SEN Provision")],
+        *[(h, "eal") for h in ("EAL", "First Language")],
+        *[(h, "cin") for h in ("CiN", "Child in Need")],
+        *[(h, "lac") for h in ("LAC", "Looked After", "In Care")],
+        ("Admission Date", "admission_date"),
+        ("Leaving Date", "leaving_date"),
+        ("Academic Year", "academic_year"),
+        ("Favourite colour", None),
+    ],
+)
+def test_header_aliases(header, field):
+    assert readers.field_of(header) == field
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("02/09/2025 AM", ("02/09/2025", "AM")),
+        ("02/09/2025 pm", ("02/09/2025", "PM")),
+        ("Mon 02/09/2025 AM", ("02/09/2025", "AM")),
+        ("Monday 02/09/2025 Afternoon", ("02/09/2025", "PM")),
+        ("2025-09-02 AM", ("2025-09-02", "AM")),
+        ("02/09/2025", None),
+        ("UPN", None),
+    ],
+)
+def test_wide_register_headers(header, expected):
+    assert readers.wide_column(header) == expected
+
+
+@pytest.mark.parametrize(
+    ("headers", "kind", "missing"),
+    [
+        (["Pupil UPN", "Session Date", "AM/PM", "Attendance Mark"], "sessions", []),
+        (["UPN", "Date", "Period", "Subject", "Class", "Mark", "Minutes Late"], "lessons", []),
+        (["UPN", "Legal Surname", "Year", "Reg", "FSM"], "pupils", []),
+        (["Surname", "Forename", "UPN", "02/09/2025 AM", "02/09/2025 PM"], "sessions", []),
+        (["Term", "Half Term", "Start Date", "End Date"], "calendar", []),
+        (["Name", "Start", "End"], "calendar", []),
+        (["UPN", "Date", "Mark"], None, ["session"]),
+        (["Colour", "Size"], None, []),
+    ],
+)
+def test_layout_kinds(headers, kind, missing):
+    layout = readers.recognise(headers)
+    assert layout.kind == kind
+    assert layout.missing == missing
+
+
+def test_detect_layout_of_the_sample_files():
+    layout = readers.detect_layout(MIS / "sims_sessions.csv")
+    assert layout.kind == "sessions"
+    assert layout.fields == {"upn": "Pupil UPN", "date": "Session Date", "session": "AM/PM", "mark": "Attendance Mark"}
+    assert layout.columns[-1] == "Comment"
+    assert layout.signature == "pupilupn|sessiondate|ampm|attendancemark|comment"
+    wide = readers.detect_layout(MIS / "arbor_wide_register.csv")
+    assert wide.wide and len(wide.wide_columns) == 20
+
+
+SESSION_ROWS = [["UPN", "Date", "Session", "Mark"], ["A1", "03/09/2025", "AM", "/"], ["A1", "03/09/2025", "PM", "Ñ"]]
+
+
+@pytest.mark.parametrize(
+    ("encoding", "sep"),
+    [("utf-8", ","), ("utf-8-sig", ","), ("cp1252", ","), ("utf-8", ";"), ("cp1252", ";"), ("utf-8", "\t")],
+)
+def test_encodings_and_separators_read_the_same(con, tmp_path, encoding, sep):
+    path = tmp_path / "f.csv"
+    path.write_bytes("\r\n".join(sep.join(r) for r in SESSION_ROWS).encode(encoding))
+    raw = readers.load_table(con, readers.open_source(path), "t", tmp_path)
+    assert raw.headers == ["UPN", "Date", "Session", "Mark"]
+    assert con.execute("SELECT line, c0, c2, c3 FROM t ORDER BY line").fetchall() == [
+        (2, "A1", "AM", "/"),
+        (3, "A1", "PM", "Ñ"),
+    ]
+
+
+def test_title_lines_and_blank_lines_keep_spreadsheet_line_numbers(con, tmp_path):
+    path = tmp_path / "f.csv"
+    path.write_text(
+        "Attendance report,,,\nPrinted 17/09/2025,,,\nUPN,Date,Session,Mark\nA1,03/09/2025,AM,/\n\nA1,03/09/2025,PM,N\n"
+    )
+    raw = readers.load_table(con, readers.open_source(path), "t", tmp_path)
+    assert raw.header_line == 3
+    assert con.execute("SELECT line, c3 FROM t WHERE c0 IS NOT NULL ORDER BY line").fetchall() == [(4, "/"), (6, "N")]
+
+
+def test_gzipped_csv(con, tmp_path):
+    import gzip
+
+    path = tmp_path / "f.csv.gz"
+    path.write_bytes(gzip.compress("\n".join(",".join(r) for r in SESSION_ROWS).encode()))
+    readers.load_table(con, readers.open_source(path), "t", tmp_path)
+    assert con.execute("SELECT count(*) FROM t").fetchone()[0] == 2
+
+
+def test_xlsx_dates_and_numbers_become_text(con, tmp_path):
+    from datetime import datetime
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["UPN", "DOB", "Year", "Admission Date"])
+    ws.append(["A1", datetime(2014, 10, 2), 7, 45903])
+    wb.save(tmp_path / "p.xlsx")
+    readers.load_table(con, readers.open_source(tmp_path / "p.xlsx"), "t", tmp_path)
+    assert con.execute("SELECT line, c0, c1, c2, c3 FROM t").fetchall() == [(2, "A1", "2014-10-02", "7", "45903")]
+    result = importer.import_files(con, [tmp_path / "p.xlsx"], year=2025)
+    assert result.ok
+    assert con.execute("SELECT admission_date FROM enrolments").fetchone() == (date(2025, 9, 3),)

@@ -1,0 +1,105 @@
+"""Properties the at-risk model must have whatever the data (scikit-lego style)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+from datetime import date
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from analytics import risk
+from analytics import risk_features as rf
+from analytics.filters import Filter
+from data import db
+from tests.risk_school import build_school
+
+CUTOFF = date(2026, 10, 16)  # end of the first autumn half-term of the year being scored
+
+
+@pytest.fixture(scope="module")
+def school_db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("riskprop") / "risk.duckdb"
+    with db.connection(path) as con:
+        build_school(con, years=(2024, 2025), partial_year=2026, pupils_per_year=60, seed=11)
+    return path
+
+
+@pytest.fixture(scope="module")
+def scores(school_db):
+    with db.connection(school_db, read_only=True) as con:
+        return risk.score_pupils(con, Filter(school_ids=("R1",)), cutoff=CUTOFF)
+
+
+def test_scores_are_probabilities(scores):
+    assert len(scores) > 200
+    assert scores["probability"].between(0, 1).all()
+
+
+probabilities = st.lists(st.floats(0, 1, allow_nan=False), min_size=1, max_size=200).map(np.array)
+
+
+@settings(max_examples=60, deadline=None)
+@given(probabilities, st.floats(0, 1), st.floats(0, 1))
+def test_raising_the_threshold_never_flags_more_pupils(p, a, b):
+    low, high = sorted((a, b))
+    at_low, at_high = risk.flags_at_threshold(p, low), risk.flags_at_threshold(p, high)
+    assert at_high.sum() <= at_low.sum()
+    assert not (at_high & ~at_low).any()  # everyone flagged at the higher threshold is flagged at the lower
+
+
+@settings(max_examples=60, deadline=None)
+@given(probabilities, st.floats(0.01, 1), st.floats(0.01, 1))
+def test_flagging_a_smaller_share_never_flags_more_pupils(p, a, b):
+    small, big = sorted((a, b))
+    assert not (risk.top_fraction_flags(p, small) & ~risk.top_fraction_flags(p, big)).any()
+
+
+def test_the_ranked_list_uses_the_same_threshold_rule(scores):
+    for threshold in (0.2, 0.5):
+        flagged = risk.flags_at_threshold(scores["probability"].to_numpy(), threshold)
+        assert flagged.sum() == (scores["probability"] >= threshold).sum()
+
+
+def test_no_feature_uses_marks_after_the_cutoff(school_db, scores, tmp_path):
+    copy = tmp_path / "changed.duckdb"
+    shutil.copy(school_db, copy)
+    with db.connection(copy) as con:
+        # After the cut-off every pupil is suddenly absent from every session and every lesson.
+        changed = con.execute(
+            "UPDATE session_marks SET code = 'O' WHERE academic_year = 2026 AND date > ?", [CUTOFF]
+        ).fetchone()[0]
+        con.execute("UPDATE lesson_marks SET code = 'N' WHERE academic_year = 2026 AND date > ?", [CUTOFF])
+        assert changed > 1000
+        f = Filter(school_ids=("R1",), academic_year=2026)
+        after = risk.score_pupils(con, Filter(school_ids=("R1",)), cutoff=CUTOFF)
+        features_changed = rf.features_at(con, f, CUTOFF)
+    with db.connection(school_db, read_only=True) as con:
+        features_before = rf.features_at(con, f, CUTOFF)
+    names = rf.feature_names(use_characteristics=True)
+    np.testing.assert_array_equal(features_changed[names].to_numpy(), features_before[names].to_numpy())
+    assert list(after["upn"]) == list(scores["upn"])
+    # the model is retrained on the copy: identical inputs, identical scores (to floating-point rounding)
+    np.testing.assert_allclose(after["probability"].to_numpy(), scores["probability"].to_numpy(), rtol=0, atol=1e-12)
+    assert list(after["reasons"]) == list(scores["reasons"])
+
+
+def test_a_single_year_gives_the_message_not_a_failure(tmp_path, capsys):
+    path = tmp_path / "one.duckdb"
+    with db.connection(path) as con:
+        build_school(con, years=(2025,), pupils_per_year=20, lessons=False)
+        got = risk.backtest(con)
+    assert "two complete academic years" in got["message"]
+    assert got["methods"] == {} and got["test_year"] is None
+    assert risk.cli(argparse.Namespace(db=str(path), cutoff=None, school=None, json=True)) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert "two complete academic years" in out["message"]
+
+
+def test_an_empty_database_gives_a_message(db_file, capsys):
+    assert risk.cli(argparse.Namespace(db=str(db_file), cutoff=None, school=None, json=True)) == 0
+    assert "no registers" in json.loads(capsys.readouterr().out)["message"]

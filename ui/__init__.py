@@ -1,0 +1,1 @@
+"""Streamlit building blocks shared by the pages: filters, charts, exports, packs, sign-in."""

@@ -1,0 +1,245 @@
+"""What every page shares: the page registry, the database connection and cached analytics calls.
+
+Pages read widgets, call analytics through ``cached`` and render. The connection
+is opened once per process and handed to each script run as its own cursor,
+because a DuckDB connection must not be shared between threads. It is
+read-write: DuckDB refuses a read-only and a read-write connection to one file
+in the same process, and every page writes to the audit log (see ui/auth.py).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from data import db
+
+ROOT = Path(__file__).resolve().parent.parent
+EMPTY_MESSAGE = "No pupils match these filters"
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    key: str
+    path: str
+    title: str
+    icon: str
+    section: str
+
+
+# Every page of the dashboard, in navigation order, grouped by who it is for.
+PAGES: tuple[PageSpec, ...] = (
+    PageSpec("overview", "pages/overview.py", "Overview", ":material/dashboard:", "Termly review"),
+    PageSpec("groups", "pages/groups.py", "Groups", ":material/groups:", "Termly review"),
+    PageSpec("patterns", "pages/patterns.py", "Patterns", ":material/calendar_view_week:", "Termly review"),
+    PageSpec("model", "pages/model.py", "At-risk model", ":material/model_training:", "Termly review"),
+    PageSpec("pupils", "pages/pupils.py", "Pupils", ":material/person_search:", "Pastoral"),
+    PageSpec("lists", "pages/lists.py", "Lists", ":material/list_alt:", "Pastoral"),
+    PageSpec("risk", "pages/risk.py", "At risk", ":material/warning:", "Pastoral"),
+    PageSpec("governors", "pages/governors.py", "Governors' pack", ":material/account_balance:", "Governors"),
+    PageSpec("import", "pages/import_data.py", "Import", ":material/upload_file:", "Data"),
+    PageSpec("quality", "pages/quality.py", "Data quality", ":material/fact_check:", "Data"),
+    PageSpec("users", "pages/users.py", "Users", ":material/manage_accounts:", "Data"),
+    PageSpec("audit", "pages/audit.py", "Audit log", ":material/history:", "Data"),
+)
+PAGE_BY_KEY = {p.key: p for p in PAGES}
+SECTIONS = ("Termly review", "Pastoral", "Governors", "Data")
+
+
+def page_exists(spec: PageSpec) -> bool:
+    return (ROOT / spec.path).exists()
+
+
+# --- connection ---------------------------------------------------------------------------------
+
+
+def _close(con) -> None:
+    try:
+        con.close()
+    except Exception:  # already closed by DuckDB at shutdown
+        pass
+
+
+@st.cache_resource(show_spinner=False, on_release=_close)
+def _shared_connection(path: str):
+    return db.connect(path)
+
+
+def db_path() -> str:
+    return str(db.db_path())
+
+
+def connection():
+    """This script run's cursor on the dashboard's database."""
+    return _shared_connection(db_path()).cursor()
+
+
+def data_changed() -> None:
+    """Forget every cached result after an import or a deletion changed the registers."""
+    st.cache_data.clear()
+
+
+# --- cached analytics ---------------------------------------------------------------------------
+
+
+@st.cache_data(show_spinner=False, max_entries=2000)
+def _cached_call(path: str, module: str, name: str, f, args: tuple, kwargs: tuple):
+    fn = getattr(importlib.import_module(module), name)
+    return fn(connection(), f, *args, **dict(kwargs))
+
+
+def cached(fn: Callable, f, *args, **kwargs):
+    """``fn(con, f, *args, **kwargs)`` remembered per database, Filter and arguments.
+
+    The function is looked up by module and name at call time, so a test that
+    replaces ``analytics.groups.group_breakdown`` is still honoured.
+    """
+    return _cached_call(db_path(), fn.__module__, fn.__name__, f, args, tuple(sorted(kwargs.items())))
+
+
+# --- small rendering helpers ----------------------------------------------------------------------
+
+
+def is_empty_frame(df) -> bool:
+    return df is None or (isinstance(df, pd.DataFrame) and df.empty)
+
+
+def empty_state(message: str = EMPTY_MESSAGE) -> None:
+    st.info(message, icon=":material/info:")
+
+
+def pct(value, digits: int = 1) -> str:
+    """A percentage for a metric or a sentence; a dash where there is nothing to show."""
+    if value is None or (isinstance(value, float) and value != value):
+        return "–"
+    return f"{value:.{digits}f}%"
+
+
+def as_list(values) -> list:
+    """Lookups may return a list or a one-column frame: the values either way."""
+    if values is None:
+        return []
+    if isinstance(values, pd.DataFrame):
+        return [] if values.empty else values.iloc[:, 0].tolist()
+    if isinstance(values, pd.Series):
+        return values.tolist()
+    return list(values)
+
+
+def open_pupil(upn: str) -> None:
+    """Go to the pupil page showing this pupil (session state and the query string both carry it)."""
+    st.session_state["pupil_upn"] = upn
+    st.switch_page(PAGE_BY_KEY["pupils"].path, query_params={"upn": upn})
+
+
+# --- sign-in (ui/auth.py owns it; these keep pages working in tests before it lands) ---------------
+
+
+def _auth():
+    try:
+        from ui import auth
+    except ModuleNotFoundError as exc:
+        if exc.name != "ui.auth":
+            raise
+        return None
+    return auth
+
+
+def current_user():
+    """The signed-in user, or None when sign-in is not available."""
+    auth = _auth()
+    return auth.current_user() if auth is not None else None
+
+
+def require_page(key: str):
+    """First call on every page: refuses (and stops) when the user's role does not include it."""
+    auth = _auth()
+    return auth.require_page(key) if auth is not None else None
+
+
+def audit(action: str, upn: str | None = None, detail: str | None = None) -> None:
+    """Record a pupil view, list view or export in the audit log."""
+    auth = _auth()
+    if auth is not None:
+        auth.audit(action, upn=upn, detail=detail)
+
+
+def pupil_level_allowed() -> bool:
+    user = current_user()
+    return user is None or user.scope.pupil_level
+
+
+def only_sample_schools() -> bool:
+    """True when every school in the database is the generated sample (the banner says so)."""
+    from analytics import school
+    from analytics.filters import Filter
+
+    schools = cached(school.schools, Filter())
+    return not schools.empty and bool(schools["is_sample"].fillna(False).all())
+
+
+# --- drill-down to the pupils behind a figure -------------------------------------------------------
+
+PUPIL_COLUMNS = {
+    "upn": "UPN",
+    "surname": "Surname",
+    "forename": "Forename",
+    "year_group": "Year",
+    "form": "Form",
+    "possible_sessions": "Possible sessions",
+    "absence_sessions": "Absence sessions",
+    "attendance_rate": "Attendance %",
+    "absence_rate": "Absence %",
+    "authorised_rate": "Authorised %",
+    "unauthorised_rate": "Unauthorised %",
+}
+
+
+def pupil_table(df: pd.DataFrame, key: str, name: str, audit_detail: str) -> None:
+    """A sortable table of pupils; selecting a row opens that pupil. Viewing it is audited."""
+    from ui import export
+
+    audit("list_view", detail=audit_detail)
+    shown = df.rename(columns={k: v for k, v in PUPIL_COLUMNS.items() if k in df.columns})
+    event = st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        key=key,
+        on_select="rerun",
+        selection_mode="single-row",
+        column_config={
+            c: st.column_config.NumberColumn(c, format="%.1f") for c in shown.columns if str(c).endswith("%")
+        },
+    )
+    st.caption("Select a row to open the pupil.")
+    export.download_table(shown, name, key=f"{key}_export")
+    rows = event.selection.rows if event is not None else []
+    if rows and "upn" in df.columns:
+        open_pupil(str(df.iloc[rows[0]]["upn"]))
+
+
+def pupils_behind(f, key: str, what: str) -> None:
+    """The pupils behind a clicked figure, under the chart (never for a role without pupil-level access)."""
+    if not pupil_level_allowed():
+        st.caption("Your role sees figures for groups only, not the pupils behind them.")
+        return
+    from analytics import lists
+    from analytics.filters import PupilLevelDenied
+
+    try:
+        with st.spinner("Finding the pupils..."):
+            df = cached(lists.pupils_behind, f)
+    except PupilLevelDenied:
+        st.caption("Your role sees figures for groups only, not the pupils behind them.")
+        return
+    st.markdown(f"**Pupils behind: {what}** ({f.describe()})")
+    if is_empty_frame(df):
+        empty_state()
+        return
+    pupil_table(df, key=key, name=f"pupils_{key}", audit_detail=f"pupils behind {what}: {f.describe()}")

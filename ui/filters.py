@@ -1,0 +1,375 @@
+"""The one set of sidebar filters, kept across pages and in the URL so a view can be bookmarked.
+
+``sidebar_filter(con)`` draws the widgets and returns a ``Filter`` already
+restricted to the signed-in user's scope. The choices live in
+``st.session_state["filters"]`` (so they survive moving between pages, where
+Streamlit forgets widgets it did not draw) and are mirrored in the query
+string: ``?school=999001&year=2025&term=autumn&half=1&yg=9,10&fsm=1``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import streamlit as st
+
+from analytics import school
+from analytics.filters import SEN_LABELS, TERMS, Filter, Scope, year_group_label
+from data.db import academic_year_label
+from ui import common
+
+STATE = "filters"
+FLAGS = ("fsm", "eal", "cin", "lac")
+FLAG_LABELS = {"fsm": "FSM", "eal": "EAL", "cin": "Child in need", "lac": "Looked after"}
+YES_NO = {"any": "Any", "yes": "Yes", "no": "No"}
+# Query-string keys this module owns; any other key (``upn``) belongs to the page.
+QUERY_KEYS = ("school", "year", "term", "half", "from", "to", "yg", "form", "sen", "gender", "eth", *FLAGS)
+SAME_POINT_LAST_YEAR = timedelta(days=364)  # 52 weeks back lands on the same weekday
+
+
+def _defaults() -> dict:
+    return {
+        "school": None,
+        "year": None,
+        "period": "ytd",
+        "from": None,
+        "to": None,
+        "yg": [],
+        "form": [],
+        "sen": [],
+        "gender": [],
+        "eth": [],
+        **{flag: "any" for flag in FLAGS},
+    }
+
+
+# --- the query string -------------------------------------------------------------------------------
+
+
+def _split(text: str | None) -> list[str]:
+    return [v.strip() for v in (text or "").split(",") if v.strip()]
+
+
+def state_from_query(params) -> dict:
+    """Filter choices from a query string (a mapping of str to str); unknown values are dropped later."""
+    state = _defaults()
+    if params.get("school"):
+        state["school"] = params["school"]
+    if str(params.get("year", "")).isdigit():
+        state["year"] = int(params["year"])
+    term = params.get("term")
+    if term in TERMS:
+        half = params.get("half")
+        state["period"] = f"{term}-{half}" if half in ("1", "2") else term
+    elif term == "custom" or params.get("from") or params.get("to"):
+        state["period"] = "custom"
+        for key in ("from", "to"):
+            try:
+                state[key] = date.fromisoformat(params.get(key, ""))
+            except ValueError:
+                state[key] = None
+    state["yg"] = [int(v) for v in _split(params.get("yg")) if v.lstrip("-").isdigit()]
+    for key in ("form", "sen", "gender", "eth"):
+        state[key] = _split(params.get(key))
+    for flag in FLAGS:
+        state[flag] = {"1": "yes", "0": "no"}.get(params.get(flag, ""), "any")
+    return state
+
+
+def query_from_state(state: dict) -> dict[str, str]:
+    """The query string for a set of choices: only what differs from the defaults."""
+    out: dict[str, str] = {}
+    if state.get("school"):
+        out["school"] = str(state["school"])
+    if state.get("year") is not None:
+        out["year"] = str(state["year"])
+    period = state.get("period", "ytd")
+    if period == "custom":
+        out["term"] = "custom"
+        for key in ("from", "to"):
+            if state.get(key):
+                out[key] = state[key].isoformat()
+    elif period != "ytd":
+        term, _, half = period.partition("-")
+        out["term"] = term
+        if half:
+            out["half"] = half
+    if state.get("yg"):
+        out["yg"] = ",".join(str(y) for y in state["yg"])
+    for key in ("form", "sen", "gender", "eth"):
+        if state.get(key):
+            out[key] = ",".join(state[key])
+    for flag in FLAGS:
+        if state.get(flag) in ("yes", "no"):
+            out[flag] = "1" if state[flag] == "yes" else "0"
+    return out
+
+
+def filter_from_state(state: dict, scope: Scope) -> Filter:
+    """The Filter a set of choices means (the period resolved through the school's calendar by SQL)."""
+    period = state.get("period", "ytd")
+    term = half = date_from = date_to = None
+    if period == "custom":
+        date_from, date_to = state.get("from"), state.get("to")
+    elif period != "ytd":
+        term, _, half_text = period.partition("-")
+        half = int(half_text) if half_text else None
+    flags = {flag: {"yes": True, "no": False}.get(state.get(flag, "any")) for flag in FLAGS}
+    return Filter(
+        school_ids=(state["school"],) if state.get("school") else (),
+        academic_year=state.get("year"),
+        date_from=date_from,
+        date_to=date_to,
+        term=term,
+        half_term=half,
+        year_groups=tuple(state.get("yg", ())),
+        forms=tuple(state.get("form", ())),
+        sen=tuple(state.get("sen", ())),
+        genders=tuple(state.get("gender", ())),
+        ethnicities=tuple(state.get("eth", ())),
+        scope=scope,
+        **flags,
+    )
+
+
+# --- the widgets ----------------------------------------------------------------------------------
+
+
+def _user_scope() -> Scope:
+    user = common.current_user()
+    return user.scope if user is not None else Scope()
+
+
+def _load_state() -> dict:
+    """This session's choices: from the URL when it names filters we did not write, else as kept."""
+    params = {k: st.query_params.get(k) for k in QUERY_KEYS if st.query_params.get(k) is not None}
+    kept = st.session_state.get(STATE)
+    if params and params != st.session_state.get("_filters_written"):
+        state = state_from_query(params)
+        # Widgets read their keys: forget the old widget values so the URL wins.
+        for key in list(st.session_state.keys()):
+            if str(key).startswith("flt_"):
+                del st.session_state[key]
+        return state
+    return dict(kept) if kept else _defaults()
+
+
+def _period_options(calendar) -> dict[str, str]:
+    options = {"ytd": "Year to date"}
+    if calendar is not None and not calendar.empty:
+        for term in TERMS:
+            halves = calendar[calendar["term"] == term]
+            if halves.empty:
+                continue
+            options[term] = f"{term.capitalize()} term"
+            for half in sorted(halves["half_term"].unique()):
+                options[f"{term}-{int(half)}"] = f"{term.capitalize()} {int(half)}"
+    options["custom"] = "Custom dates"
+    return options
+
+
+def _choose(key: str, options: list, current, fallback):
+    """Seed a widget key with the kept choice when it is still offered."""
+    if f"flt_{key}" not in st.session_state:
+        st.session_state[f"flt_{key}"] = current if current in options else fallback
+
+
+def _choose_many(key: str, options: list, current: list) -> None:
+    if f"flt_{key}" not in st.session_state:
+        st.session_state[f"flt_{key}"] = [v for v in current if v in options]
+    else:
+        st.session_state[f"flt_{key}"] = [v for v in st.session_state[f"flt_{key}"] if v in options]
+
+
+def sidebar_filter(con=None) -> Filter:
+    """Draw the sidebar filters and return the Filter they describe, restricted to the user's scope."""
+    scope = _user_scope()
+    state = _load_state()
+    base = Filter(scope=scope)
+    sb = st.sidebar
+    sb.subheader("Filters")
+
+    schools = common.cached(school.schools, base)
+    school_ids = schools["school_id"].tolist() if not schools.empty else []
+    names = dict(zip(schools.get("school_id", []), schools.get("name", []), strict=False))
+    _choose("school", school_ids, state["school"], school_ids[0] if school_ids else None)
+    if len(school_ids) > 1:
+        sb.selectbox("School", school_ids, key="flt_school", format_func=lambda s: names.get(s, s))
+    state["school"] = st.session_state["flt_school"]
+    at_school = base.replace(school_ids=(state["school"],) if state["school"] else ())
+
+    years = common.cached(school.academic_years, at_school)
+    _choose("year", years, state["year"], years[0] if years else None)
+    if years:
+        sb.selectbox("Academic year", years, key="flt_year", format_func=academic_year_label)
+    state["year"] = st.session_state["flt_year"]
+    in_year = at_school.replace(academic_year=state["year"])
+
+    periods = _period_options(common.cached(school.calendar, in_year))
+    _choose("period", list(periods), state["period"], "ytd")
+    sb.selectbox("Period", list(periods), key="flt_period", format_func=periods.get)
+    state["period"] = st.session_state["flt_period"]
+    if state["period"] == "custom":
+        latest = common.cached(school.latest_date, in_year) or date.today()
+        start = state.get("from") or date(state["year"] or latest.year, 9, 1)
+        if "flt_dates" not in st.session_state:
+            st.session_state["flt_dates"] = (start, state.get("to") or latest)
+        chosen = sb.date_input("Dates", key="flt_dates", format="DD/MM/YYYY")
+        chosen = tuple(chosen) if isinstance(chosen, list | tuple) else (chosen,)
+        state["from"] = chosen[0] if chosen else None
+        state["to"] = chosen[1] if len(chosen) > 1 else None
+
+    year_groups = common.cached(school.year_groups, in_year)
+    _choose_many("yg", year_groups, state["yg"])
+    sb.multiselect("Year groups", year_groups, key="flt_yg", format_func=year_group_label, placeholder="All")
+    state["yg"] = st.session_state["flt_yg"]
+
+    forms = common.cached(school.forms, in_year.replace(year_groups=tuple(state["yg"])))
+    _choose_many("form", forms, state["form"])
+    sb.multiselect("Forms", forms, key="flt_form", placeholder="All")
+    state["form"] = st.session_state["flt_form"]
+
+    chosen_groups = sum(state[f] != "any" for f in FLAGS) + sum(bool(state[k]) for k in ("sen", "gender", "eth"))
+    with sb.expander(f"Pupil groups ({chosen_groups} chosen)" if chosen_groups else "Pupil groups"):
+        for flag in FLAGS:
+            _choose(flag, list(YES_NO), state[flag], "any")
+            st.radio(FLAG_LABELS[flag], list(YES_NO), key=f"flt_{flag}", format_func=YES_NO.get, horizontal=True)
+            state[flag] = st.session_state[f"flt_{flag}"]
+        _choose_many("sen", list(SEN_LABELS), state["sen"])
+        st.multiselect("SEN provision", list(SEN_LABELS), key="flt_sen", format_func=SEN_LABELS.get, placeholder="All")
+        state["sen"] = st.session_state["flt_sen"]
+        genders = ["F", "M"] + [g for g in state["gender"] if g not in ("F", "M")]
+        _choose_many("gender", genders, state["gender"])
+        st.multiselect("Gender", genders, key="flt_gender", placeholder="All")
+        state["gender"] = st.session_state["flt_gender"]
+        ethnicities = common.cached(school.ethnicities, in_year)
+        _choose_many("eth", ethnicities, state["eth"])
+        st.multiselect("Ethnicity", ethnicities, key="flt_eth", placeholder="All")
+        state["eth"] = st.session_state["flt_eth"]
+
+    if sb.button("Reset filters", icon=":material/restart_alt:"):
+        for key in [k for k in st.session_state if str(k).startswith("flt_")]:
+            del st.session_state[key]
+        st.session_state[STATE] = _defaults()
+        _write_query({})
+        st.rerun()
+
+    st.session_state[STATE] = state
+    _write_query(query_from_state(state))
+    f = filter_from_state(state, scope)
+    latest = common.cached(school.latest_date, in_year)
+    if latest:
+        sb.caption(f"Marks up to {latest:%A %d %B %Y}")
+    return f
+
+
+def _write_query(wanted: dict[str, str]) -> None:
+    for key in QUERY_KEYS:
+        if key in wanted:
+            if st.query_params.get(key) != wanted[key]:
+                st.query_params[key] = wanted[key]
+        elif key in st.query_params:
+            del st.query_params[key]
+    st.session_state["_filters_written"] = dict(wanted)
+
+
+# --- comparisons ----------------------------------------------------------------------------------
+
+
+def school_name(con, f: Filter) -> str:
+    schools = school.schools(con, Filter(scope=f.scope))
+    if schools.empty:
+        return "No school loaded"
+    chosen = schools[schools["school_id"].isin(f.school_ids)] if f.school_ids else schools
+    return ", ".join(chosen["name"].tolist()) or "No school loaded"
+
+
+def previous_period(con, f: Filter) -> tuple[Filter, str] | None:
+    """The period a termly review compares with: the previous half-term or term, or YTD at last term's end."""
+    if f.academic_year is None:
+        return None
+    cal = school.calendar(con, Filter(school_ids=f.school_ids, scope=f.scope))
+    if cal.empty:
+        return None
+    terms = cal.drop_duplicates(["academic_year", "term", "half_term"]).sort_values("start_date")
+    if f.term:
+        if f.half_term:
+            rows = list(terms[["academic_year", "term", "half_term"]].itertuples(index=False, name=None))
+            here = (f.academic_year, f.term, f.half_term)
+            if here not in rows or rows.index(here) == 0:
+                return None
+            year, term, half = rows[rows.index(here) - 1]
+            label = f"{term.capitalize()} {half}"
+        else:
+            order = list(dict.fromkeys(terms[["academic_year", "term"]].itertuples(index=False, name=None)))
+            here = (f.academic_year, f.term)
+            if here not in order or order.index(here) == 0:
+                return None
+            (year, term), half = order[order.index(here) - 1], None
+            label = f"{term.capitalize()} term"
+        return f.replace(academic_year=int(year), term=term, half_term=half), label
+    # Year to date (or custom dates): the same measure as it stood at the end of the last finished term.
+    latest = school.latest_date(con, f.replace(date_from=None, date_to=None))
+    end = f.date_to or latest
+    if end is None:
+        return None
+    this_year = terms[terms["academic_year"] == f.academic_year]
+    finished = this_year[this_year["end_date"].dt.date < end] if hasattr(this_year["end_date"], "dt") else None
+    if finished is None or finished.empty:
+        return None
+    last = finished.iloc[-1]
+    return f.replace(date_to=last["end_date"].date()), f"end of {last['label']}"
+
+
+def same_point_last_year(con, f: Filter) -> Filter | None:
+    """The same period a year earlier: the same term, or the same date range shifted back 52 weeks."""
+    if f.academic_year is None:
+        return None
+    if f.term:
+        return f.for_year(f.academic_year - 1).replace(term=f.term, half_term=f.half_term)
+    latest = school.latest_date(con, f.replace(date_from=None, date_to=None))
+    end = f.date_to or latest
+    if end is None:
+        return None
+    start = f.date_from - SAME_POINT_LAST_YEAR if f.date_from else None
+    return f.for_year(f.academic_year - 1).replace(date_from=start, date_to=end - SAME_POINT_LAST_YEAR)
+
+
+def period_label(f: Filter) -> str:
+    if f.term:
+        return f"{f.term.capitalize()} " + (str(f.half_term) if f.half_term else "term")
+    if f.date_from or f.date_to:
+        left = f"{f.date_from:%d/%m/%Y}" if f.date_from else "start of year"
+        right = f"{f.date_to:%d/%m/%Y}" if f.date_to else "latest"
+        return f"{left} to {right}"
+    return "Year to date"
+
+
+def narrowed(f: Filter, by: str, value) -> Filter:
+    """The filter narrowed to one value of a pupil group (a clicked bar in a breakdown)."""
+    if by in FLAGS:
+        return f.replace(**{by: bool(value)})
+    if by == "sen":
+        return f.replace(sen=(value,))
+    if by == "year_group":
+        return f.replace(year_groups=(int(value),))
+    if by == "form":
+        return f.replace(forms=(value,))
+    if by == "gender":
+        return f.replace(genders=(value,))
+    if by == "ethnicity":
+        return f.replace(ethnicities=(value,))
+    raise ValueError(f"cannot narrow a filter by {by!r}")
+
+
+def period_only(f: Filter) -> Filter:
+    """The school, year and period of a filter without its pupil groups: a searched-for pupil is never hidden."""
+    return Filter(
+        school_ids=f.school_ids,
+        academic_year=f.academic_year,
+        date_from=f.date_from,
+        date_to=f.date_to,
+        term=f.term,
+        half_term=f.half_term,
+        scope=f.scope,
+    )
