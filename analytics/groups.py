@@ -210,12 +210,21 @@ def intersection_breakdown(
     return _frame(rows, ["by_a", "group_a", "label_a", "by_b", "group_b", "label_b", "label"])
 
 
-def _period_sql(freq: str) -> tuple[str, str, str]:
-    """(join, period key, period start) for a trend frequency over marks ``m``."""
-    if freq == "week":
-        return "", "strftime(date_trunc('week', m.date), '%Y-%m-%d')", "date_trunc('week', m.date)::DATE"
-    if freq == "month":
-        return "", "strftime(date_trunc('month', m.date), '%Y-%m')", "date_trunc('month', m.date)::DATE"
+def _period_sql(freq: str) -> tuple[str, str, list[str], str, str]:
+    """(join, per-mark period columns, their names, grouping over them, label) for a trend frequency.
+
+    Periods are grouped by plain dates and term names; the label string is built
+    only on the few result rows (building it per mark dominated the query).
+    """
+    if freq in ("week", "month"):
+        fmt = "%Y-%m-%d" if freq == "week" else "%Y-%m"
+        return (
+            "",
+            f"date_trunc('{freq}', m.date)::DATE AS period_start",
+            [],
+            "period_start",
+            (f"strftime(period_start, '{fmt}')"),
+        )
     # Each half-term expanded to its days: an equality join, far cheaper than a range test per mark.
     join = """
         JOIN (SELECT school_id, academic_year, term, half_term, start_date,
@@ -223,8 +232,9 @@ def _period_sql(freq: str) -> tuple[str, str, str]:
               FROM calendar) cal
           ON cal.school_id = m.school_id AND cal.academic_year = m.academic_year AND cal.day = m.date
     """
-    key = "m.academic_year::VARCHAR || ' ' || upper(cal.term[1]) || cal.term[2:] || ' ' || cal.half_term"
-    return join, key, "cal.start_date"
+    label = "academic_year::VARCHAR || ' ' || upper(term[1]) || term[2:] || ' ' || half_term"
+    cols = "cal.term, cal.half_term, cal.start_date AS period_start"
+    return join, cols, ["term", "half_term"], "academic_year, term, half_term", label
 
 
 def group_gap_trend(
@@ -250,27 +260,28 @@ def group_gap_trend(
     if freq not in FREQUENCIES:
         raise ValueError(f"unknown frequency {freq!r}: choose from {', '.join(FREQUENCIES)}")
     marks, params = measures.marks_sql(f, pupils=by in ("gender", "ethnicity"))
-    join, key, start = _period_sql(freq)
+    join, period_cols, period_names, period_group, label = _period_sql(freq)
+    keys = ", ".join(["m.school_id", "m.upn", "m.academic_year", *[f"cal.{n}" for n in period_names], "period_start"])
     # Counted per enrolment and period first, so pupils are counted without a DISTINCT over every mark.
     sql = f"""
         WITH per AS (
-            SELECT m.school_id, m.upn, m.academic_year, {key} AS period, min({start}) AS period_start,
+            SELECT m.school_id, m.upn, m.academic_year, {period_cols},
                    any_value(m.{column} IS NOT DISTINCT FROM ?) AS in_group,
                    count_if(m.possible) AS possible_sessions,
                    count_if(m.absent)   AS absence_sessions
             FROM ({marks}) m
             {join}
-            GROUP BY m.school_id, m.upn, m.academic_year, period
+            GROUP BY {keys}
         ),
         x AS (
-            SELECT period, min(period_start) AS period_start,
+            SELECT {label} AS period, min(period_start) AS period_start,
                    count(*) FILTER (WHERE in_group AND possible_sessions > 0)     AS group_pupils,
                    coalesce(sum(possible_sessions) FILTER (WHERE in_group), 0)   AS group_possible_sessions,
                    coalesce(sum(absence_sessions) FILTER (WHERE in_group), 0)    AS group_absence_sessions,
                    count(*) FILTER (WHERE NOT in_group AND possible_sessions > 0) AS rest_pupils,
                    coalesce(sum(possible_sessions) FILTER (WHERE NOT in_group), 0) AS rest_possible_sessions,
                    coalesce(sum(absence_sessions) FILTER (WHERE NOT in_group), 0)  AS rest_absence_sessions
-            FROM per GROUP BY period
+            FROM per GROUP BY {period_group}
         )
         SELECT period, period_start, group_pupils, group_possible_sessions::BIGINT AS group_possible_sessions,
                100.0 * group_absence_sessions / nullif(group_possible_sessions, 0) AS group_overall_absence_rate,

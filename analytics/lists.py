@@ -211,6 +211,7 @@ def pupils_behind(con: duckdb.DuckDBPyConnection, f: Filter, limit: int = 200) -
 
     A drill-down filter (say Year 9, FSM, Fridays, PM) counts only those
     sessions, so ``absence_sessions`` is how many Friday afternoons each missed.
+    Pupils who missed none of those sessions are left out.
     """
     require_pupil_level(f)
     sql, params = _pupil_measures_sql(f)

@@ -196,8 +196,12 @@ def _spells_sql(f: Filter) -> tuple[str, list]:
     sql = f"""
         WITH seq AS (
             SELECT school_id, upn, date, session, code, absent, unauthorised,
-                   row_number() OVER (PARTITION BY school_id, upn ORDER BY date, session)
-                 - row_number() OVER (PARTITION BY school_id, upn, absent ORDER BY date, session) AS island
+                   -- a spell's id: how many non-absent sessions came before it (one sort, not two)
+                   -- (ordered on an integer session number: sorting dates and strings is slower)
+                   count(*) FILTER (WHERE NOT absent) OVER (
+                       PARTITION BY school_id, upn
+                       ORDER BY date_diff('day', DATE '2000-01-01', date) * 2 + (session = 'PM')::INTEGER
+                       ROWS UNBOUNDED PRECEDING) AS island
             FROM ({marks}) m
             WHERE possible
         )
@@ -415,7 +419,14 @@ def trajectory_sql(con: duckdb.DuckDBPyConnection, f: Filter) -> tuple[str, list
     ht, ht_params = half_terms_sql(f.replace(academic_year=None))
     # Marks of the same pupils from the start of the previous academic year, whatever their enrolment
     # then (last year's Year 8 is this year's Year 9): pupils come from the filter, marks from the school.
-    start = date((year or 1900) - 1, 9, 1)
+    start = date(year or 1900, 9, 1)
+    if latest is not None:
+        # Reach into last year only when the latest mark is in this year's first half-term.
+        earlier = con.execute(
+            f"SELECT count(*) FROM ({ht}) h WHERE academic_year = ? AND start_date <= ?", [*ht_params, year, latest]
+        ).fetchone()[0]
+        if earlier < 2:
+            start = date(year - 1, 9, 1)
     wide = school_filter(f).replace(date_from=start, date_to=latest, weekdays=f.weekdays, sessions=f.sessions)
     all_marks, a_params = marks_sql(wide)
     sql = f"""
@@ -494,10 +505,10 @@ def trajectory(con: duckdb.DuckDBPyConnection, f: Filter) -> pd.DataFrame:
 def _lesson_minutes(con: duckdb.DuckDBPyConnection, f: Filter) -> tuple[int, str]:
     """Lesson length: five hours of teaching shared across the usual number of periods in a day, else 60.
 
-    The usual number is the most common count of distinct periods a pupil has
-    in a day in the school's lesson registers (5 periods -> 60 minutes, 6 -> 50).
+    The usual number is the most common count of distinct periods the pupil has
+    in a day in their lesson registers (5 periods -> 60 minutes, 6 -> 50).
     """
-    marks, params = marks_sql(school_filter(f).replace(academic_year=f.academic_year), table="lesson_marks")
+    marks, params = marks_sql(f, table="lesson_marks")
     periods = con.execute(
         f"""
         SELECT mode(n) FROM (SELECT count(DISTINCT coalesce(CAST(period_number AS VARCHAR), period)) AS n
@@ -565,22 +576,25 @@ def time_lost(con: duckdb.DuckDBPyConnection, f: Filter, upn: str) -> dict:
     # The year so far: from 1 September to the filter's end date, or to the latest mark.
     g = _pupil_filter(f, enrolment).replace(date_from=None, term=None, half_term=None, weekdays=(), sessions=())
     marks, params = marks_sql(g)
-    school_marks, s_params = marks_sql(
-        school_filter(g).replace(academic_year=g.academic_year, date_to=g.date_to), table="session_marks"
-    )
     lessons, l_params = marks_sql(g, table="lesson_marks")
     row = con.execute(
         f"""
-        SELECT (SELECT count(*) FILTER (WHERE possible) FROM ({marks}) m),
-               (SELECT count(*) FILTER (WHERE absent) FROM ({marks}) m),
-               (SELECT count(*) FILTER (WHERE authorised) FROM ({marks}) m),
-               (SELECT count(*) FILTER (WHERE unauthorised) FROM ({marks}) m),
-               (SELECT max(date) FROM ({marks}) m),
-               (SELECT count(DISTINCT (date, session)) FROM ({school_marks}) s),
-               (SELECT count(*) FILTER (WHERE possible) FROM ({lessons}) l),
-               (SELECT count(*) FILTER (WHERE absent) FROM ({lessons}) l)
+        WITH m AS (
+            SELECT count(*) FILTER (WHERE possible) AS possible, count(*) FILTER (WHERE absent) AS absent,
+                   count(*) FILTER (WHERE authorised) AS authorised,
+                   count(*) FILTER (WHERE unauthorised) AS unauthorised, max(date) AS latest
+            FROM ({marks}) m
+        ),
+        l AS (SELECT count(*) FILTER (WHERE possible) AS possible, count(*) FILTER (WHERE absent) AS absent
+              FROM ({lessons}) l)
+        SELECT m.*,
+               -- sessions the school has held so far: a calendar fact, not a measure, so the raw marks
+               (SELECT count(DISTINCT (sm.date, sm.session)) FROM session_marks sm
+                 WHERE sm.school_id = ? AND sm.academic_year = ? AND sm.date <= m.latest),
+               l.possible, l.absent
+        FROM m, l
         """,
-        params * 5 + s_params + l_params * 2,
+        [*params, *l_params, enrolment["school_id"], enrolment["academic_year"]],
     ).fetchone()
     possible, absent, authorised, unauthorised, latest, held, possible_lessons, absent_lessons = row
     if not possible:

@@ -559,11 +559,7 @@ def _stage_lessons(con, f: _File, school, codes, batch_pupils, problems: _Proble
     # of the day's periods (rounded up) are morning lessons (5 periods: 1-3 AM, 4-5 PM).
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE {f.stage} AS
-            SELECT *, coalesce(given_session,
-                         CASE WHEN period_number IS NULL THEN NULL
-                              WHEN period_number <= ceil(0.6 * max(period_number) OVER (PARTITION BY date))
-                              THEN 'AM' ELSE 'PM' END) AS session
-            FROM (
+            WITH staged AS (
                 SELECT p.line, p.upn, d.val AS date, nullif(p.period, '') AS period, pn.val AS period_number,
                        s.val AS given_session, p.subject, m.val AS code, mi.val AS minutes_late,
                        p.date_raw, p.session_raw, p.mark_raw, p.minutes_raw,
@@ -574,7 +570,11 @@ def _stage_lessons(con, f: _File, school, codes, batch_pupils, problems: _Proble
                 JOIN {marks} m ON m.raw = p.mark_raw
                 JOIN {minutes} mi ON mi.raw = p.minutes_raw
                 JOIN {periods} pn ON pn.raw = p.period
-            )"""
+            ), day_periods AS (SELECT date, max(period_number) AS last_period FROM staged GROUP BY date)
+            SELECT staged.*, coalesce(given_session,
+                       CASE WHEN period_number IS NULL THEN NULL
+                            WHEN period_number <= ceil(0.6 * last_period) THEN 'AM' ELSE 'PM' END) AS session
+            FROM staged LEFT JOIN day_periods USING (date)"""
     )
     problems.query(
         con,
@@ -876,6 +876,16 @@ def _replace_marks(con, f: _File, school: str, table: str, key: str, columns: st
 
 
 def _write_sessions(con, f: _File, school: str) -> int:
+    if f.layout.wide:
+        # MIS reports leave a wide register's cells blank on days the pupil was not on roll:
+        # outside the enrolment a blank is "not on roll", not a register left incomplete.
+        con.execute(
+            f"""DELETE FROM {f.stage} s USING enrolments e
+                WHERE s.mark_raw = '' AND e.school_id = ? AND e.upn = s.upn
+                  AND e.academic_year = {_ACADEMIC_YEAR_SQL.format(d="s.date")}
+                  AND (s.date < e.admission_date OR s.date > e.leaving_date)""",
+            [school],
+        )
     return _replace_marks(con, f, school, "session_marks", "session", "upn, date, session, code")
 
 

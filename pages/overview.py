@@ -108,7 +108,7 @@ else:
         half_terms=bounds[bounds["academic_year"] == f.academic_year] if not common.is_empty_frame(bounds) else None,
         names={"this year": "This year", "last year": "Last year", "national": "National (year to date)"},
     )
-    event = charts.show(fig, wide.round(2), key="overview_weekly", selectable=True)
+    event = charts.show(fig, wide.round({c: 2 for c in wide.columns if c != "week"}), key="overview_weekly", selectable=True)
     points = charts.selected_points(event)
     if points:
         week = pd.Timestamp(points[0]["x"]).date()

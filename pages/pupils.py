@@ -257,7 +257,7 @@ with tab_trend:
             names={"this year": "This year", "last year": "Last year"},
         )
         fig.add_hline(y=90, line=dict(color=charts.COMPARISON_COLOURS["group"], dash="dot"), annotation_text="90%")
-        charts.show(fig, wide.round(1), key="pupil_trajectory")
+        charts.show(fig, wide.round({c: 1 for c in wide.columns if c != "week"}), key="pupil_trajectory")
     change = common.cached(pupils.trajectory, pf.replace(upns=(upn,)))
     if not common.is_empty_frame(change):
         r = change.iloc[0]

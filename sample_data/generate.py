@@ -254,7 +254,7 @@ class SchoolModel:
     churn: float  # share of pupils leaving during a year (replaced by joiners)
 
 
-SECONDARY = SchoolModel("secondary", False, 7, 11, 8, 240, -3.97, 0.95, 0.1, 0.014, -1.5, 0.16, 0.16, 0.03)
+SECONDARY = SchoolModel("secondary", False, 7, 11, 8, 240, -4.07, 0.95, 0.1, 0.014, -1.5, 0.16, 0.16, 0.03)
 PRIMARY = SchoolModel("primary", True, 0, 6, 1, 30, -4.0, 1.0, -0.02, 0.006, -2.2, 0.14, 0.02, 0.03)
 
 
@@ -482,7 +482,7 @@ class Generator:
             + 0.35 * (sen == "K")
             + 0.7 * (sen == "E")
             + 0.75 * cin
-            + 0.15 * lac
+            + 0.35 * lac
             - 0.3 * eal
             + m.year_slope * yg
         )
@@ -503,7 +503,7 @@ class Generator:
         shift[riser] = 0.45 * np.log(lift[riser]) / m.spread
 
         weekday_factor = np.array([0, 1.12, 0.97, 0.86, 0.97, 1.1])[weekday]
-        season = np.array([0, 1.3, 1.22, 1.0, 0.95, 1.0, 1.12, 1.22, 0, 0.85, 0.95, 1.05, 1.25])[month]
+        season = np.array([0, 1.3, 1.22, 1.0, 0.95, 1.0, 1.12, 1.22, 0, 0.95, 1.0, 1.1, 1.25])[month]
         edge = np.ones(nd)  # the days either side of a holiday
         for a in range(1, nd):
             if (dates[a] - dates[a - 1]).days > 3:
@@ -555,6 +555,11 @@ class Generator:
             appt = r.random((n, nd)) < 0.0035
             codes[:, :, s] = np.where(appt & np.isin(codes[:, :, s], ["/", "\\", "L"]), "M", codes[:, :, s])
 
+        # A one-off longer illness (flu, an operation) for a few pupils: high absence for a while
+        # that says little about the rest of the year, so absence to date alone misleads.
+        for i in np.flatnonzero(r.random(n) < 0.09 * nd / 190):
+            k = int(r.integers(0, nd))
+            codes[i, k : k + int(r.integers(4, 10)), :] = "I"
         self._holidays(year, pupils, codes, dates, half)
         self._events(year, pupils, codes, dates, weekday, yg + m.first_year_group)
         codes[~on] = ""

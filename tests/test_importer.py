@@ -251,3 +251,25 @@ def test_default_year_is_the_current_academic_year(con):
     assert con.execute("SELECT DISTINCT academic_year FROM enrolments").fetchall() == [
         (db.academic_year_of(date.today()),)
     ]
+
+
+def test_wide_blanks_outside_enrolment_are_not_on_roll_but_inside_are_missing(con, tmp_path):
+    pupils = write_csv(
+        tmp_path / "pupils.csv",
+        [
+            "UPN,Surname,Forename,Year,Admission Date,Leaving Date",
+            "B1,Ng,Ana,7,01/09/2025,",
+            "B2,Roe,Ben,7,01/09/2025,03/09/2025",
+        ],
+    )
+    # B1 has a blank on 04/09 (on roll: a missing mark); B2 left on 03/09 (blank on 04/09: not on roll).
+    wide = write_csv(
+        tmp_path / "wide.csv",
+        ["UPN,03/09/2025 AM,03/09/2025 PM,04/09/2025 AM", "B1,/,\\,", "B2,/,\\,"],
+    )
+    result = importer.import_files(con, [pupils, wide], year=2025)
+    assert result.ok, result.summary()
+    assert con.execute("SELECT upn, date, session, code FROM session_marks WHERE code IS NULL").fetchall() == [
+        ("B1", date(2025, 9, 4), "AM", None)
+    ]
+    assert con.execute("SELECT count(*) FROM session_marks WHERE upn = 'B2'").fetchone()[0] == 2

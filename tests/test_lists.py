@@ -188,6 +188,7 @@ def test_penalty_notice_threshold_across_the_end_of_the_school_year(register, co
     assert row["year_group"] == 9 and row["current"]
     # As of 19 Sep (week 6) the same window is still found; as of 29 Aug the filter has no week yet.
     assert list(lists.penalty_notice_threshold(con, F25, as_of=date(2025, 9, 19))["upn"]) == ["P"]
+    assert lists.penalty_notice_threshold(con, F25, as_of=date(2025, 8, 29)).empty
 
 
 def test_pupils_behind_a_drill_down(register, con):

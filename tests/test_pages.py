@@ -73,7 +73,9 @@ def test_a_clicked_group_narrows_the_filter(by, value, expected):
 
 
 def test_chart_titles_say_who_and_when():
-    title = charts.chart_title("Overall absence", Filter(year_groups=(9,), fsm=True, academic_year=2025), "Year to date")
+    title = charts.chart_title(
+        "Overall absence", Filter(year_groups=(9,), fsm=True, academic_year=2025), "Year to date"
+    )
     assert charts.plain_title(title) == "Overall absence — Year 9, FSM, 2025/26, Year to date"
 
 
@@ -83,7 +85,7 @@ def test_a_bookmarked_url_restores_the_filters(monkeypatch, app_db):
     assert at.multiselect(key="flt_yg").value == [9]
     assert at.radio(key="flt_fsm").value == "yes"
     assert at.selectbox(key="flt_period").value == "autumn"
-    assert at.query_params["yg"] == ["9"]
+    assert at.query_params["yg"] in ("9", ["9"])
     assert "Year 9" in at.caption[0].value
 
 
@@ -92,7 +94,7 @@ def test_choosing_a_year_group_changes_the_figures_and_the_url(monkeypatch, app_
     whole_school = [m.value for m in at.metric]
     at.multiselect(key="flt_yg").set_value([9]).run()
     assert not at.exception
-    assert at.query_params["yg"] == ["9"]
+    assert at.query_params["yg"] in ("9", ["9"])
     assert [m.value for m in at.metric] != whole_school
 
 
@@ -104,11 +106,11 @@ def test_filters_carry_across_pages(monkeypatch, app_db):
     assert at.multiselect(key="flt_yg").value == [10]
 
 
-def test_the_pupil_page_opens_the_pupil_named_in_the_url(monkeypatch, app_db):
+def test_the_pupil_page_opens_the_pupil_named_in_the_url(monkeypatch, app_db, sample_db):
     from analytics import pupils
     from data import db
 
-    with db.connection(app_db, read_only=True) as con:
+    with db.connection(sample_db, read_only=True) as con:
         upn = pupils.find_pupils(con, Filter(), "").iloc[0]["upn"]
     at = run_page(monkeypatch, app_db, "pages/pupils.py", query={"upn": upn})
     assert not at.exception, [e.value for e in at.exception]

@@ -233,6 +233,28 @@ def test_time_lost_arithmetic(register, con, periods, minutes):
     )
 
 
+def test_time_lost_uses_a_full_school_calendar(register, con):
+    # Calendar 2025/26: 35 + 35 + 30 + 25 + 30 + 30 = 185 weekdays in its half-terms -> 370 sessions.
+    # 10 weeks held = 100 sessions, 270 left; 14 absent (14%): 14 + 0.14 x 270 = 51.8 sessions = 25.9 days.
+    halves = [
+        ("autumn", 1, "2025-09-01", "2025-10-17"),
+        ("autumn", 2, "2025-11-03", "2025-12-19"),
+        ("spring", 1, "2026-01-05", "2026-02-13"),
+        ("spring", 2, "2026-02-23", "2026-03-27"),
+        ("summer", 1, "2026-04-13", "2026-05-22"),
+        ("summer", 2, "2026-06-01", "2026-07-10"),
+    ]
+    for term, half, start, end in halves:
+        register.calendar(2025, term, half, start, end)
+    register.pupil("A1")
+    fill(register, "A1", "2025-09-01", 35, {d: "I I" for d in mondays("2025-09-01", 7)})
+    fill(register, "A1", "2025-11-03", 15)
+    got = pupils.time_lost(con, F, "A1")
+    assert (got["year_sessions"], got["year_basis"], got["remaining_sessions"]) == (370, "the school calendar", 270)
+    assert got["projected_days_missed"] == pytest.approx(25.9)
+    assert got["lessons_missed"] is None  # no lesson registers: no lessons or hours claimed
+
+
 def test_rule_of_three(register, con):
     # Autumn 1 (7 weeks, 35 days): absent 6 sessions = 3 days -> 'at'.
     # Autumn 2 so far (2 weeks): absent 7 sessions = 3.5 days -> 'over', still in progress.

@@ -246,7 +246,7 @@ def test_score_pupils_ranks_current_pupils_with_reasons(school_db):
     top = got.iloc[0]
     assert top["reasons"] and top["reasons"] != "no single factor stands out"
     # 20 November 2026 is after the first autumn half-term: change is against its end
-    assert str(top["previous_cutoff"]) == "2026-10-16"
+    assert str(top["previous_cutoff"]) == "2026-10-23"
     assert got["change"].notna().mean() > 0.9
 
 

@@ -163,6 +163,8 @@ def demo_mode(con: duckdb.DuckDBPyConnection) -> bool:
 
 def gate() -> User:
     """The user for this run; shows the sign-in page and stops the script until there is one."""
+    # A table's own download button would be an export that is neither audited nor formula-safe.
+    st.set_option("client.disableDataExport", True)
     con = _con()
     if demo_mode(con):
         user = _demo_user()
