@@ -109,16 +109,16 @@ def enrolment_totals_sql(f: Filter) -> tuple[str, list]:
                any_value(year_group) AS year_group, any_value(form) AS form,
                any_value(fsm) AS fsm, any_value(sen) AS sen, any_value(eal) AS eal,
                any_value(cin) AS cin, any_value(lac) AS lac,
-               count_if(possible)     AS possible_sessions,
-               count_if(attended)     AS attendance_sessions,
-               count_if(authorised)   AS authorised_sessions,
-               count_if(unauthorised) AS unauthorised_sessions,
-               count_if(absent)       AS absence_sessions,
-               count_if(present)      AS present_sessions,
-               count_if(approved)     AS approved_sessions,
-               count_if(late_l)       AS late_before_close,
-               count_if(late_u)       AS late_after_close,
-               count_if(missing)      AS missing_sessions
+               count(*) FILTER (WHERE possible)     AS possible_sessions,
+               count(*) FILTER (WHERE attended)     AS attendance_sessions,
+               count(*) FILTER (WHERE authorised)   AS authorised_sessions,
+               count(*) FILTER (WHERE unauthorised) AS unauthorised_sessions,
+               count(*) FILTER (WHERE absent)       AS absence_sessions,
+               count(*) FILTER (WHERE present)      AS present_sessions,
+               count(*) FILTER (WHERE approved)     AS approved_sessions,
+               count(*) FILTER (WHERE late_l)       AS late_before_close,
+               count(*) FILTER (WHERE late_u)       AS late_after_close,
+               count(*) FILTER (WHERE missing)      AS missing_sessions
         FROM ({marks}) marks
         GROUP BY school_id, upn, academic_year
         ) t

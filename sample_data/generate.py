@@ -254,8 +254,8 @@ class SchoolModel:
     churn: float  # share of pupils leaving during a year (replaced by joiners)
 
 
-SECONDARY = SchoolModel("secondary", False, 7, 11, 8, 240, -4.07, 0.95, 0.1, 0.014, -1.5, 0.16, 0.16, 0.03)
-PRIMARY = SchoolModel("primary", True, 0, 6, 1, 30, -4.0, 1.0, -0.02, 0.006, -2.2, 0.14, 0.02, 0.03)
+SECONDARY = SchoolModel("secondary", False, 7, 11, 8, 240, -4.13, 0.95, 0.1, 0.014, -1.5, 0.16, 0.16, 0.03)
+PRIMARY = SchoolModel("primary", True, 0, 6, 1, 30, -4.3, 1.0, -0.02, 0.006, -2.2, 0.14, 0.02, 0.03)
 
 
 @dataclass
@@ -478,10 +478,10 @@ class Generator:
         logit = (
             m.base
             + m.spread * z
-            + 0.8 * fsm
+            + 0.95 * fsm
             + 0.35 * (sen == "K")
             + 0.7 * (sen == "E")
-            + 0.75 * cin
+            + 0.95 * cin
             + 0.35 * lac
             - 0.3 * eal
             + m.year_slope * yg

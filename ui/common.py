@@ -157,9 +157,23 @@ def current_user():
 
 
 def require_page(key: str):
-    """First call on every page: refuses (and stops) when the user's role does not include it."""
+    """First call on every page: refuses (and stops) when the user's role does not include it.
+
+    Also notes the page: on arriving at a new page the sidebar filters are drawn
+    afresh from the kept choices, because Streamlit drops a page's widget values
+    when the page changes.
+    """
+    if st.session_state.get("_page") != key:
+        forget_widgets()
+        st.session_state["_page"] = key
     auth = _auth()
     return auth.require_page(key) if auth is not None else None
+
+
+def forget_widgets() -> None:
+    """Drop the filter widgets' own values so the next draw seeds them from the kept choices."""
+    for name in [k for k in st.session_state if str(k).startswith("flt_")]:
+        del st.session_state[name]
 
 
 def audit(action: str, upn: str | None = None, detail: str | None = None) -> None:

@@ -146,10 +146,7 @@ def _load_state() -> dict:
     kept = st.session_state.get(STATE)
     if params and params != st.session_state.get("_filters_written"):
         state = state_from_query(params)
-        # Widgets read their keys: forget the old widget values so the URL wins.
-        for key in list(st.session_state.keys()):
-            if str(key).startswith("flt_"):
-                del st.session_state[key]
+        common.forget_widgets()  # the URL wins over what the widgets held
         return state
     return dict(kept) if kept else _defaults()
 
@@ -248,8 +245,7 @@ def sidebar_filter(con=None) -> Filter:
         state["eth"] = st.session_state["flt_eth"]
 
     if sb.button("Reset filters", icon=":material/restart_alt:"):
-        for key in [k for k in st.session_state if str(k).startswith("flt_")]:
-            del st.session_state[key]
+        common.forget_widgets()
         st.session_state[STATE] = _defaults()
         _write_query({})
         st.rerun()
