@@ -519,14 +519,15 @@ def backtest(
     school_id: str | None = None,
     cutoff: date | None = None,
     use_characteristics: bool = False,
-    by_cutoff: bool = True,
+    full: bool = True,
 ) -> dict:
     """The honest temporal backtest as a plain dict (the shape ``risk-report --json`` prints).
 
     Keys: train_years, test_year, cutoff, cutoff_point, pupils, prevalence,
     base_rate_brier, chosen_model, selection, methods (model and the three
     rules), calibration, fairness, by_cutoff, characteristics, message (only
-    when a backtest is impossible).
+    when a backtest is impossible). ``full=False`` leaves out the half-term
+    table and the with-characteristics comparison (the headline only, faster).
     """
     school_id = school_id or _default_school(con)
     if school_id is None:
@@ -535,8 +536,8 @@ def backtest(
     if len(years) < 2:
         return _message_report(NOT_ENOUGH_YEARS.format(n=len(years)), years)
     fp = _fingerprint(con, school_id)
-    key = ("report", fp, cutoff, use_characteristics, by_cutoff)
-    return _cached(key, lambda: _backtest(con, fp, school_id, years, cutoff, use_characteristics, by_cutoff))
+    key = ("report", fp, cutoff, use_characteristics, full)
+    return _cached(key, lambda: _backtest(con, fp, school_id, years, cutoff, use_characteristics, full))
 
 
 def _message_report(message: str, years: list[int] | None = None) -> dict:
@@ -553,7 +554,7 @@ def _message_report(message: str, years: list[int] | None = None) -> dict:
     }
 
 
-def _backtest(con, fp, school_id, years, cutoff, use_characteristics, by_cutoff) -> dict:
+def _backtest(con, fp, school_id, years, cutoff, use_characteristics, full) -> dict:
     test_year, cutoff_date = _resolve_cutoff(con, school_id, years, cutoff)
     train_years = [y for y in years if y < test_year]
     point = rf.point_of(con, school_id, test_year, cutoff_date)
@@ -580,9 +581,9 @@ def _backtest(con, fp, school_id, years, cutoff, use_characteristics, by_cutoff)
     coefficients = model.coefficients()
     if coefficients is not None:
         report["coefficients"] = coefficients.to_dict("records")
-    if by_cutoff:
+    if full:
         report["by_cutoff"] = _by_cutoff(con, fp, school_id, train_years, test_year, use_characteristics)
-    if not use_characteristics:
+    if full and not use_characteristics:
         other = _evaluate(con, fp, school_id, train_years, test_year, point, True)
         report["characteristics"] = {
             "without": main["methods"]["model"],

@@ -232,7 +232,7 @@ def _features_sql(f: Filter, cutoff: date) -> tuple[str, list]:
                    sum(CASE WHEN t.absence_sessions > 0 THEN
                        power(absent_on_day - t.absence_sessions * possible_on_day / t.possible_sessions, 2)
                        / (t.absence_sessions * possible_on_day / t.possible_sessions) ELSE 0 END) AS weekday_chi2,
-                   arg_max(dow, absent_on_day) AS top_weekday,
+                   arg_max(dow, absent_on_day * 8 - dow) AS top_weekday,  -- ties: the earlier weekday
                    max(absent_on_day) AS top_weekday_absences
             FROM wd JOIN tot t ON t.upn = wd.upn GROUP BY wd.upn
         ),

@@ -312,7 +312,10 @@ class Generator:
         r = self.rng
         e = ETHNICITIES[r.choice(len(ETHNICITIES), p=self.eth_p)]
         code = e[0]
-        group = NAME_GROUP.get(code) or ["british", "black", "south_asian", "white_other"][r.choice(4, p=[0.6, 0.2, 0.1, 0.1])]
+        group = (
+            NAME_GROUP.get(code)
+            or ["british", "black", "south_asian", "white_other"][r.choice(4, p=[0.6, 0.2, 0.1, 0.1])]
+        )
         firsts_m, firsts_f, surnames = NAME_LISTS[group]
         gender = "M" if r.random() < 0.5 else "F"
         forename = str(r.choice(firsts_m if gender == "M" else firsts_f))
@@ -347,7 +350,9 @@ class Generator:
         if r.random() < self.m.friday_pm_skippers * (1.5 if fsm else 1.0):
             p.friday_pm = float(r.uniform(0.05, 0.3))
         if not self.m.primary and r.random() < 0.05 + 0.04 * fsm:
-            p.skip_subjects = tuple(r.choice(["PE", "Fr", "Ma", "Sc", "Mu", "RE", "Sp", "En"], size=int(r.integers(1, 3)), replace=False))
+            p.skip_subjects = tuple(
+                r.choice(["PE", "Fr", "Ma", "Sc", "Mu", "RE", "Sp", "En"], size=int(r.integers(1, 3)), replace=False)
+            )
             p.skip_rate = float(r.uniform(0.2, 0.6))
         p.attainment = float(r.normal() - 0.3 * fsm - 0.5 * (sen != "N"))
         p.options = {b: str(r.choice(subjects)) for b, subjects in OPTION_BLOCKS.items()}
@@ -404,7 +409,9 @@ class Generator:
                     on_roll.append(self.new_pupil(year - (yg - m.first_year_group), first_day, year))
             complete = len(CALENDAR[year]["half_terms"]) == 6
             # Mid-year leavers (more often the pupils who miss school) and the joiners who replace them.
-            leavers = [p for p in on_roll if r.random() < m.churn * (1.6 if p.z > 1 else 1.0) * (1 if complete else 0.3)]
+            leavers = [
+                p for p in on_roll if r.random() < m.churn * (1.6 if p.z > 1 else 1.0) * (1 if complete else 0.3)
+            ]
             for p in leavers:
                 p.leaving = days[int(r.integers(5, len(days) - 3))]
                 yg = self.year_group(p, year)
@@ -541,13 +548,17 @@ class Generator:
 
         # Friday afternoons (and now and then another afternoon) missed after the morning.
         fri = np.array([p.friday_pm for p in pupils])
-        skip_pm = (r.random((n, nd)) < fri[:, None] * np.where(weekday == 5, 1.0, 0.12)[None, :]) & present_am & present_pm
+        skip_pm = (
+            (r.random((n, nd)) < fri[:, None] * np.where(weekday == 5, 1.0, 0.12)[None, :]) & present_am & present_pm
+        )
         codes[:, :, 1] = np.where(skip_pm, np.where(r.random((n, nd)) < 0.6, "O", "N"), codes[:, :, 1])
         # Lateness: L before the register closed, U after; Mondays worst.
         late = np.array([p.late for p in pupils])
         late_u = r.random((n, nd))
         late_p = late[:, None] * np.where(weekday == 1, 1.4, 1.0)[None, :]
-        codes[:, :, 0] = np.where(present_am & (late_u < late_p), np.where(late_u < late_p * 0.1, "U", "L"), codes[:, :, 0])
+        codes[:, :, 0] = np.where(
+            present_am & (late_u < late_p), np.where(late_u < late_p * 0.1, "U", "L"), codes[:, :, 0]
+        )
         pm_late = present_pm & ~skip_pm & (r.random((n, nd)) < late[:, None] * 0.12)
         codes[:, :, 1] = np.where(pm_late, "L", codes[:, :, 1])
         # Medical and dental appointments: half days.
@@ -573,17 +584,18 @@ class Generator:
         if not breaks:
             return
         for i, p in enumerate(pupils):
-            chance = self.m.holiday_chance * min(1.0, len(breaks) / 5) * (1.4 if p.ethnicity in ("APKN", "ABAN", "WOTH", "BAFR") else 1.0)
+            chance = (
+                self.m.holiday_chance
+                * min(1.0, len(breaks) / 5)
+                * (1.4 if p.ethnicity in ("APKN", "ABAN", "WOTH", "BAFR") else 1.0)
+            )
             if r.random() >= chance:
                 continue
             b = breaks[int(r.integers(len(breaks)))]
             length = int(r.integers(2, 7))
             span = range(max(0, b - length), b) if r.random() < 0.5 else range(b, min(nd, b + length))
             day0 = dates[span[0]]
-            if day0 < LEGACY_CODES_END:
-                code = "H" if r.random() < 0.3 else "G"
-            else:
-                code = "C" if r.random() < 0.05 else "G"
+            code = ("H" if r.random() < 0.3 else "G") if day0 < LEGACY_CODES_END else "C" if r.random() < 0.05 else "G"
             for d in span:
                 codes[i, d, :] = code
 
@@ -613,7 +625,14 @@ class Generator:
         if not m.primary:
             for i, p in enumerate(pupils):
                 h = p.history[year]
-                chance = 0.025 * nd / 190 * (1.8 if h["fsm"] else 1) * (1.8 if h["sen"] != "N" else 1) * (1.4 if p.gender == "M" else 0.7)
+                chance = (
+                    0.025
+                    * nd
+                    / 190
+                    * (1.8 if h["fsm"] else 1)
+                    * (1.8 if h["sen"] != "N" else 1)
+                    * (1.4 if p.gender == "M" else 0.7)
+                )
                 if r.random() < chance:
                     k = int(r.integers(0, nd - 3))
                     codes[i, k : k + int(r.integers(1, 4)), :] = "E"
@@ -638,7 +657,9 @@ class Generator:
         for i in r.choice(n, size=1 if m.primary else 2, replace=False):
             first = int(r.integers(0, max(1, nd - 60)))
             span = slice(first, min(nd, first + int(r.integers(30, 60))))
-            codes[i, span, 1] = np.where(present[i, span, 1], "C2" if dates[first] >= LEGACY_CODES_END else "C", codes[i, span, 1])
+            codes[i, span, 1] = np.where(
+                present[i, span, 1], "C2" if dates[first] >= LEGACY_CODES_END else "C", codes[i, span, 1]
+            )
         # Dual registration: one or two pupils spend Tuesdays and Thursdays at another school.
         for i in r.choice(n, size=1 if m.primary else 2, replace=False):
             both = np.isin(weekday, [2, 4])
@@ -798,7 +819,9 @@ def write_pupils(gen: Generator, year: int, pupils: list[Pupil], out: Path, styl
     """A pupils file in one of the MIS styles: 'sims' (xlsx), 'arbor' (CSV) or 'primary' (CSV)."""
     days = school_days(year)
     first, last = days[0], days[-1]
-    ordered = sorted(pupils, key=lambda p: (p.history[year]["year_group"], p.history[year]["form"], p.surname, p.forename, p.upn))
+    ordered = sorted(
+        pupils, key=lambda p: (p.history[year]["year_group"], p.history[year]["form"], p.surname, p.forename, p.upn)
+    )
 
     def leaving(p: Pupil) -> date | None:
         return p.leaving if p.leaving and first <= p.leaving <= last else None
@@ -811,9 +834,23 @@ def write_pupils(gen: Generator, year: int, pupils: list[Pupil], out: Path, styl
         for p in ordered:
             h = p.history[year]
             rows.append(
-                [p.upn, p.surname, p.forename, p.dob, f"Year {h['year_group']}", h["form"], "Male" if p.gender == "M" else "Female"]
-                + [p.ethnicity, _yes_no(h["fsm"]), sen_words[h["sen"]] if year % 2 else h["sen"], _yes_no(p.eal)]
-                + [_yes_no(h["cin"]), _yes_no(h["lac"]), p.admission, leaving(p)]
+                [
+                    p.upn,
+                    p.surname,
+                    p.forename,
+                    p.dob,
+                    f"Year {h['year_group']}",
+                    h["form"],
+                    "Male" if p.gender == "M" else "Female",
+                    p.ethnicity,
+                    _yes_no(h["fsm"]),
+                    sen_words[h["sen"]] if year % 2 else h["sen"],
+                    _yes_no(p.eal),
+                    _yes_no(h["cin"]),
+                    _yes_no(h["lac"]),
+                    p.admission,
+                    leaving(p),
+                ]
             )
         name = f"pupils_{_label(year)}.xlsx"
         _write(out / name, _xlsx_bytes(header, rows, "Students"))
@@ -826,9 +863,23 @@ def write_pupils(gen: Generator, year: int, pupils: list[Pupil], out: Path, styl
             h = p.history[year]
             language = {"AIND": "Gujarati", "APKN": "Urdu", "ABAN": "Bengali", "WOTH": "Polish", "WROM": "Romanian"}
             rows.append(
-                [p.upn, p.surname, p.forename, _dmy(p.dob), f"Y{h['year_group']}", h["form"], p.gender, p.ethnicity]
-                + ["Y" if h["fsm"] else "N", h["sen"], language.get(p.ethnicity, "Other") if p.eal else "English"]
-                + ["Y" if h["cin"] else "N", "Y" if h["lac"] else "N", _dmy(p.admission), _dmy(leaving(p))]
+                [
+                    p.upn,
+                    p.surname,
+                    p.forename,
+                    _dmy(p.dob),
+                    f"Y{h['year_group']}",
+                    h["form"],
+                    p.gender,
+                    p.ethnicity,
+                    "Y" if h["fsm"] else "N",
+                    h["sen"],
+                    language.get(p.ethnicity, "Other") if p.eal else "English",
+                    "Y" if h["cin"] else "N",
+                    "Y" if h["lac"] else "N",
+                    _dmy(p.admission),
+                    _dmy(leaving(p)),
+                ]
             )
         name = f"pupils_{_label(year)}.csv"
         _write(out / name, _csv_text(header, rows).encode("utf-8-sig"))
@@ -840,9 +891,23 @@ def write_pupils(gen: Generator, year: int, pupils: list[Pupil], out: Path, styl
         h = p.history[year]
         yg = "R" if h["year_group"] == 0 else str(h["year_group"])
         rows.append(
-            [p.upn, p.surname, p.forename, _dmy(p.dob), yg, h["form"], p.gender, p.ethnicity, "Y" if h["fsm"] else "N"]
-            + [h["sen"], "Y" if p.eal else "N", "Y" if h["cin"] else "N", "Y" if h["lac"] else "N"]
-            + [_dmy(p.admission), _dmy(leaving(p))]
+            [
+                p.upn,
+                p.surname,
+                p.forename,
+                _dmy(p.dob),
+                yg,
+                h["form"],
+                p.gender,
+                p.ethnicity,
+                "Y" if h["fsm"] else "N",
+                h["sen"],
+                "Y" if p.eal else "N",
+                "Y" if h["cin"] else "N",
+                "Y" if h["lac"] else "N",
+                _dmy(p.admission),
+                _dmy(leaving(p)),
+            ]
         )
     name = f"pupils_{_label(year)}.csv"
     _write(out / name, _csv_text(header, rows).encode("utf-8"))
@@ -877,13 +942,18 @@ def write_sessions_long(gen: Generator, year: int, out: Path, style: str) -> str
 def write_sessions_wide(gen: Generator, year: int, out: Path, gzipped: bool = False) -> str:
     """The register report MIS print: a row per pupil, a column per date and session, Windows-1252."""
     pupils, days, codes = gen.marks[year]
-    order = sorted(range(len(pupils)), key=lambda i: (pupils[i].history[year]["form"], pupils[i].surname, pupils[i].forename, pupils[i].upn))
-    header = ["UPN", "Surname", "Forename", "Reg"] + [f"{d.strftime('%d/%m/%Y')} {s}" for d in days for s in ("AM", "PM")]
+    order = sorted(
+        range(len(pupils)),
+        key=lambda i: (pupils[i].history[year]["form"], pupils[i].surname, pupils[i].forename, pupils[i].upn),
+    )
+    header = ["UPN", "Surname", "Forename", "Reg"] + [
+        f"{d.strftime('%d/%m/%Y')} {s}" for d in days for s in ("AM", "PM")
+    ]
     rows = []
     for i in order:
         p = pupils[i]
         # Outside a pupil's time on roll the report leaves the cell empty; a register not taken shows '-'.
-        rows.append([p.upn, p.surname, p.forename, p.history[year]["form"]] + list(codes[i].reshape(-1)))
+        rows.append([p.upn, p.surname, p.forename, p.history[year]["form"], *list(codes[i].reshape(-1))])
     data = _csv_text(header, rows).encode("cp1252")
     name = f"sessions_{_label(year)}_wide.csv" + (".gz" if gzipped else "")
     _write(out / name, _gzip_bytes(data) if gzipped else data)

@@ -24,7 +24,7 @@ from tests.registers import Register, school_days
 CODES = {r["code"]: r for r in csv.DictReader(db.CODES_CSV.open(newline="", encoding="utf-8"))}
 DAYS = school_days("2025-09-01", 15)
 F = Filter(school_ids=("T1",), academic_year=2025)
-SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 pupil = st.fixed_dictionaries(
     {
@@ -129,10 +129,13 @@ def test_school_is_the_session_weighted_sum_of_its_groups(pupils, by):
 @given(registers, registers)
 def test_a_pupils_figures_do_not_change_when_others_are_added(pupils, others):
     con = _memory_db(pupils)
-    before = measures.enrolment_measures(con, F).set_index("upn").sort_index()
+    columns = ["possible_sessions", "attendance_sessions", "authorised_sessions", "unauthorised_sessions",
+               "missing_sessions", "absence_rate", "persistent", "severe"]  # fmt: skip
+    before = measures.enrolment_measures(con, F).set_index("upn")[columns]
     _build(con, others, first=len(pupils))
-    after = measures.enrolment_measures(con, F).set_index("upn")
-    assert after.loc[before.index].sort_index().equals(before)
+    after = measures.enrolment_measures(con, F).set_index("upn")[columns]
+    for upn in before.index:
+        assert after.loc[upn].tolist() == before.loc[upn].tolist(), upn
 
 
 @SETTINGS

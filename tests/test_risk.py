@@ -226,7 +226,7 @@ def test_cli_prints_the_report_as_json(school_db, capsys):
 
 def test_cutoff_between_half_terms_uses_the_same_number_of_school_days(school_db):
     with db.connection(school_db, read_only=True) as con:
-        got = risk.backtest(con, "R1", cutoff=date(2025, 10, 1), by_cutoff=False)
+        got = risk.backtest(con, "R1", cutoff=date(2025, 10, 1), full=False)
         days = rf.school_days(con, "R1", 2025)
         k = sum(1 for d in days if d <= date(2025, 10, 1))
         assert got["cutoff_point"] == f"school day {k} of the year"
@@ -271,7 +271,7 @@ def test_model_beats_every_rule_on_the_sample_school(request):
     pytest.importorskip("data.sample")
     sample_db = request.getfixturevalue("sample_db")
     with db.connection(sample_db, read_only=True) as con:
-        got = risk.backtest(con, by_cutoff=False)
+        got = risk.backtest(con, full=False)
     assert not got.get("message"), got.get("message")
     model = got["methods"]["model"]
     for name in ("below_90_to_date", "pa_last_year", "absence_rate_rank"):

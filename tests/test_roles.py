@@ -228,3 +228,62 @@ def test_every_pupil_view_and_list_lands_in_the_audit_log(app_env, role):
     assert viewed.iloc[0]["role"] == role
     assert log["action"].str.contains("list").any(), f"{role}'s list view was not audited"
     assert log["action"].eq("sign in").any()
+
+
+# --- a real browser ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def served_app(school):
+    """The app served by `streamlit run` on a free port over the real-data copy, nobody signed in."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "ATTENDANCE_DB": str(school["path"]), "ATTENDANCE_SAMPLE": "0"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", APP, "--server.port", str(port), "--server.headless", "true",
+         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=common.ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(url + "/_stcore/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.5)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("path", ["", "/pupils?upn=PLACEHOLDER", "/users", "/audit"])
+def test_a_real_browser_without_sign_in_sees_the_sign_in_page_and_nothing_else(served_app, school, path):
+    from playwright.sync_api import sync_playwright
+
+    path = path.replace("PLACEHOLDER", school["year9"][0])
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        try:
+            page = browser.new_page()
+            page.goto(served_app + path)
+            page.get_by_text("Sign in", exact=True).first.wait_for(timeout=60_000)
+            page.wait_for_timeout(1500)  # let any late element arrive before reading the page
+            text = page.inner_text("body")
+        finally:
+            browser.close()
+    assert "Email" in text and "Password" in text
+    assert identifying_data_shown(text, school["pupils"]) == []
+    assert "Riverside" not in text
+    for word in ("Overview", "Attendance rate", "Persistent absence", "Audit log"):
+        assert word not in text

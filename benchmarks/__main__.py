@@ -1,0 +1,112 @@
+"""``python -m benchmarks`` (``make bench``): run every ``benchmarks/bench_*.py`` and write docs/PERFORMANCE.md.
+
+Each module offers ``run(repeats) -> dict`` with ``title``, optional
+``description``, ``columns``, ``rows`` (a list of dicts) and optional
+``notes``. Browser timings written by the UI tests to
+``docs/browser_timings.json`` are included when that file exists.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import platform
+import sys
+import traceback
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+ROOT = Path(__file__).resolve().parent.parent
+REPORT = ROOT / "docs" / "PERFORMANCE.md"
+BROWSER_TIMINGS = ROOT / "docs" / "browser_timings.json"
+
+
+def _modules() -> list[str]:
+    return sorted(p.stem for p in Path(__file__).parent.glob("bench_*.py"))
+
+
+def _table(columns: list[str], rows: list[dict]) -> list[str]:
+    if not rows:
+        return ["(no rows)"]
+    lines = ["| " + " | ".join(columns) + " |", "|" + "|".join("---" for _ in columns) + "|"]
+    for r in rows:
+        lines.append("| " + " | ".join("" if r.get(c) is None else str(r.get(c)) for c in columns) + " |")
+    return lines
+
+
+def _section(result) -> list[str]:
+    if isinstance(result, str):  # a module may hand back its own markdown
+        return [result.strip(), ""]
+    rows = result.get("rows", [])
+    columns = result.get("columns") or (list(rows[0]) if rows else [])
+    lines = [f"## {result.get('title', 'Benchmark')}", ""]
+    if result.get("description"):
+        lines += [result["description"], ""]
+    lines += [*_table(columns, rows), ""]
+    for note in result.get("notes", []):
+        lines.append(f"- {note}")
+    if result.get("notes"):
+        lines.append("")
+    return lines
+
+
+def _browser_section() -> list[str]:
+    if not BROWSER_TIMINGS.exists():
+        return []
+    try:
+        data = json.loads(BROWSER_TIMINGS.read_text())
+    except ValueError:
+        return ["## Browser timings", "", f"{BROWSER_TIMINGS.name} could not be read.", ""]
+    lines = ["## Browser timings", "", f"From `{BROWSER_TIMINGS.relative_to(ROOT)}` (real-browser tests).", ""]
+    if isinstance(data, dict) and "rows" in data:
+        return lines + _section({"title": "", **data})[2:]
+    rows = data if isinstance(data, list) else [{"measure": k, "value": v} for k, v in data.items()]
+    rows = [r if isinstance(r, dict) else {"value": r} for r in rows]
+    columns = list(dict.fromkeys(k for r in rows for k in r))
+    return [*lines, *_table(columns, rows), ""]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--only", help="run one module, e.g. bench_analytics")
+    parser.add_argument("--output", default=str(REPORT))
+    args = parser.parse_args(argv)
+
+    sections, failures = [], []
+    for name in _modules():
+        if args.only and name != args.only:
+            continue
+        print(f"running benchmarks.{name} ...", flush=True)
+        try:
+            module = importlib.import_module(f"benchmarks.{name}")
+            sections += _section(module.run(args.repeats))
+        except Exception:
+            failures.append(name)
+            sections += [f"## benchmarks.{name}", "", "Failed:", "", "```", traceback.format_exc(limit=3), "```", ""]
+    header = [
+        "# Performance",
+        "",
+        "Written by `make bench` (`python -m benchmarks`); do not edit by hand.",
+        "",
+        "## Machine and method",
+        "",
+        f"- Run {datetime.now():%Y-%m-%d %H:%M}; {os.cpu_count()} CPU cores "
+        f"({platform.machine()}, {platform.system()}), Python {platform.python_version()}, DuckDB {duckdb.__version__}.",
+        "- The machine is shared: absolute times vary with its load, so each table also gives the ratio to a "
+        "bare scan of the same rows timed in the same process.",
+        "- Each function is timed after the database is open and after one warm-up call; the median of "
+        f"{args.repeats} runs is reported. This is a benchmark, not a timed test: nothing fails on a number.",
+        "",
+    ]
+    Path(args.output).write_text("\n".join([*header, *sections, *_browser_section()]).rstrip() + "\n")
+    print(f"wrote {args.output}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
