@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+
 import pytest
 
 from data import db
@@ -29,28 +31,40 @@ def register(con):
     return Register(con)
 
 
-@pytest.fixture(scope="session")
-def sample_db(tmp_path_factory):
-    """Path of a database holding the secondary sample school, built once per test process.
+def _shared_sample(tmp_path_factory, name: str, primary: bool):
+    """Build a sample database once for the whole run, even with several xdist workers.
 
-    Tests must not write to it: copy it (``shutil.copy``) when a test needs to change data.
+    The file lives in the run's shared temporary folder; a lock file makes the first
+    worker build it while the others wait, so the sample is imported once per run.
     """
     from data import sample
 
-    path = tmp_path_factory.mktemp("sample") / "sample.duckdb"
-    with db.connection(path) as connection:
-        result = sample.load_sample(connection)
-        assert result.ok, result.summary()
+    shared = tmp_path_factory.getbasetemp().parent
+    path = shared / f"{name}.duckdb"
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if not (shared / f"{name}.done").exists():
+                path.unlink(missing_ok=True)
+                with db.connection(path) as connection:
+                    result = sample.load_sample(connection, primary=primary)
+                    assert result.ok, result.summary()
+                (shared / f"{name}.done").touch()
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
     return path
+
+
+@pytest.fixture(scope="session")
+def sample_db(tmp_path_factory):
+    """Path of a database holding the secondary sample school, built once per test run.
+
+    Tests must not write to it: copy it (``shutil.copy``) when a test needs to change data.
+    """
+    return _shared_sample(tmp_path_factory, "sample", primary=False)
 
 
 @pytest.fixture(scope="session")
 def primary_db(tmp_path_factory):
     """Path of a database holding the primary sample school."""
-    from data import sample
-
-    path = tmp_path_factory.mktemp("primary") / "primary.duckdb"
-    with db.connection(path) as connection:
-        result = sample.load_sample(connection, primary=True)
-        assert result.ok, result.summary()
-    return path
+    return _shared_sample(tmp_path_factory, "primary", primary=True)
