@@ -82,12 +82,15 @@ def marks_sql(f: Filter, table: str = "session_marks", pupils: bool = True) -> t
                coalesce(m.code = 'U', FALSE)                    AS late_u,
                coalesce(c.category, 'missing')                  AS category
         FROM {table} m
-        JOIN enrolments e
+        -- Open admission / leaving dates become far-off dates so the window is one BETWEEN:
+        -- half the cost of the IS NULL OR tests over every mark at trust scale.
+        JOIN (SELECT *, coalesce(admission_date, DATE '0001-01-01') AS on_roll_from,
+                        coalesce(leaving_date, DATE '9999-12-31') AS on_roll_to
+              FROM enrolments) e
           ON e.school_id = m.school_id AND e.upn = m.upn AND e.academic_year = m.academic_year
         {pupil_join}
         LEFT JOIN codes c ON c.code = m.code
-        WHERE (e.admission_date IS NULL OR m.date >= e.admission_date)
-          AND (e.leaving_date IS NULL OR m.date <= e.leaving_date)
+        WHERE m.date BETWEEN e.on_roll_from AND e.on_roll_to
           AND {where}
     """
     return sql, params

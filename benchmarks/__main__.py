@@ -38,9 +38,11 @@ def _table(columns: list[str], rows: list[dict]) -> list[str]:
     return lines
 
 
-def _section(result) -> list[str]:
+def _section(result, title: str = "Benchmark") -> list[str]:
     if isinstance(result, str):  # a module may hand back its own markdown
         return [result.strip(), ""]
+    if isinstance(result, list):  # bare rows: a table under the module's name
+        result = {"title": title, "rows": [r if isinstance(r, dict) else {"value": r} for r in result]}
     rows = result.get("rows", [])
     columns = result.get("columns") or (list(rows[0]) if rows else [])
     lines = [f"## {result.get('title', 'Benchmark')}", ""]
@@ -84,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"running benchmarks.{name} ...", flush=True)
         try:
             module = importlib.import_module(f"benchmarks.{name}")
-            sections += _section(module.run(args.repeats))
+            sections += _section(module.run(args.repeats), title=f"benchmarks.{name}")
         except Exception:
             failures.append(name)
             sections += [f"## benchmarks.{name}", "", "Failed:", "", "```", traceback.format_exc(limit=3), "```", ""]

@@ -56,7 +56,7 @@ else:
         plot,
         "label",
         series,
-        charts.chart_title(f"{label} by {GROUP_LABELS[by].lower()}: each group, the rest, national", f, period),
+        charts.chart_title(f"{label} by {GROUP_LABELS[by] if by in ("fsm", "sen", "eal") else GROUP_LABELS[by].lower()}: each group, the rest, national", f, period),
         y_title=f"{label} %",
         horizontal=True,
     )
@@ -97,7 +97,7 @@ figures = breakdown[
         "national_note": "National figure",
     }
 )
-st.markdown(f"**Figures: {label.lower()} by {GROUP_LABELS[by].lower()}**")
+st.markdown(f"**Figures: {label.lower()} by {GROUP_LABELS[by] if by in ("fsm", "sen", "eal") else GROUP_LABELS[by].lower()}**")
 st.dataframe(
     figures,
     hide_index=True,

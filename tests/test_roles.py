@@ -164,12 +164,27 @@ def test_a_governor_sees_no_upn_name_or_date_of_birth_on_any_page(app_env):
         assert leaked == [], (key, leaked[:3])
 
 
-@pytest.mark.parametrize("key", ["pupils", "lists", "risk", "users", "audit", "import"])
-def test_a_governor_opening_a_pupil_page_by_url_sees_no_pupil(app_env, key):
-    if key not in PAGE_PATHS:
-        pytest.skip(f"{key} page not built yet")
+def crafted_url(role: str, key: str, query: dict | None = None) -> AppTest:
+    """The page's own script, run for a signed-in user as a typed URL would reach it (past the navigation)."""
+    at = AppTest.from_file(str(common.ROOT / PAGE_PATHS[key]), default_timeout=TIMEOUT)
+    at.secrets = OIDC_SECRETS
+    at.user = {"is_logged_in": True, "email": ACCOUNTS[role][0]}
+    for name, value in (query or {}).items():
+        at.query_params[name] = value
+    return at.run()
+
+
+def refused_pages(role: str) -> list[str]:
+    return sorted(k for k in PAGE_PATHS if k not in auth.ROLE_PAGES[role])
+
+
+@pytest.mark.parametrize("key", refused_pages("governor"))
+def test_a_governor_opening_another_page_by_url_is_refused_and_sees_no_pupil(app_env, key):
     at = oidc_session("governor")
-    visit(at, key, {"upn": app_env["year9"][0]})
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page(PAGE_PATHS[key])  # not in the governor's navigation at all
+    at = crafted_url("governor", key, {"upn": app_env["year9"][0]})
+    assert auth.NO_ACCESS in [e.value for e in at.error]
     assert identifying_data_shown(output(at), app_env["pupils"]) == []
 
 
@@ -196,14 +211,11 @@ def test_a_url_naming_a_year_9_pupil_shows_a_year_8_lead_nothing_of_them(app_env
     assert outsider not in audit.entries(_con(app_env))["upn"].dropna().tolist()
 
 
-@pytest.mark.parametrize("key", ["overview", "groups", "patterns", "governors", "quality", "users", "audit", "import"])
-def test_a_pastoral_lead_is_refused_pages_outside_the_role(app_env, key):
-    if key not in PAGE_PATHS:
-        pytest.skip(f"{key} page not built yet")
-    at = oidc_session("pastoral")
-    visit(at, key)
-    assert not upns_shown(output(at), app_env["pupils"]) - app_env["year8"]
-    assert "Audit log" not in [t.value for t in at.title] and "Users" not in [t.value for t in at.title]
+@pytest.mark.parametrize("key", refused_pages("pastoral"))
+def test_a_pastoral_lead_opening_another_page_by_url_is_refused(app_env, key):
+    at = crafted_url("pastoral", key)
+    assert auth.NO_ACCESS in [e.value for e in at.error]
+    assert not upns_shown(output(at), app_env["pupils"])
 
 
 # --- the audit log --------------------------------------------------------------------------------------------
@@ -277,13 +289,14 @@ def test_a_real_browser_without_sign_in_sees_the_sign_in_page_and_nothing_else(s
         try:
             page = browser.new_page()
             page.goto(served_app + path)
-            page.get_by_text("Sign in", exact=True).first.wait_for(timeout=60_000)
+            page.get_by_text("Password", exact=True).wait_for(timeout=60_000)
             page.wait_for_timeout(1500)  # let any late element arrive before reading the page
             text = page.inner_text("body")
         finally:
             browser.close()
     assert "Email" in text and "Password" in text
+    text = text.lower().replace("email", "")
     assert identifying_data_shown(text, school["pupils"]) == []
     assert "Riverside" not in text
-    for word in ("Overview", "Attendance rate", "Persistent absence", "Audit log"):
-        assert word not in text
+    for word in ("overview", "pupils", "Attendance rate", "Persistent absence", "audit"):
+        assert word.lower() not in text

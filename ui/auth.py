@@ -193,7 +193,7 @@ def gate() -> User:
         user = _oidc_sign_in(con)
 
     if user is None:
-        _sign_in_page(con)
+        _sign_in_only(con)
         st.stop()
 
     st.session_state[SEEN_KEY] = _clock()
@@ -393,6 +393,14 @@ def _sign_in_page(con: duckdb.DuckDBPyConnection) -> None:
             "`python -m data users add EMAIL --role admin`.",
             icon=":material/info:",
         )
+
+
+def _sign_in_only(con: duckdb.DuckDBPyConnection) -> None:
+    """Draw the sign-in page as the one page registered, so Streamlit's automatic list of pages/ is not shown."""
+    if get_script_run_ctx() is None:
+        _sign_in_page(con)
+        return
+    st.navigation([st.Page(lambda: _sign_in_page(con), title="Sign in", default=True)], position="hidden").run()
 
 
 def _any_local_password(con: duckdb.DuckDBPyConnection) -> bool:

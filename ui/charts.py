@@ -239,6 +239,17 @@ def heatmap(
             ygap=2,
         )
     )
+    # Heatmap cells emit no selection in Streamlit: an almost invisible marker on each cell
+    # takes the click, so a cell opens the pupils behind it like a bar does.
+    xs, ys = zip(*[(str(c), str(i)) for i in z.index for c in z.columns], strict=True) if z.size else ((), ())
+    fig.add_scatter(
+        x=list(xs),
+        y=list(ys),
+        mode="markers",
+        marker=dict(symbol="square", size=40, opacity=0.01, color="white"),
+        hoverinfo="skip",
+        showlegend=False,
+    )
     _layout(fig, title, height=height)
     fig.update_yaxes(autorange="reversed", gridcolor=None)
     return fig

@@ -163,11 +163,28 @@ def require_page(key: str):
     afresh from the kept choices, because Streamlit drops a page's widget values
     when the page changes.
     """
+    _leave_folder_mode()
     if st.session_state.get("_page") != key:
         forget_widgets()
         st.session_state["_page"] = key
     auth = _auth()
     return auth.require_page(key) if auth is not None else None
+
+
+def _leave_folder_mode() -> None:
+    """Make sure app.py (sign-in, navigation) runs, even when the first visit is a bookmarked page.
+
+    Streamlit treats an app with a ``pages/`` folder as an old-style multipage
+    app until ``st.navigation`` has run once in the process, so the very first
+    request for ``/groups`` would run pages/groups.py on its own, skipping
+    app.py. Turn that mode off and rerun: the rerun goes through app.py.
+    Renaming the folder (e.g. ``app_pages/``) would make this unnecessary.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
 
 
 def forget_widgets() -> None:

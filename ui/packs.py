@@ -130,7 +130,7 @@ def group_section(con, f: Filter, by: str) -> Section | None:
             plot,
             "label",
             series,
-            charts.chart_title(f"Overall absence by {GROUP_LABELS[by].lower()}", f, filters.period_label(f)),
+            charts.chart_title(f"Overall absence by {GROUP_LABELS[by] if by in ("fsm", "sen", "eal") else GROUP_LABELS[by].lower()}", f, filters.period_label(f)),
             y_title="Absence %",
             horizontal=True,
         )

@@ -89,6 +89,15 @@ def test_clicking_a_heatmap_cell_shows_the_pupils_behind_it(page, app_url):
     assert page.locator("[data-testid='stDataFrame']").count() >= 1
 
 
+def test_clicking_a_bar_shows_the_pupils_in_that_group(page, app_url):
+    open_page(page, f"{app_url}/groups", charts=True)
+    bar = page.locator(".js-plotly-plot").first.locator("g.point path").first
+    bar.click(force=True)
+    page.wait_for_selector("text=Pupils behind", timeout=60_000)
+    wait_until_idle(page)
+    assert page.locator("[data-testid='stDataFrame']").count() >= 2
+
+
 def _select_first_row(page, grid) -> None:
     box = grid.bounding_box()
     # The row-selection column sits at the left edge; the first row sits under a ~35px header.
