@@ -56,7 +56,11 @@ else:
         plot,
         "label",
         series,
-        charts.chart_title(f"{label} by {GROUP_LABELS[by] if by in ("fsm", "sen", "eal") else GROUP_LABELS[by].lower()}: each group, the rest, national", f, period),
+        charts.chart_title(
+            f"{label} by {GROUP_LABELS[by] if by in ('fsm', 'sen', 'eal') else GROUP_LABELS[by].lower()}: each group, the rest, national",
+            f,
+            period,
+        ),
         y_title=f"{label} %",
         horizontal=True,
     )
@@ -97,12 +101,16 @@ figures = breakdown[
         "national_note": "National figure",
     }
 )
-st.markdown(f"**Figures: {label.lower()} by {GROUP_LABELS[by] if by in ("fsm", "sen", "eal") else GROUP_LABELS[by].lower()}**")
+st.markdown(
+    f"**Figures: {label.lower()} by {GROUP_LABELS[by] if by in ('fsm', 'sen', 'eal') else GROUP_LABELS[by].lower()}**"
+)
 st.dataframe(
     figures,
     hide_index=True,
     width="stretch",
-    column_config={c: st.column_config.NumberColumn(c, format="%.1f") for c in figures.columns if "%" in c or "Gap" in c},
+    column_config={
+        c: st.column_config.NumberColumn(c, format="%.1f") for c in figures.columns if "%" in c or "Gap" in c
+    },
 )
 export.download_table(figures, f"groups_{by}_{measure}")
 
@@ -148,7 +156,9 @@ choices = [g for g in GROUP_LABELS if g not in ("form", "ethnicity")]
 a_col, b_col = st.columns(2)
 by_a = a_col.selectbox("First group", choices, index=choices.index("fsm"), format_func=GROUP_LABELS.get, key="x_a")
 rest = [g for g in choices if g != by_a]
-by_b = b_col.selectbox("Second group", rest, index=rest.index("sen") if "sen" in rest else 0, format_func=GROUP_LABELS.get)
+by_b = b_col.selectbox(
+    "Second group", rest, index=rest.index("sen") if "sen" in rest else 0, format_func=GROUP_LABELS.get
+)
 with st.spinner("Crossing the groups..."):
     cross = common.cached(groups.intersection_breakdown, f, by_a, by_b)
 if common.is_empty_frame(cross):

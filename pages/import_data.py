@@ -21,9 +21,7 @@ st.markdown(
     "listed with its line. Importing the same file twice changes nothing."
 )
 
-uploads = st.file_uploader(
-    "Files", type=["csv", "txt", "tsv", "xlsx"], accept_multiple_files=True, key="import_files"
-)
+uploads = st.file_uploader("Files", type=["csv", "txt", "tsv", "xlsx"], accept_multiple_files=True, key="import_files")
 today = pd.Timestamp.today().date()
 years = list(range(academic_year_of(today), academic_year_of(today) - 7, -1))
 left, right = st.columns(2)

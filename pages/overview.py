@@ -68,7 +68,9 @@ for column, (key, label, colour) in zip(columns, HEADLINES, strict=True):
     )
     if count is not None:
         column.caption(f"{count} pupils")
-st.caption(f"{now['pupils']} pupils, {now['possible_sessions']:,} possible sessions. {england['source']}, {england['period']}.")
+st.caption(
+    f"{now['pupils']} pupils, {now['possible_sessions']:,} possible sessions. {england['source']}, {england['period']}."
+)
 
 table = pd.DataFrame(
     {
@@ -92,8 +94,7 @@ if common.is_empty_frame(weekly):
 else:
     # Last year's weeks drawn on this year's calendar (52 weeks later) so the two lines line up.
     plot = weekly.assign(
-        week=pd.to_datetime(weekly["week_start"])
-        + pd.to_timedelta((weekly["series"] == "last year") * 364, unit="D")
+        week=pd.to_datetime(weekly["week_start"]) + pd.to_timedelta((weekly["series"] == "last year") * 364, unit="D")
     )
     wide = plot.pivot_table(index="week", columns="series", values="absence_rate").reset_index()
     wide.columns.name = None
@@ -108,7 +109,9 @@ else:
         half_terms=bounds[bounds["academic_year"] == f.academic_year] if not common.is_empty_frame(bounds) else None,
         names={"this year": "This year", "last year": "Last year", "national": "National (year to date)"},
     )
-    event = charts.show(fig, wide.round({c: 2 for c in wide.columns if c != "week"}), key="overview_weekly", selectable=True)
+    event = charts.show(
+        fig, wide.round({c: 2 for c in wide.columns if c != "week"}), key="overview_weekly", selectable=True
+    )
     points = charts.selected_points(event)
     if points:
         week = pd.Timestamp(points[0]["x"]).date()

@@ -192,7 +192,9 @@ with tab_patterns:
             st.success("No day, session, subject or period stands out beyond chance.")
         for row in strong.itertuples(index=False):
             st.warning(f"**{row.label}**: {row.evidence}", icon=":material/insights:")
-        table = found_patterns[["kind", "label", "possible", "absences", "rate", "pupil_rate", "p_adjusted", "evidence"]]
+        table = found_patterns[
+            ["kind", "label", "possible", "absences", "rate", "pupil_rate", "p_adjusted", "evidence"]
+        ]
         st.dataframe(
             table.rename(
                 columns={
@@ -209,7 +211,9 @@ with tab_patterns:
             hide_index=True,
             width="stretch",
         )
-        st.caption("A pattern is flagged when it is unlikely by chance (one-sided binomial test, Holm-adjusted p < 0.05).")
+        st.caption(
+            "A pattern is flagged when it is unlikely by chance (one-sided binomial test, Holm-adjusted p < 0.05)."
+        )
 
 with tab_spells:
     spells = common.cached(pupils.absence_spells, pf, upn)
@@ -217,7 +221,16 @@ with tab_spells:
         st.info("No absence in the chosen period.")
     else:
         table = spells[
-            ["start_date", "start_session", "end_date", "end_session", "sessions", "days", "unauthorised_sessions", "codes"]
+            [
+                "start_date",
+                "start_session",
+                "end_date",
+                "end_session",
+                "sessions",
+                "days",
+                "unauthorised_sessions",
+                "codes",
+            ]
         ].rename(
             columns={
                 "start_date": "From",

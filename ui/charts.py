@@ -277,7 +277,10 @@ def category_calendar(marks: pd.DataFrame, title: str) -> go.Figure:
             mode="markers",
             name=CATEGORY_LABELS[category],
             marker=dict(symbol="square", size=11, color=colour, line=dict(width=0.5, color="white")),
-            customdata=part[["code", "meaning"]].fillna("–").assign(day=pd.to_datetime(part["date"]).dt.strftime("%a %d %b %Y")).to_numpy(),
+            customdata=part[["code", "meaning"]]
+            .fillna("–")
+            .assign(day=pd.to_datetime(part["date"]).dt.strftime("%a %d %b %Y"))
+            .to_numpy(),
             hovertemplate="%{customdata[2]} %{y}<br>Code %{customdata[0]}: %{customdata[1]}<extra></extra>",
         )
     _layout(fig, title, height=360)

@@ -130,7 +130,11 @@ def group_section(con, f: Filter, by: str) -> Section | None:
             plot,
             "label",
             series,
-            charts.chart_title(f"Overall absence by {GROUP_LABELS[by] if by in ("fsm", "sen", "eal") else GROUP_LABELS[by].lower()}", f, filters.period_label(f)),
+            charts.chart_title(
+                f"Overall absence by {GROUP_LABELS[by] if by in ('fsm', 'sen', 'eal') else GROUP_LABELS[by].lower()}",
+                f,
+                filters.period_label(f),
+            ),
             y_title="Absence %",
             horizontal=True,
         )
@@ -287,9 +291,7 @@ def render_html(title: str, school_name: str, f: Filter, sections: list[Section]
     for s in sections:
         body.append(f"<section><h2>{html.escape(s.title)}</h2>")
         if s.figure is not None:
-            body.append(
-                s.figure.to_html(full_html=False, include_plotlyjs=True if first else False, config={"displaylogo": False})
-            )
+            body.append(s.figure.to_html(full_html=False, include_plotlyjs=first, config={"displaylogo": False}))
             first = False
         if s.table is not None and not s.table.empty:
             body.append(_table_html(s.table))
