@@ -84,6 +84,15 @@ def _open(target: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(target), read_only=read_only)
     if not read_only:
         ensure_schema(con)
+    elif needs_migration(con):
+        # A file written by an older version: migrate it once with a brief writable connection.
+        con.close()
+        con = duckdb.connect(str(target))
+        try:
+            ensure_schema(con)
+        finally:
+            con.close()
+        con = duckdb.connect(str(target), read_only=True)
     return con
 
 
@@ -97,10 +106,65 @@ def connection(path: str | os.PathLike | None = None, read_only: bool = False) -
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create missing tables and (re)load the code table from the shipped CSV."""
+    """Create missing tables, migrate an older file, and (re)load the code table from the shipped CSV."""
     con.execute(SCHEMA_SQL.read_text())
+    _add_enrolment_ids(con)
     if con.execute("SELECT count(*) FROM codes").fetchone()[0] == 0:
         load_codes(con)
+
+
+MARK_TABLES = ("session_marks", "lesson_marks")
+
+
+def _missing_enrolment_id(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The tables of an older file that lack the ``enrolment_id`` column."""
+    have = {
+        r[0]
+        for r in con.execute(
+            "SELECT table_name FROM duckdb_columns() WHERE database_name = current_database() "
+            "AND schema_name = 'main' AND column_name = 'enrolment_id'"
+        ).fetchall()
+    }
+    return [t for t in ("enrolments", *MARK_TABLES) if t not in have]
+
+
+def needs_migration(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the file predates a column the analytics rely on (read-only connections cannot add it)."""
+    tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()}
+    return "enrolments" in tables and bool(_missing_enrolment_id(con))
+
+
+def _add_enrolment_ids(con: duckdb.DuckDBPyConnection) -> None:
+    """Migrate a file made before enrolments had an integer id: number them, then label every mark.
+
+    Idempotent: a table that already has the column is left alone.
+    """
+    missing = _missing_enrolment_id(con)
+    if not missing:
+        return
+    if "enrolments" in missing:
+        # The column default numbers the existing rows from the sequence, one each.
+        con.execute("ALTER TABLE enrolments ADD COLUMN enrolment_id BIGINT DEFAULT nextval('enrolment_id_seq')")
+    for table in MARK_TABLES:
+        if table in missing:
+            con.execute(f"ALTER TABLE {table} ADD COLUMN enrolment_id BIGINT")
+    link_marks(con)
+
+
+def link_marks(con: duckdb.DuckDBPyConnection, school_id: str | None = None) -> None:
+    """Give every mark still without an enrolment id the id of its enrolment, where one now exists.
+
+    Marks are written with their id when their enrolment exists; this catches the
+    rest (an older file, or a pupils file imported after the marks it enrols).
+    """
+    school = "AND m.school_id = ?" if school_id is not None else ""
+    for table in MARK_TABLES:
+        con.execute(
+            f"""UPDATE {table} m SET enrolment_id = e.enrolment_id FROM enrolments e
+                WHERE m.enrolment_id IS NULL {school}
+                  AND e.school_id = m.school_id AND e.upn = m.upn AND e.academic_year = m.academic_year""",
+            [school_id] if school_id is not None else [],
+        )
 
 
 def load_codes(con: duckdb.DuckDBPyConnection) -> None:

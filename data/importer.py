@@ -854,6 +854,9 @@ def _write_pupils(con, f: _File, school: str) -> int:
             ON CONFLICT (school_id, upn, academic_year) DO UPDATE SET {update}""",
         [school],
     )
+    # An existing enrolment keeps its id (the upsert never sets it); a new one may enrol marks
+    # already stored without one (marks imported before the pupils file): label them now.
+    db.link_marks(con, school)
     return existing
 
 
@@ -864,14 +867,20 @@ def _replace_marks(con, f: _File, school: str, table: str, key: str, columns: st
             WHERE t.school_id = ? AND t.upn = s.upn AND t.date = s.date AND t.{key} = s.{key}""",
         [school],
     ).fetchone()[0]
+    # Enrolments first (carried from another year where the pupil has none), so that every mark
+    # is written with its enrolment's id: the one integer the measures join on.
+    _carry_enrolments(con, f, school)
+    names = [c.strip() for c in columns.split(",")]
     con.execute(
-        f"INSERT INTO {table} SELECT ?, {columns}, {_ACADEMIC_YEAR_SQL.format(d='date')} FROM {f.stage}",
-        [school],
+        f"""INSERT INTO {table} (school_id, {", ".join(names)}, academic_year, enrolment_id)
+            SELECT ?, {", ".join("s." + c for c in names)}, s.mark_year, e.enrolment_id
+            FROM (SELECT *, {_ACADEMIC_YEAR_SQL.format(d="date")} AS mark_year FROM {f.stage}) s
+            LEFT JOIN enrolments e ON e.school_id = ? AND e.upn = s.upn AND e.academic_year = s.mark_year""",
+        [school, school],
     )
     f.years = {
         r[0] for r in con.execute(f"SELECT DISTINCT {_ACADEMIC_YEAR_SQL.format(d='date')} FROM {f.stage}").fetchall()
     }
-    _carry_enrolments(con, f, school)
     return replaced
 
 
@@ -903,7 +912,8 @@ def _write_lessons(con, f: _File, school: str) -> int:
 def _carry_enrolments(con, f: _File, school: str) -> None:
     """An enrolment for each (pupil, year) with marks but none yet: the nearest year's, year group shifted."""
     con.execute(
-        f"""INSERT INTO enrolments
+        f"""INSERT INTO enrolments (school_id, upn, academic_year, year_group, form, fsm, sen, eal, cin, lac,
+                                    admission_date, leaving_date, source)
             SELECT school_id, upn, target, year_group + (target - academic_year), form, fsm, sen, eal, cin, lac,
                    admission_date, leaving_date, 'carried'
             FROM (

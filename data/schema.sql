@@ -22,6 +22,10 @@ CREATE TABLE IF NOT EXISTS pupils (
 );
 
 -- One row per pupil per academic year on roll: the enrolment the DfE measures count.
+-- enrolment_id: an integer surrogate for (school_id, upn, academic_year), kept on every mark too, so
+-- that the measures join 11 million marks to their enrolment on one integer rather than three keys.
+-- Stable: an upsert of the same (school, upn, year) keeps it (never list it in an INSERT OR REPLACE).
+CREATE SEQUENCE IF NOT EXISTS enrolment_id_seq;
 CREATE TABLE IF NOT EXISTS enrolments (
     school_id      VARCHAR NOT NULL,
     upn            VARCHAR NOT NULL,
@@ -36,17 +40,21 @@ CREATE TABLE IF NOT EXISTS enrolments (
     admission_date DATE,
     leaving_date   DATE,
     source         VARCHAR NOT NULL DEFAULT 'imported',  -- imported | carried (derived from another year)
+    enrolment_id   BIGINT DEFAULT nextval('enrolment_id_seq'),
     PRIMARY KEY (school_id, upn, academic_year)
 );
 
 -- One row per pupil per session. code NULL = missing mark (blank or '-' in the export).
+-- enrolment_id: the mark's enrolment (same school, upn, academic_year), NULL while it has none;
+-- set when the mark is written and by data.db.link_marks when an enrolment arrives later.
 CREATE TABLE IF NOT EXISTS session_marks (
     school_id      VARCHAR NOT NULL,
     upn            VARCHAR NOT NULL,
     date           DATE NOT NULL,
     session        VARCHAR NOT NULL,   -- AM | PM
     code           VARCHAR,
-    academic_year  INTEGER NOT NULL
+    academic_year  INTEGER NOT NULL,
+    enrolment_id   BIGINT
 );
 
 CREATE TABLE IF NOT EXISTS lesson_marks (
@@ -59,7 +67,8 @@ CREATE TABLE IF NOT EXISTS lesson_marks (
     subject        VARCHAR,            -- subject or class
     code           VARCHAR,
     minutes_late   INTEGER,
-    academic_year  INTEGER NOT NULL
+    academic_year  INTEGER NOT NULL,
+    enrolment_id   BIGINT             -- as on session_marks
 );
 
 -- The DfE code table (data/reference/attendance_codes.csv).

@@ -7,7 +7,8 @@
     reg.lessons("A1", "2025-09-01", [("1", "Maths", "/"), ("4", "PE", "N")])
 
 Marks are written as the importer stores them: ``-`` or ``.`` become missing
-(NULL code). School days are Monday to Friday.
+(NULL code), each with its enrolment's ``enrolment_id`` (a mark written before its
+pupil's enrolment gets the id when the enrolment is added). School days are Monday to Friday.
 """
 
 from __future__ import annotations
@@ -16,7 +17,10 @@ from datetime import date, timedelta
 
 import duckdb
 
-from data.db import academic_year_of
+from data.db import academic_year_of, link_marks
+
+# The mark's enrolment id, as the importer writes it (NULL until the pupil is enrolled).
+_ENROLMENT_ID = "(SELECT enrolment_id FROM enrolments WHERE school_id = ? AND upn = ? AND academic_year = ?)"
 
 
 def _d(value) -> date:
@@ -81,7 +85,10 @@ class Register:
             ],
         )
         self.con.execute(
-            "INSERT OR REPLACE INTO enrolments VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'imported')",
+            # Columns named, enrolment_id left out: a re-added enrolment keeps its id, as in the importer.
+            """INSERT OR REPLACE INTO enrolments (school_id, upn, academic_year, year_group, form, fsm, sen, eal,
+                                                  cin, lac, admission_date, leaving_date, source)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'imported')""",
             [
                 self.school_id,
                 upn,
@@ -97,14 +104,25 @@ class Register:
                 _d(leaving_date) if leaving_date else None,
             ],
         )
+        link_marks(self.con, self.school_id)
         return self
 
     def mark(self, upn: str, day, session: str, code: str | None) -> Register:
         day = _d(day)
         code = None if code in (None, "", "-", ".") else code
         self.con.execute(
-            "INSERT INTO session_marks VALUES (?, ?, ?, ?, ?, ?)",
-            [self.school_id, upn, day, session, code, academic_year_of(day)],
+            f"INSERT INTO session_marks VALUES (?, ?, ?, ?, ?, ?, {_ENROLMENT_ID})",
+            [
+                self.school_id,
+                upn,
+                day,
+                session,
+                code,
+                academic_year_of(day),
+                self.school_id,
+                upn,
+                academic_year_of(day),
+            ],
         )
         return self
 
@@ -125,7 +143,7 @@ class Register:
             number = int("".join(ch for ch in str(period) if ch.isdigit()) or 0) or None
             session = (session_of_period or (lambda n: "AM" if (n or 0) <= 3 else "PM"))(number)
             self.con.execute(
-                "INSERT INTO lesson_marks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT INTO lesson_marks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, {_ENROLMENT_ID})",
                 [
                     self.school_id,
                     upn,
@@ -136,6 +154,9 @@ class Register:
                     subject,
                     None if code in ("", "-") else code,
                     minutes,
+                    academic_year_of(day),
+                    self.school_id,
+                    upn,
                     academic_year_of(day),
                 ],
             )

@@ -143,7 +143,7 @@ def build_school(
             }
         )
         con.register("risk_enrol_df", enrol)
-        con.execute("INSERT OR REPLACE INTO enrolments SELECT * FROM risk_enrol_df")
+        con.execute("INSERT OR REPLACE INTO enrolments BY NAME SELECT * FROM risk_enrol_df")  # keeps enrolment_id
         con.unregister("risk_enrol_df")
         for term, half, start, end in term_calendar(year):
             con.execute(
@@ -225,7 +225,10 @@ def _write_marks(con, rng, school_id, year, days, n_whole, on_roll, upn, level, 
         keep &= ~((marks["upn"].to_numpy() == u) & (marks["date"].to_numpy() > np.datetime64(d)))
     marks = marks[keep]
     con.register("risk_marks_df", marks)
-    con.execute("INSERT INTO session_marks SELECT * FROM risk_marks_df")
+    con.execute(
+        "INSERT INTO session_marks BY NAME SELECT m.*, e.enrolment_id FROM risk_marks_df m "
+        "JOIN enrolments e ON e.school_id = m.school_id AND e.upn = m.upn AND e.academic_year = m.academic_year"
+    )
     con.unregister("risk_marks_df")
     if not lessons:
         return
@@ -256,7 +259,8 @@ def _write_marks(con, rng, school_id, year, days, n_whole, on_roll, upn, level, 
     con.register("risk_lessons_df", lessons_df)
     con.register("risk_marks_df", marks[["upn", "date"]].drop_duplicates())
     con.execute(
-        "INSERT INTO lesson_marks SELECT l.* FROM risk_lessons_df l "
+        "INSERT INTO lesson_marks BY NAME SELECT l.*, e.enrolment_id FROM risk_lessons_df l "
+        "JOIN enrolments e ON e.school_id = l.school_id AND e.upn = l.upn AND e.academic_year = l.academic_year "
         "WHERE EXISTS (SELECT 1 FROM risk_marks_df m WHERE m.upn = l.upn AND m.date = l.date)"
     )
     con.unregister("risk_marks_df")

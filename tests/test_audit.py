@@ -84,8 +84,8 @@ def test_erasing_a_pupil_from_the_audit_page(sample):
     at = page("audit.py")
     form_inputs = [t for t in at.text_input if t.label == "Pupil identifier (UPN)" and t.form_id == "delete_pupil"]
     form_inputs[0].input("P1")
-    [c for c in at.checkbox if c.label.startswith("I understand")][0].check()
-    [b for b in at.button if b.label == "Erase this pupil"][0].click().run()
+    next(c for c in at.checkbox if c.label.startswith("I understand")).check()
+    next(b for b in at.button if b.label == "Erase this pupil").click().run()
     assert not at.exception
     assert sample.execute("SELECT count(*) FROM session_marks WHERE upn = 'P1'").fetchone()[0] == 0
     assert sample.execute("SELECT count(*) FROM session_marks WHERE upn = 'P2'").fetchone()[0] == 4
@@ -95,11 +95,11 @@ def test_erasing_a_pupil_from_the_audit_page(sample):
 
 def test_adding_an_account_on_the_users_page_ends_demo_mode(sample):
     at = page("users.py")
-    [t for t in at.text_input if t.label == "Email" and t.form_id == "add_user"][0].input("pastoral@school.example")
-    [s for s in at.selectbox if s.label == "Role" and s.form_id == "add_user"][0].set_value("pastoral")
-    [t for t in at.text_input if t.label.startswith("Year groups") and t.form_id == "add_user"][0].input("8")
-    [c for c in at.checkbox if c.label.startswith("Give a local password")][0].check()
-    [b for b in at.button if b.label == "Add account"][0].click().run()
+    next(t for t in at.text_input if t.label == "Email" and t.form_id == "add_user").input("pastoral@school.example")
+    next(s for s in at.selectbox if s.label == "Role" and s.form_id == "add_user").set_value("pastoral")
+    next(t for t in at.text_input if t.label.startswith("Year groups") and t.form_id == "add_user").input("8")
+    next(c for c in at.checkbox if c.label.startswith("Give a local password")).check()
+    next(b for b in at.button if b.label == "Add account").click().run()
     password = at.code[0].value
     account = users.get_account(sample, "pastoral@school.example")
     assert (account.role, account.year_groups, account.has_password) == ("pastoral", (8,), True)
@@ -111,8 +111,8 @@ def test_adding_an_account_on_the_users_page_ends_demo_mode(sample):
 
 def test_a_pastoral_account_without_years_or_forms_is_refused_on_the_page(sample):
     at = page("users.py")
-    [t for t in at.text_input if t.label == "Email" and t.form_id == "add_user"][0].input("p@school.example")
-    [s for s in at.selectbox if s.label == "Role" and s.form_id == "add_user"][0].set_value("pastoral")
-    [b for b in at.button if b.label == "Add account"][0].click().run()
+    next(t for t in at.text_input if t.label == "Email" and t.form_id == "add_user").input("p@school.example")
+    next(s for s in at.selectbox if s.label == "Role" and s.form_id == "add_user").set_value("pastoral")
+    next(b for b in at.button if b.label == "Add account").click().run()
     assert any("year groups or forms" in e.value for e in at.error)
     assert users.list_users(sample) == []

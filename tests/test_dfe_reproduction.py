@@ -110,8 +110,10 @@ def test_register_with_an_authoritys_mix_gives_its_published_rates(register, con
         INSERT INTO enrolments (school_id, upn, academic_year, year_group)
             SELECT DISTINCT 'T1', 'P' || (k // 380), 2025, 9 FROM slots;
         INSERT INTO session_marks
-            SELECT 'T1', 'P' || (k // 380), d.date, CASE WHEN (k % 380) % 2 = 0 THEN 'AM' ELSE 'PM' END, s.code, 2025
-            FROM slots s JOIN days d ON d.day_no = (k % 380) // 2;
+            SELECT 'T1', 'P' || (k // 380), d.date, CASE WHEN (k % 380) % 2 = 0 THEN 'AM' ELSE 'PM' END, s.code, 2025,
+                   e.enrolment_id
+            FROM slots s JOIN days d ON d.day_no = (k % 380) // 2
+            JOIN enrolments e ON e.school_id = 'T1' AND e.upn = 'P' || (k // 380) AND e.academic_year = 2025;
         """
     )
     got = measures.summary(con, Filter(school_ids=("T1",)))

@@ -146,9 +146,12 @@ def test_nobody_signed_in_sees_only_the_sign_in_page(app_env):
     assert "Sign in" in text
     assert not upns_shown(text, app_env["pupils"])
     assert "Riverside" not in text  # not even the school's name
+    with pytest.raises(ValueError, match="Known pages: \\['Sign in'\\]"):
+        at.switch_page(PAGE_PATHS["pupils"])  # the sign-in page is the only page registered
+    at = AppTest.from_file(str(common.ROOT / PAGE_PATHS["pupils"]), default_timeout=TIMEOUT)
     at.query_params["upn"] = app_env["year9"][0]
-    at.switch_page(PAGE_PATHS["pupils"])
-    at.run()
+    at.run()  # the page's own script, as a typed URL past the navigation would reach it
+    assert "Password" in output(at)
     assert not upns_shown(output(at), app_env["pupils"])
 
 
@@ -246,8 +249,11 @@ def test_every_pupil_view_and_list_lands_in_the_audit_log(app_env, role):
 
 
 @pytest.fixture(scope="module")
-def served_app(school):
-    """The app served by `streamlit run` on a free port over the real-data copy, nobody signed in."""
+def served_app(school, tmp_path_factory):
+    """The app served by `streamlit run` on a free port over its own copy of the real data, nobody signed in.
+
+    Its own copy: DuckDB lets one process hold a file, and this test process holds the other.
+    """
     import os
     import socket
     import subprocess
@@ -258,7 +264,9 @@ def served_app(school):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {**os.environ, "ATTENDANCE_DB": str(school["path"]), "ATTENDANCE_SAMPLE": "0"}
+    path = tmp_path_factory.mktemp("served") / "served.duckdb"
+    shutil.copy(school["path"], path)
+    env = {**os.environ, "ATTENDANCE_DB": str(path), "ATTENDANCE_SAMPLE": "0"}
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", APP, "--server.port", str(port), "--server.headless", "true",
          "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
