@@ -67,7 +67,7 @@ def marks_sql(f: Filter, table: str = "session_marks", pupils: bool = True) -> t
     # LEFT: an enrolment whose pupil row is missing still counts (gender/ethnicity unknown).
     pupil_join = "LEFT JOIN pupils p ON p.school_id = m.school_id AND p.upn = m.upn" if join_pupils else ""
     sql = f"""
-        SELECT m.school_id, m.upn, m.academic_year, m.date, m.session, m.code{extra},
+        SELECT m.school_id, m.upn, m.academic_year, m.date, m.session, m.code{extra}, m.enrolment_id,
                e.year_group, e.form, e.fsm, e.sen, e.eal, e.cin, e.lac,
                {pupil_cols},
                m.code IS NULL                                   AS missing,
@@ -84,10 +84,12 @@ def marks_sql(f: Filter, table: str = "session_marks", pupils: bool = True) -> t
         FROM {table} m
         -- Open admission / leaving dates become far-off dates so the window is one BETWEEN:
         -- half the cost of the IS NULL OR tests over every mark at trust scale.
+        -- Joined on the integer enrolment id the importer writes on every mark (one integer
+        -- key instead of school, UPN and year: half the cost of the join at trust scale).
         JOIN (SELECT *, coalesce(admission_date, DATE '0001-01-01') AS on_roll_from,
                         coalesce(leaving_date, DATE '9999-12-31') AS on_roll_to
               FROM enrolments) e
-          ON e.school_id = m.school_id AND e.upn = m.upn AND e.academic_year = m.academic_year
+          ON e.enrolment_id = m.enrolment_id
         {pupil_join}
         LEFT JOIN codes c ON c.code = m.code
         WHERE m.date BETWEEN e.on_roll_from AND e.on_roll_to
@@ -102,16 +104,15 @@ def enrolment_totals_sql(f: Filter) -> tuple[str, list]:
     Enrolments with no possible session in the period are kept (with zero
     possible sessions) so that callers can report them; measures ignore them.
     """
-    # Marks are counted per enrolment first; the pupil's gender and ethnicity are joined to
-    # the (few) enrolment rows afterwards rather than to every mark.
+    # Marks are counted per enrolment first, grouped on the one integer enrolment id; the
+    # enrolment's characteristics and the pupil's gender and ethnicity are joined to the (few)
+    # enrolment rows afterwards rather than carried through the grouping of every mark.
     marks, params = marks_sql(f, pupils=False)
     sql = f"""
-        SELECT t.*, p.gender, p.ethnicity
+        SELECT e.school_id, e.upn, e.academic_year, e.year_group, e.form, e.fsm, e.sen, e.eal, e.cin, e.lac,
+               t.* EXCLUDE (enrolment_id), p.gender, p.ethnicity
         FROM (
-        SELECT school_id, upn, academic_year,
-               any_value(year_group) AS year_group, any_value(form) AS form,
-               any_value(fsm) AS fsm, any_value(sen) AS sen, any_value(eal) AS eal,
-               any_value(cin) AS cin, any_value(lac) AS lac,
+        SELECT enrolment_id,
                count(*) FILTER (WHERE possible)     AS possible_sessions,
                count(*) FILTER (WHERE attended)     AS attendance_sessions,
                count(*) FILTER (WHERE authorised)   AS authorised_sessions,
@@ -123,9 +124,10 @@ def enrolment_totals_sql(f: Filter) -> tuple[str, list]:
                count(*) FILTER (WHERE late_u)       AS late_after_close,
                count(*) FILTER (WHERE missing)      AS missing_sessions
         FROM ({marks}) marks
-        GROUP BY school_id, upn, academic_year
+        GROUP BY enrolment_id
         ) t
-        LEFT JOIN pupils p ON p.school_id = t.school_id AND p.upn = t.upn
+        JOIN enrolments e ON e.enrolment_id = t.enrolment_id
+        LEFT JOIN pupils p ON p.school_id = e.school_id AND p.upn = e.upn
     """
     return sql, params
 

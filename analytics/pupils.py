@@ -113,6 +113,7 @@ def pupil_profile(con: duckdb.DuckDBPyConnection, f: Filter, upn: str) -> dict:
     if not enrolment:
         return {}
     enrolment.pop("source", None)
+    enrolment.pop("enrolment_id", None)  # an internal key, not part of the profile
     rows = enrolment_measures(con, _pupil_filter(f, enrolment))
     enrolment["measures"] = rows.iloc[0].to_dict() if len(rows) else None
     return enrolment
@@ -124,7 +125,7 @@ def pupil_calendar(con: duckdb.DuckDBPyConnection, f: Filter, upn: str) -> pd.Da
     ``category`` is 'missing' for a mark not taken, so a heatmap can show it.
     """
     require_pupil_level(f)
-    marks, params = marks_sql(f.replace(upns=(upn,)))
+    marks, params = marks_sql(f.replace(upns=(upn,)), pupils=False)
     sql = f"""
         SELECT m.date, isodow(m.date) AS weekday, m.session, m.code, c.meaning, m.category,
                m.possible, m.absent, m.academic_year
@@ -180,7 +181,7 @@ def pupil_vs_year_group(con: duckdb.DuckDBPyConnection, f: Filter, upn: str) -> 
     ]
     parts, params = [], []
     for kind, label, g in rows:
-        marks, p = marks_sql(g)
+        marks, p = marks_sql(g, pupils=False)
         parts.append(f"SELECT ? AS comparison, ? AS label, * FROM ({_rates_sql(marks)})")
         params += [kind, label, *p]
     return con.execute(" UNION ALL ".join(parts), params).df()
@@ -191,29 +192,86 @@ def _spells_sql(f: Filter) -> tuple[str, list]:
 
     Sessions that are not possible (``#``, ``D``, ``X``, ``Y``...) and missing
     marks are left out before numbering, so they neither break nor extend a run.
+
+    A spell's id is the number of the pupil's attended (possible, not absent)
+    sessions before it. Numbering every mark of every pupil in date order is a
+    sort of all 11 million marks at trust scale, so the id is derived instead:
+    for a pupil with exactly one mark in every session the school held between
+    their first and last mark (nearly everyone), the sessions up to a mark are
+    its position in the school's own session list, and only the rare marks
+    (absent or not possible) need numbering. Any other pupil (a gap or a
+    duplicate in their marks) is numbered the direct way. Same result, a small
+    fraction of the work.
     """
-    marks, params = marks_sql(f)
+    marks, params = marks_sql(f, pupils=False)
+    if f.academic_year is not None:
+        # Within one academic year a pupil at a school has exactly one enrolment: its integer id.
+        pupil_key, key_join = "m.enrolment_id", ""
+    else:
+        # Across years a spell may run on from July to September: one key per pupil at a school.
+        pupil_key = "pk.pupil_key"
+        key_join = """JOIN (SELECT enrolment_id, min(enrolment_id) OVER (PARTITION BY school_id, upn) AS pupil_key
+                            FROM enrolments) pk ON pk.enrolment_id = m.enrolment_id"""
+    # Sessions as integers in time order (sorting dates and strings is slower).
+    k = "date_diff('day', DATE '2000-01-01', m.date) * 2 + (m.session = 'PM')::INTEGER"
     sql = f"""
-        WITH seq AS (
-            SELECT school_id, upn, date, session, code, absent, unauthorised,
-                   -- a spell's id: how many non-absent sessions came before it (one sort, not two)
-                   -- (ordered on an integer session number: sorting dates and strings is slower)
-                   count(*) FILTER (WHERE NOT absent) OVER (
-                       PARTITION BY school_id, upn
-                       ORDER BY date_diff('day', DATE '2000-01-01', date) * 2 + (session = 'PM')::INTEGER
-                       ROWS UNBOUNDED PRECEDING) AS island
-            FROM ({marks}) m
-            WHERE possible
+        WITH x AS MATERIALIZED (
+            SELECT {pupil_key} AS pkey, m.school_id, {k} AS k, m.possible, m.absent,
+                   -- what a spell reports, kept for the (few) absent marks only
+                   CASE WHEN m.absent THEN m.session END AS session, CASE WHEN m.absent THEN m.code END AS code,
+                   m.absent AND m.unauthorised AS unauthorised
+            FROM ({marks}) m {key_join}
+        ),
+        -- Every session the school held (any pupil in the filter has a mark), numbered in order.
+        school_sessions AS (
+            SELECT school_id, k, row_number() OVER w AS si, sum(k) OVER w AS k_sum
+            FROM (SELECT DISTINCT school_id, k FROM x)
+            WINDOW w AS (PARTITION BY school_id ORDER BY k)
+        ),
+        per_pupil AS (
+            SELECT pkey, any_value(school_id) AS school_id, count(*) AS n, sum(k) AS k_sum,
+                   min(k) AS k_first, max(k) AS k_last
+            FROM x GROUP BY pkey
+        ),
+        -- complete: one mark in each school session from the pupil's first to last (count and sum agree).
+        cover AS (
+            SELECT p.pkey, s0.si AS si_first,
+                   s1.si - s0.si + 1 = p.n AND s1.k_sum - s0.k_sum + s0.k = p.k_sum AS complete
+            FROM per_pupil p
+            JOIN school_sessions s0 ON s0.school_id = p.school_id AND s0.k = p.k_first
+            JOIN school_sessions s1 ON s1.school_id = p.school_id AND s1.k = p.k_last
+        ),
+        -- The rare marks (absent, or not possible) of complete pupils, numbered in order.
+        rare AS (
+            SELECT x.*, c.si_first, row_number() OVER (PARTITION BY x.pkey ORDER BY x.k) AS rare_so_far
+            FROM x JOIN cover c ON c.pkey = x.pkey AND c.complete
+            WHERE x.absent OR NOT x.possible
+        ),
+        seq AS (
+            -- attended so far = marks so far (school sessions since the first) - rare marks so far
+            SELECT r.pkey, r.k, r.session, r.code, r.unauthorised, ss.si - r.si_first + 1 - r.rare_so_far AS island
+            FROM rare r JOIN school_sessions ss ON ss.school_id = r.school_id AND ss.k = r.k
+            WHERE r.absent
+            UNION ALL
+            SELECT pkey, k, session, code, unauthorised, island
+            FROM (
+                SELECT x.*, count(*) FILTER (WHERE NOT x.absent) OVER (
+                           PARTITION BY x.pkey ORDER BY x.k ROWS UNBOUNDED PRECEDING) AS island
+                FROM x WHERE x.possible AND x.pkey IN (SELECT pkey FROM cover WHERE NOT complete)
+            ) WHERE absent
+        ),
+        spells AS (
+            SELECT pkey, min(k) AS k_start, max(k) AS k_end,
+                   arg_min(session, k) AS start_session, arg_max(session, k) AS end_session,
+                   count(*) AS sessions, count(*) FILTER (WHERE unauthorised) AS unauthorised_sessions,
+                   string_agg(DISTINCT code, ' ' ORDER BY code) AS codes
+            FROM seq GROUP BY pkey, island
         )
-        SELECT school_id, upn,
-               min(date) AS start_date, arg_min(session, date::VARCHAR || session) AS start_session,
-               max(date) AS end_date, arg_max(session, date::VARCHAR || session) AS end_session,
-               count(*) AS sessions,
-               count(*) FILTER (WHERE unauthorised) AS unauthorised_sessions,
-               string_agg(DISTINCT code, ' ' ORDER BY code) AS codes
-        FROM seq
-        WHERE absent
-        GROUP BY school_id, upn, island
+        SELECT e.school_id, e.upn,
+               DATE '2000-01-01' + (s.k_start // 2)::INTEGER AS start_date, s.start_session,
+               DATE '2000-01-01' + (s.k_end // 2)::INTEGER AS end_date, s.end_session,
+               s.sessions, s.unauthorised_sessions, s.codes
+        FROM spells s JOIN enrolments e ON e.enrolment_id = s.pkey
     """
     return sql, params
 
@@ -274,8 +332,8 @@ def longest_streak(con: duckdb.DuckDBPyConnection, f: Filter) -> pd.DataFrame:
 
 def _slots_sql(f: Filter) -> tuple[str, list]:
     """Per slot (weekday in days, session, subject, period in lessons): possible and absent, plus the overall."""
-    marks, params = marks_sql(f)
-    lessons, l_params = marks_sql(f, table="lesson_marks")
+    marks, params = marks_sql(f, pupils=False)
+    lessons, l_params = marks_sql(f, table="lesson_marks", pupils=False)
     sql = f"""
         WITH s AS ({marks}),
         days AS (
@@ -398,7 +456,7 @@ def pupil_patterns(
 
 
 def _latest_date(con: duckdb.DuckDBPyConnection, f: Filter) -> tuple[date | None, int | None]:
-    marks, params = marks_sql(f)
+    marks, params = marks_sql(f, pupils=False)
     return con.execute(f"SELECT max(date), max(academic_year) FROM ({marks}) m", params).fetchone()
 
 
@@ -415,7 +473,7 @@ def trajectory_sql(con: duckdb.DuckDBPyConnection, f: Filter) -> tuple[str, list
     of flu would move it ten points).
     """
     latest, year = _latest_date(con, f)
-    marks, m_params = marks_sql(f)
+    marks, m_params = marks_sql(f, pupils=False)
     ht, ht_params = half_terms_sql(f.replace(academic_year=None))
     # Marks of the same pupils from the start of the previous academic year, whatever their enrolment
     # then (last year's Year 8 is this year's Year 9): pupils come from the filter, marks from the school.
@@ -428,7 +486,7 @@ def trajectory_sql(con: duckdb.DuckDBPyConnection, f: Filter) -> tuple[str, list
         if earlier < 2:
             start = date(year - 1, 9, 1)
     wide = school_filter(f).replace(date_from=start, date_to=latest, weekdays=f.weekdays, sessions=f.sessions)
-    all_marks, a_params = marks_sql(wide)
+    all_marks, a_params = marks_sql(wide, pupils=False)
     sql = f"""
         WITH fm AS ({marks}),
         latest AS (SELECT school_id, max(date) AS latest, max(academic_year) AS academic_year
@@ -508,7 +566,7 @@ def _lesson_minutes(con: duckdb.DuckDBPyConnection, f: Filter) -> tuple[int, str
     The usual number is the most common count of distinct periods the pupil has
     in a day in their lesson registers (5 periods -> 60 minutes, 6 -> 50).
     """
-    marks, params = marks_sql(f, table="lesson_marks")
+    marks, params = marks_sql(f, table="lesson_marks", pupils=False)
     periods = con.execute(
         f"""
         SELECT mode(n) FROM (SELECT count(DISTINCT coalesce(CAST(period_number AS VARCHAR), period)) AS n
@@ -575,8 +633,8 @@ def time_lost(con: duckdb.DuckDBPyConnection, f: Filter, upn: str) -> dict:
         return {}
     # The year so far: from 1 September to the filter's end date, or to the latest mark.
     g = _pupil_filter(f, enrolment).replace(date_from=None, term=None, half_term=None, weekdays=(), sessions=())
-    marks, params = marks_sql(g)
-    lessons, l_params = marks_sql(g, table="lesson_marks")
+    marks, params = marks_sql(g, pupils=False)
+    lessons, l_params = marks_sql(g, table="lesson_marks", pupils=False)
     row = con.execute(
         f"""
         WITH m AS (
@@ -678,7 +736,7 @@ def rule_of_three(con: duckdb.DuckDBPyConnection, f: Filter, upn: str) -> pd.Dat
     if not enrolment:
         return pd.DataFrame(columns=[*columns, "attendance_rate", "status", "in_progress"])
     g = _pupil_filter(f, enrolment).replace(date_from=None, term=None, half_term=None, weekdays=(), sessions=())
-    marks, params = marks_sql(g)
+    marks, params = marks_sql(g, pupils=False)
     ht, ht_params = half_terms_sql(g)
     sql = f"""
         WITH m AS ({marks}), ht AS ({ht})

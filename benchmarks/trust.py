@@ -9,7 +9,8 @@ The code mix is realistic rather than real: most pupils miss a few percent of
 sessions, a tail misses more (persistent absence about one pupil in six), a
 few are severely absent; illness dominates authorised absence, with some
 medical, holiday, unauthorised (O, G, N), late (L, U), approved activity (B, V,
-K) and a trickle of D, X, # and missing marks.
+K) and a trickle of D, X, # and missing marks. Every mark carries its enrolment's
+``enrolment_id``, as the importer writes it.
 
     python -m benchmarks.trust          # builds benchmarks/out/trust.duckdb if missing
 """
@@ -103,7 +104,8 @@ def _fill(con) -> None:
     )
     con.execute(
         f"""
-        INSERT INTO enrolments
+        INSERT INTO enrolments (school_id, upn, academic_year, year_group, form, fsm, sen, eal, cin, lac,
+                                admission_date, leaving_date, source)
         SELECT school_id, upn, {YEAR}, year_group,
                year_group::VARCHAR || ['A','B','C','D'][1 + n % 4],
                {_u("upn", "fsm")} < 0.25,
@@ -142,11 +144,12 @@ def _fill(con) -> None:
     # Fridays and the days next to holidays are a little worse (as FFT Datalab finds).
     mark = f"""
         WITH x AS (
-            SELECT r.school_id, r.upn, d.date, s.session, p.p_absent, p.p_illness_share,
+            SELECT r.school_id, r.upn, d.date, s.session, p.p_absent, p.p_illness_share, e.enrolment_id,
                    {_u("r.upn || d.date::VARCHAR || s.session", "u")} AS u,
                    {_u("r.upn || d.date::VARCHAR || s.session", "v")} AS v,
                    p.p_absent * CASE isodow(d.date) WHEN 5 THEN 1.25 WHEN 3 THEN 0.85 ELSE 1.0 END AS p_day
             FROM roll r JOIN propensity p USING (school_id, upn)
+            JOIN enrolments e ON e.school_id = r.school_id AND e.upn = r.upn AND e.academic_year = {YEAR}
             CROSS JOIN days d CROSS JOIN (VALUES ('AM'), ('PM')) s(session)
         )
         SELECT school_id, upn, date, session,
@@ -170,7 +173,8 @@ def _fill(con) -> None:
                  WHEN session = 'AM' THEN '/'
                  ELSE '\\'
                END AS code,
-               {YEAR} AS academic_year
+               {YEAR} AS academic_year,
+               enrolment_id
         FROM x
     """
     con.execute(f"INSERT INTO session_marks {mark}")
@@ -185,7 +189,7 @@ def _fill(con) -> None:
                CASE WHEN m.code IN ('/', '\\') AND {_u("m.upn || m.date::VARCHAR || p::VARCHAR", "pr")} < 0.01 THEN 'O'
                     ELSE m.code END,
                CASE WHEN m.code = 'L' THEN 5 END,
-               m.academic_year
+               m.academic_year, m.enrolment_id
         FROM session_marks m
         CROSS JOIN range(1, 6) r(p)
         WHERE m.school_id IN ({", ".join("?" for _ in LESSON_SCHOOLS)})

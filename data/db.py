@@ -188,6 +188,21 @@ def is_empty(con: duckdb.DuckDBPyConnection) -> bool:
     return con.execute("SELECT count(*) FROM session_marks").fetchone()[0] == 0
 
 
+def data_version(con: duckdb.DuckDBPyConnection) -> tuple:
+    """A cheap fingerprint of the registers: it changes when an import, a deletion or a new school changes them.
+
+    The dashboard keys its cached results on it, so an import made by another
+    process (the command line, a scheduled job) is seen without a restart.
+    The audit log and user tables are left out: they change on every page view.
+    """
+    return con.execute(
+        """SELECT (SELECT count(*) FROM session_marks), (SELECT count(*) FROM lesson_marks),
+                  (SELECT count(*) FROM enrolments), (SELECT count(*) FROM pupils),
+                  (SELECT count(*) FROM calendar), (SELECT count(*) FROM schools),
+                  (SELECT coalesce(max(import_id), 0) FROM import_log)"""
+    ).fetchone()
+
+
 def academic_year_of(d) -> int:
     """The academic year (1 September to 31 August) a date falls in, by its start year."""
     return d.year if d.month >= 9 else d.year - 1

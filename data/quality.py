@@ -11,6 +11,7 @@ import json
 import sys
 
 import duckdb
+import pandas as pd
 
 from data import db
 
@@ -115,6 +116,22 @@ def report(con: duckdb.DuckDBPyConnection, school_id: str | None = None) -> dict
     )
     out["last_import"] = {**last_rows[0], "imported_at": str(last_rows[0]["imported_at"])} if last_rows else None
     return out
+
+
+def import_log(con: duckdb.DuckDBPyConnection, school_id: str | None = None, limit: int = 200) -> pd.DataFrame:
+    """Every recorded import, newest first: what was read, how many rows, and whether it was refused and why.
+
+    Rows without a school (a file refused before its school was known) are
+    shown for every school, so a refused file is never hidden from the data manager.
+    """
+    return con.execute(
+        """SELECT import_id, imported_at, file_name, kind, school_id, rows, outcome, message
+           FROM import_log
+           WHERE ? IS NULL OR school_id = ? OR school_id IS NULL
+           ORDER BY imported_at DESC, import_id DESC
+           LIMIT ?""",
+        [school_id, school_id, int(limit)],
+    ).df()
 
 
 def _text(r: dict) -> str:

@@ -6,6 +6,7 @@ from datetime import datetime
 
 import streamlit as st
 
+from analytics.filters import GROUP_LABELS
 from ui import charts, common, export, filters, packs
 
 con = common.connection()
@@ -19,7 +20,7 @@ st.caption(
 )
 
 with st.spinner("Building the governors' pack..."):
-    sections = packs.governors_sections(con, f)
+    sections = common.cached(packs.governors_sections, f)
 if not sections or sections[0].table is None or sections[0].table["This period %"].isna().all():
     common.empty_state()
     st.stop()
@@ -42,11 +43,38 @@ st.download_button(
     kwargs={"detail": f"governors' pack: {f.describe()}"},
 )
 
-for i, section in enumerate(sections):
+
+def _show(section, key: str) -> None:
     st.subheader(section.title)
     if section.figure is not None:
-        charts.show(section.figure, section.table, key=f"gov_{i}")
+        charts.show(section.figure, section.table, key=key)
     elif section.table is not None:
         st.dataframe(section.table, hide_index=True, width="stretch")
     if section.note:
         st.caption(section.note)
+
+
+# Three tabs, built only when opened, so the panel's first screen is quick; the pack above holds everything.
+group_titles = {GROUP_LABELS[g] for g in packs.GOVERNOR_GROUPS}
+by_group = [s for s in sections if s.title in group_titles]
+picture = [s for s in sections[:2] if s.title not in group_titles]
+others = [s for s in sections if s not in by_group and s not in picture]
+overview_tab, groups_tab, days_tab = st.tabs(
+    ["The picture", "Groups of pupils", "Days and reasons"], key="gov_tab", on_change="rerun"
+)
+with overview_tab:
+    if overview_tab.open:
+        for i, section in enumerate(picture):
+            _show(section, key=f"gov_picture_{i}")
+with groups_tab:
+    if groups_tab.open:
+        if not by_group:
+            st.info("No group is large enough to show.")
+        else:
+            titles = [s.title for s in by_group]
+            chosen = st.segmented_control("Group", titles, default=titles[0], key="gov_group") or titles[0]
+            _show(by_group[titles.index(chosen)], key=f"gov_group_{titles.index(chosen)}")
+with days_tab:
+    if days_tab.open:
+        for i, section in enumerate(others):
+            _show(section, key=f"gov_other_{i}")

@@ -24,11 +24,11 @@ if not now.get("enrolments"):
     common.empty_state()
     st.stop()
 
-previous = filters.previous_period(con, f)
-last_year = filters.same_point_last_year(con, f)
+previous = common.cached(filters.previous_period, f)
+last_year = common.cached(filters.same_point_last_year, f)
 before = common.cached(measures.summary, previous[0]) if previous else {}
 a_year_ago = common.cached(measures.summary, last_year) if last_year else {}
-phase = school.phase_of(con, f.school_ids[0]) if f.school_ids else None
+phase = common.cached(school.phase_of, f.school_ids[0]) if f.school_ids else None
 england = national.national_headline(phase or "all")
 
 HEADLINES = (

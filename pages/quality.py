@@ -8,6 +8,8 @@ import streamlit as st
 from data import quality
 from ui import charts, common, export, filters
 
+IMPORT_LOG_ROWS = 200
+
 con = common.connection()
 common.require_page("quality")
 f = filters.sidebar_filter(con)
@@ -16,7 +18,7 @@ school_id = f.school_ids[0] if f.school_ids else None
 st.caption(f"{filters.school_name(con, f)} · every academic year held")
 
 with st.spinner("Checking the registers..."):
-    report = quality.report(con, school_id)
+    report = common.cached(quality.report, school_id)
 if not report.get("session_marks"):
     st.info("No registers have been imported yet. Use the Import page to add your school's exports.")
     st.stop()
@@ -68,9 +70,32 @@ else:
     st.dataframe(table, hide_index=True, width="stretch")
     export.download_table(table, "missing_marks_by_form")
 
-st.subheader("Last import")
-last = report.get("last_import")
-if last:
-    st.dataframe(pd.DataFrame([last]), hide_index=True, width="stretch")
-else:
+st.subheader("Import log")
+log = common.cached(quality.import_log, school_id, IMPORT_LOG_ROWS)
+if common.is_empty_frame(log):
     st.caption("No import has been recorded (data loaded outside the importer, or none yet).")
+else:
+    refused = int((log["outcome"] == "refused").sum())
+    st.caption(
+        f"The last {len(log)} imports, newest first"
+        + (f": {refused} refused (the message says why)." if refused else ". None was refused.")
+    )
+    table = log.rename(
+        columns={
+            "import_id": "Import",
+            "imported_at": "When",
+            "file_name": "File",
+            "kind": "Kind",
+            "school_id": "School",
+            "rows": "Rows",
+            "outcome": "Outcome",
+            "message": "Message",
+        }
+    )
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_config={"When": st.column_config.DatetimeColumn("When", format="DD/MM/YYYY HH:mm")},
+    )
+    export.download_table(table, "import_log")

@@ -10,6 +10,8 @@ screen-reader users.
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -222,35 +224,51 @@ def heatmap(
     hover: str = "%{y} %{x}: %{z:.1f}%",
     height: int = 340,
 ) -> go.Figure:
-    """A grid (rows x columns of a pivoted frame) with its values written in the cells."""
-    text = [[("" if pd.isna(v) else format(v, text_format)) for v in row] for row in z.to_numpy()]
+    """A grid (rows x columns of a pivoted frame) with its values written in the cells; a click selects a cell.
+
+    Plotly cannot select a heatmap cell (the heatmap trace has no point
+    selection), so a see-through marker sits on every cell centre and carries
+    the hover label: hovering and clicking land on the marker, which Streamlit
+    reports as a selected point with the cell's ``x`` (column) and ``y`` (row).
+    ``hoverdistance=-1`` makes the nearest cell centre win anywhere in the
+    grid, so a click near a cell's edge still picks that cell.
+    """
+    values = z.to_numpy()
+    text = [[("" if pd.isna(v) else format(v, text_format)) for v in row] for row in values]
     fig = go.Figure(
         go.Heatmap(
-            z=z.to_numpy(),
+            z=values,
             x=[str(c) for c in z.columns],
             y=[str(i) for i in z.index],
             colorscale=ABSENCE_SCALE,
             zmin=zmin,
             text=text,
             texttemplate="%{text}",
-            hovertemplate=hover + "<extra></extra>",
+            hoverinfo="skip",
             colorbar=dict(title=colour_title),
             xgap=2,
             ygap=2,
         )
     )
-    # Heatmap cells emit no selection in Streamlit: an almost invisible marker on each cell
-    # takes the click, so a cell opens the pupils behind it like a bar does.
-    xs, ys = zip(*[(str(c), str(i)) for i in z.index for c in z.columns], strict=True) if z.size else ((), ())
+    cells = [(str(c), str(i), z.at[i, c]) for i in z.index for c in z.columns]
+    # The caller's hover template speaks of %{z}; on the marker the cell's value is its pre-formatted customdata.
+    spec = re.search(r"%\{z(?::([^}]*))?\}", hover)
+    value_format = (spec.group(1) if spec and spec.group(1) else text_format).rstrip("%")
+    marker_hover = re.sub(r"%\{z(?::[^}]*)?\}", "%{customdata}", hover)
     fig.add_scatter(
-        x=list(xs),
-        y=list(ys),
+        x=[c[0] for c in cells],
+        y=[c[1] for c in cells],
+        customdata=["no figure" if pd.isna(c[2]) else format(c[2], value_format) for c in cells],
         mode="markers",
-        marker=dict(symbol="square", size=40, opacity=0.01, color="white"),
-        hoverinfo="skip",
+        marker=dict(symbol="square", size=30, opacity=0.01, color="white"),
+        selected=dict(marker=dict(opacity=0.25, color=OKABE_ITO["black"])),
+        unselected=dict(marker=dict(opacity=0.01)),
+        hovertemplate=marker_hover + "<extra></extra>",
         showlegend=False,
+        name="cells",
     )
     _layout(fig, title, height=height)
+    fig.update_layout(hoverdistance=-1)
     fig.update_yaxes(autorange="reversed", gridcolor=None)
     return fig
 

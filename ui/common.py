@@ -21,6 +21,7 @@ from data import db
 
 ROOT = Path(__file__).resolve().parent.parent
 EMPTY_MESSAGE = "No pupils match these filters"
+DATA_VERSION_SECONDS = 5  # how stale the registers' fingerprint may be before it is read again
 
 
 @dataclass(frozen=True)
@@ -87,19 +88,33 @@ def data_changed() -> None:
 # --- cached analytics ---------------------------------------------------------------------------
 
 
+@st.cache_data(show_spinner=False, ttl=DATA_VERSION_SECONDS)
+def _data_version(path: str) -> tuple:
+    return db.data_version(connection())
+
+
+def data_version() -> tuple:
+    """The registers' fingerprint, re-read at most every few seconds (one small query, not one per chart)."""
+    return _data_version(db_path())
+
+
 @st.cache_data(show_spinner=False, max_entries=2000)
-def _cached_call(path: str, module: str, name: str, f, args: tuple, kwargs: tuple):
+def _cached_call(path: str, version: tuple, module: str, name: str, f, args: tuple, kwargs: tuple):
     fn = getattr(importlib.import_module(module), name)
     return fn(connection(), f, *args, **dict(kwargs))
 
 
 def cached(fn: Callable, f, *args, **kwargs):
-    """``fn(con, f, *args, **kwargs)`` remembered per database, Filter and arguments.
+    """``fn(con, f, *args, **kwargs)`` remembered per database, data version, Filter and arguments.
 
+    Every page run asks for the same figures again (each click reruns the
+    script), so a warm page costs lookups, not queries. The key holds the
+    registers' fingerprint, so new marks imported from anywhere are picked up.
     The function is looked up by module and name at call time, so a test that
     replaces ``analytics.groups.group_breakdown`` is still honoured.
     """
-    return _cached_call(db_path(), fn.__module__, fn.__name__, f, args, tuple(sorted(kwargs.items())))
+    key = (db_path(), data_version(), fn.__module__, fn.__name__)
+    return _cached_call(*key, f, args, tuple(sorted(kwargs.items())))
 
 
 # --- small rendering helpers ----------------------------------------------------------------------
@@ -228,7 +243,27 @@ PUPIL_COLUMNS = {
     "absence_rate": "Absence %",
     "authorised_rate": "Authorised %",
     "unauthorised_rate": "Unauthorised %",
+    "unauthorised_sessions": "Unauthorised sessions",
+    "late_before_close": "Late (L)",
+    "late_after_close": "Late after close (U)",
 }
+
+
+# The drill-down table: who, and how much of exactly the clicked sessions they missed.
+BEHIND_COLUMNS = (
+    "upn",
+    "surname",
+    "forename",
+    "year_group",
+    "form",
+    "possible_sessions",
+    "absence_sessions",
+    "unauthorised_sessions",
+    "absence_rate",
+    "unauthorised_rate",
+    "late_before_close",
+    "late_after_close",
+)
 
 
 def pupil_table(df: pd.DataFrame, key: str, name: str, audit_detail: str) -> None:
@@ -273,4 +308,6 @@ def pupils_behind(f, key: str, what: str) -> None:
     if is_empty_frame(df):
         empty_state()
         return
-    pupil_table(df, key=key, name=f"pupils_{key}", audit_detail=f"pupils behind {what}: {f.describe()}")
+    shown = df[[c for c in BEHIND_COLUMNS if c in df.columns]]
+    st.caption(f"{len(df)} pupils missed at least one of these sessions, most absent first.")
+    pupil_table(shown, key=key, name=f"pupils_{key}", audit_detail=f"pupils behind {what}: {f.describe()}")

@@ -37,9 +37,13 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def app_url(sample_db, tmp_path_factory):
+def app_url(request, tmp_path_factory):
     if not Path(CHROMIUM).exists():
         pytest.skip("Chromium is not installed (make browser)")
+    if os.environ.get("ATTENDANCE_TEST_URL"):  # an app already running on the sample school, for debugging
+        yield os.environ["ATTENDANCE_TEST_URL"].rstrip("/")
+        return
+    sample_db = request.getfixturevalue("sample_db")
     db_copy = tmp_path_factory.mktemp("browser") / "browser.duckdb"
     shutil.copy(sample_db, db_copy)
     port = _free_port()
