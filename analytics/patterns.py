@@ -251,27 +251,32 @@ def holiday_effect(con: duckdb.DuckDBPyConnection, f: Filter, days: int = 5) -> 
             FROM breaks b JOIN school_days d ON d.school_id = b.school_id AND d.date >= b.first_day
                                              AND d.date < b.first_day + 60
         ),
+        -- Marks counted per school day first: which window a mark falls in depends on its school
+        -- and date only, so days (thousands) are tagged rather than marks (millions).
+        days AS (
+            SELECT school_id, date, count(*) FILTER (WHERE possible) AS possible, count(*) FILTER (WHERE absent) AS absent
+            FROM marks GROUP BY school_id, date
+        ),
         tagged AS (
-            SELECT m.possible, m.absent, w.academic_year, w.term, w.half_term, w.side, w.date AS window_day
-            FROM marks m LEFT JOIN (SELECT * FROM windows WHERE n <= ?) w
-              ON w.school_id = m.school_id AND w.date = m.date
+            SELECT d.possible, d.absent, w.academic_year, w.term, w.half_term, w.side, w.date AS window_day
+            FROM days d LEFT JOIN (SELECT * FROM windows WHERE n <= ?) w
+              ON w.school_id = d.school_id AND w.date = d.date
         ),
         overall AS (
-            SELECT 100.0 * count(*) FILTER (WHERE absent) / nullif(count(*) FILTER (WHERE possible), 0) AS overall_rate
+            SELECT 100.0 * sum(absent)::BIGINT / nullif(sum(possible)::BIGINT, 0) AS overall_rate
             FROM tagged WHERE side IS NULL
         )
         SELECT academic_year, term, half_term, side,
                min(window_day) AS start_date, max(window_day) AS end_date,
-               count(*) FILTER (WHERE possible) AS possible_sessions,
-               count(*) FILTER (WHERE absent) AS absence_sessions,
-               100.0 * count(*) FILTER (WHERE absent) / nullif(count(*) FILTER (WHERE possible), 0) AS absence_rate,
+               sum(possible)::BIGINT AS possible_sessions,
+               sum(absent)::BIGINT AS absence_sessions,
+               100.0 * sum(absent)::BIGINT / nullif(sum(possible)::BIGINT, 0) AS absence_rate,
                any_value(overall.overall_rate) AS overall_rate,
-               100.0 * count(*) FILTER (WHERE absent) / nullif(count(*) FILTER (WHERE possible), 0) - any_value(overall.overall_rate)
-                   AS difference
+               100.0 * sum(absent)::BIGINT / nullif(sum(possible)::BIGINT, 0) - any_value(overall.overall_rate) AS difference
         FROM tagged, overall
         WHERE side IS NOT NULL
         GROUP BY academic_year, term, half_term, side
-        HAVING count(*) FILTER (WHERE possible) > 0
+        HAVING sum(possible) > 0
         ORDER BY academic_year, min(window_day)
     """
     df = con.execute(sql, params + ht_params + sf_params + [days]).df()
@@ -294,23 +299,28 @@ def reasons_over_time(
     if freq not in REASON_PERIODS:
         raise ValueError(f"unknown period {freq!r}: choose from {', '.join(REASON_PERIODS)}")
     marks, params = marks_sql(f, pupils=False)
-    only = "WHERE m.absent" if absence_only else "WHERE m.code IS NOT NULL"
+    # One pass: marks counted per period and code; a code is absence or not by its category, so
+    # "only absence codes" keeps whole code rows, and the period's totals are sums of its rows.
+    only = "WHERE b.absent" if absence_only else "WHERE b.code IS NOT NULL"
     sql = f"""
-        WITH marks AS (SELECT *, date_trunc('{REASON_PERIODS[freq]}', date)::DATE AS period FROM ({marks}) x),
+        WITH by_code AS (
+            SELECT date_trunc('{REASON_PERIODS[freq]}', date)::DATE AS period, code,
+                   any_value(category) AS category, count(*) AS sessions,
+                   count(*) FILTER (WHERE possible) AS possible, count(*) FILTER (WHERE absent) AS absences,
+                   bool_and(absent) AS absent
+            FROM ({marks}) x
+            GROUP BY 1, 2
+        ),
         totals AS (
-            SELECT period, count(*) FILTER (WHERE possible) AS possible_sessions, count(*) FILTER (WHERE absent) AS absence_sessions
-            FROM marks GROUP BY period
+            SELECT period, sum(possible)::BIGINT AS possible_sessions, sum(absences)::BIGINT AS absence_sessions
+            FROM by_code GROUP BY period
         )
-        SELECT m.period, m.code, any_value(c.meaning) AS meaning, any_value(m.category) AS category,
-               count(*) AS sessions,
-               any_value(t.possible_sessions) AS possible_sessions,
-               100.0 * count(*) / nullif(any_value(t.possible_sessions), 0) AS rate,
-               CASE WHEN bool_and(m.absent)
-                    THEN 100.0 * count(*) / nullif(any_value(t.absence_sessions), 0) END AS share_of_absence
-        FROM marks m JOIN totals t USING (period) LEFT JOIN codes c ON c.code = m.code
+        SELECT b.period, b.code, c.meaning, b.category, b.sessions, t.possible_sessions,
+               100.0 * b.sessions / nullif(t.possible_sessions, 0) AS rate,
+               CASE WHEN b.absent THEN 100.0 * b.sessions / nullif(t.absence_sessions, 0) END AS share_of_absence
+        FROM by_code b JOIN totals t USING (period) LEFT JOIN codes c ON c.code = b.code
         {only}
-        GROUP BY m.period, m.code
-        ORDER BY m.period, sessions DESC, m.code
+        ORDER BY b.period, b.sessions DESC, b.code
     """
     return con.execute(sql, params).df()
 

@@ -487,11 +487,32 @@ def trajectory_sql(con: duckdb.DuckDBPyConnection, f: Filter) -> tuple[str, list
             start = date(year - 1, 9, 1)
     wide = school_filter(f).replace(date_from=start, date_to=latest, weekdays=f.weekdays, sessions=f.sessions)
     all_marks, a_params = marks_sql(wide, pupils=False)
+    # One pass over the marks, per pupil, with a FILTER for each period. Pupils are keyed by one
+    # integer so no join or grouping runs on the UPN: within one academic year a pupil's enrolment
+    # id; across years their first enrolment's id at the school.
+    same_year = f.academic_year is not None and start.year == f.academic_year
+
+    def keyed(alias: str) -> tuple[str, str]:
+        if same_year:
+            return f"{alias}.enrolment_id", ""
+        return f"pk_{alias}.pkey", f"JOIN pk pk_{alias} ON pk_{alias}.enrolment_id = {alias}.enrolment_id"
+
+    fm_key, fm_join = keyed("fm")
+    a_key, a_join = keyed("a")
+    # A mark counts up to its school's latest mark: tested inside each FILTER, because as a WHERE
+    # it becomes a range condition inside the hash join, the slow path over every mark.
+    upto = "a.date <= b.latest"
     sql = f"""
-        WITH fm AS ({marks}),
-        latest AS (SELECT school_id, max(date) AS latest, max(academic_year) AS academic_year
-                   FROM fm GROUP BY school_id),
-        pupils_in AS (SELECT school_id, upn, max(academic_year) AS academic_year FROM fm GROUP BY school_id, upn),
+        WITH pk AS (
+            SELECT enrolment_id, min(enrolment_id) OVER (PARTITION BY school_id, upn) AS pkey FROM enrolments
+        ),
+        pupils_in AS (
+            SELECT {fm_key} AS pkey, any_value(fm.school_id) AS school_id, any_value(fm.upn) AS upn,
+                   max(fm.academic_year) AS academic_year, max(fm.date) AS latest
+            FROM ({marks}) fm {fm_join}
+            GROUP BY 1
+        ),
+        latest AS (SELECT school_id, max(latest) AS latest FROM pupils_in GROUP BY school_id),
         ht AS ({ht}),
         cur AS (
             SELECT ht.*, l.latest FROM ht JOIN latest l USING (school_id)
@@ -499,31 +520,34 @@ def trajectory_sql(con: duckdb.DuckDBPyConnection, f: Filter) -> tuple[str, list
             QUALIFY row_number() OVER (PARTITION BY ht.school_id ORDER BY ht.start_date DESC) = 1
         ),
         prev AS (SELECT ht.* FROM ht JOIN cur ON cur.school_id = ht.school_id AND ht.seq = cur.seq - 1),
-        am AS ({all_marks}),
+        bounds AS (
+            SELECT pi.pkey, cur.latest, cur.label AS half_term, prev.label AS previous_half_term,
+                   cur.start_date AS cur_start, cur.academic_year AS cur_year,
+                   prev.start_date AS prev_start, prev.end_date AS prev_end, prev.academic_year AS prev_year
+            FROM pupils_in pi
+            JOIN cur ON cur.school_id = pi.school_id
+            LEFT JOIN prev ON prev.school_id = pi.school_id
+        ),
         per_pupil AS (
-            SELECT a.school_id, a.upn,
-                   any_value(cur.label) AS half_term, any_value(prev.label) AS previous_half_term,
-                   count(*) FILTER (WHERE possible AND a.date >= cur.start_date) AS possible_this,
-                   count(*) FILTER (WHERE attended AND a.date >= cur.start_date) AS attended_this,
-                   count(*) FILTER (WHERE possible AND a.date BETWEEN prev.start_date AND prev.end_date)
+            SELECT b.pkey,
+                   count(*) FILTER (WHERE possible AND {upto} AND a.date >= b.cur_start) AS possible_this,
+                   count(*) FILTER (WHERE attended AND {upto} AND a.date >= b.cur_start) AS attended_this,
+                   count(*) FILTER (WHERE possible AND {upto} AND a.date BETWEEN b.prev_start AND b.prev_end)
                        AS possible_previous,
-                   count(*) FILTER (WHERE attended AND a.date BETWEEN prev.start_date AND prev.end_date)
+                   count(*) FILTER (WHERE attended AND {upto} AND a.date BETWEEN b.prev_start AND b.prev_end)
                        AS attended_previous,
-                   count(*) FILTER (WHERE possible AND a.academic_year = cur.academic_year) AS possible_ytd,
-                   count(*) FILTER (WHERE attended AND a.academic_year = cur.academic_year) AS attended_ytd,
-                   count(*) FILTER (WHERE possible AND a.academic_year = prev.academic_year
-                                    AND a.date <= prev.end_date) AS possible_ytd_previous,
-                   count(*) FILTER (WHERE attended AND a.academic_year = prev.academic_year
-                                    AND a.date <= prev.end_date) AS attended_ytd_previous
-            FROM am a
-            JOIN pupils_in USING (school_id, upn)
-            JOIN cur ON cur.school_id = a.school_id
-            LEFT JOIN prev ON prev.school_id = a.school_id
-            WHERE a.date <= cur.latest
-            GROUP BY a.school_id, a.upn
+                   count(*) FILTER (WHERE possible AND {upto} AND a.academic_year = b.cur_year) AS possible_ytd,
+                   count(*) FILTER (WHERE attended AND {upto} AND a.academic_year = b.cur_year) AS attended_ytd,
+                   count(*) FILTER (WHERE possible AND {upto} AND a.academic_year = b.prev_year
+                                    AND a.date <= b.prev_end) AS possible_ytd_previous,
+                   count(*) FILTER (WHERE attended AND {upto} AND a.academic_year = b.prev_year
+                                    AND a.date <= b.prev_end) AS attended_ytd_previous
+            FROM ({all_marks}) a {a_join}
+            JOIN bounds b ON b.pkey = {a_key}
+            GROUP BY b.pkey
         )
-        SELECT t.upn, p.surname, p.forename, e.year_group, e.form, t.school_id,
-               t.half_term, t.previous_half_term, t.possible_this, t.possible_previous,
+        SELECT pi.upn, p.surname, p.forename, e.year_group, e.form, pi.school_id,
+               b.half_term, b.previous_half_term, t.possible_this, t.possible_previous,
                100.0 * t.attended_this / nullif(t.possible_this, 0) AS attendance_this,
                100.0 * t.attended_previous / nullif(t.possible_previous, 0) AS attendance_previous,
                100.0 * t.attended_this / nullif(t.possible_this, 0)
@@ -532,9 +556,10 @@ def trajectory_sql(con: duckdb.DuckDBPyConnection, f: Filter) -> tuple[str, list
                100.0 * t.attended_ytd_previous / nullif(t.possible_ytd_previous, 0) AS ytd_previous,
                t.possible_ytd
         FROM per_pupil t
-        JOIN pupils p ON p.school_id = t.school_id AND p.upn = t.upn
-        JOIN pupils_in pi ON pi.school_id = t.school_id AND pi.upn = t.upn
-        LEFT JOIN enrolments e ON e.school_id = t.school_id AND e.upn = t.upn AND e.academic_year = pi.academic_year
+        JOIN bounds b ON b.pkey = t.pkey
+        JOIN pupils_in pi ON pi.pkey = t.pkey
+        JOIN pupils p ON p.school_id = pi.school_id AND p.upn = pi.upn
+        LEFT JOIN enrolments e ON e.school_id = pi.school_id AND e.upn = pi.upn AND e.academic_year = pi.academic_year
         WHERE t.possible_this > 0 OR t.possible_ytd > 0
     """
     return sql, m_params + ht_params + a_params

@@ -39,63 +39,69 @@ st.caption(
     f"{report['pupils']:,} pupils, {report['lesson_marks']:,} lesson marks ({report['missing_lesson_marks']:,} missing)."
 )
 
-by_date = pd.DataFrame(report.get("missing_by_date", []))
-st.subheader("Missing marks by date")
-if by_date.empty:
-    st.success("Every register has been completed.")
-else:
-    by_date["date"] = pd.to_datetime(by_date["date"])
-    fig = charts.bars(
-        by_date.sort_values("date"),
-        "date",
-        "missing",
-        charts.chart_title("Sessions with no mark, by date", None),
-        colour=charts.CATEGORY_COLOURS["missing"],
-        y_title="Missing marks",
-        text_format=".0f",
-    )
-    fig.update_xaxes(type="date")
-    table = by_date.rename(columns={"date": "Date", "missing": "Missing marks", "marks": "Marks"})
-    charts.show(fig, table, key="quality_by_date")
-    export.download_table(table, "missing_marks_by_date")
+# Built only when opened, so the page's first screen stays quick.
+missing_tab, log_tab = st.tabs(["Missing marks", "Import log"], key="quality_tab", on_change="rerun")
+with missing_tab:
+    if missing_tab.open:
+        by_date = pd.DataFrame(report.get("missing_by_date", []))
+        st.subheader("Missing marks by date")
+        if by_date.empty:
+            st.success("Every register has been completed.")
+        else:
+            by_date["date"] = pd.to_datetime(by_date["date"])
+            fig = charts.bars(
+                by_date.sort_values("date"),
+                "date",
+                "missing",
+                charts.chart_title("Sessions with no mark, by date", None),
+                colour=charts.CATEGORY_COLOURS["missing"],
+                y_title="Missing marks",
+                text_format=".0f",
+            )
+            fig.update_xaxes(type="date")
+            fig.update_traces(textposition="none")  # dozens of thin bars: labels would be unreadably small
+            table = by_date.rename(columns={"date": "Date", "missing": "Missing marks", "marks": "Marks"})
+            charts.show(fig, table, key="quality_by_date")
+            export.download_table(table, "missing_marks_by_date")
 
-by_form = pd.DataFrame(report.get("missing_by_form", []))
-st.subheader("Missing marks by form")
-if by_form.empty:
-    st.success("No form has missing marks.")
-else:
-    table = by_form.rename(
-        columns={"academic_year": "Year", "form": "Form", "missing": "Missing marks", "marks": "Marks"}
-    ).sort_values("Missing marks", ascending=False)
-    st.dataframe(table, hide_index=True, width="stretch")
-    export.download_table(table, "missing_marks_by_form")
+        by_form = pd.DataFrame(report.get("missing_by_form", []))
+        st.subheader("Missing marks by form")
+        if by_form.empty:
+            st.success("No form has missing marks.")
+        else:
+            table = by_form.rename(
+                columns={"academic_year": "Year", "form": "Form", "missing": "Missing marks", "marks": "Marks"}
+            ).sort_values("Missing marks", ascending=False)
+            st.dataframe(table, hide_index=True, width="stretch")
+            export.download_table(table, "missing_marks_by_form")
 
-st.subheader("Import log")
-log = common.cached(quality.import_log, school_id, IMPORT_LOG_ROWS)
-if common.is_empty_frame(log):
-    st.caption("No import has been recorded (data loaded outside the importer, or none yet).")
-else:
-    refused = int((log["outcome"] == "refused").sum())
-    st.caption(
-        f"The last {len(log)} imports, newest first"
-        + (f": {refused} refused (the message says why)." if refused else ". None was refused.")
-    )
-    table = log.rename(
-        columns={
-            "import_id": "Import",
-            "imported_at": "When",
-            "file_name": "File",
-            "kind": "Kind",
-            "school_id": "School",
-            "rows": "Rows",
-            "outcome": "Outcome",
-            "message": "Message",
-        }
-    )
-    st.dataframe(
-        table,
-        hide_index=True,
-        width="stretch",
-        column_config={"When": st.column_config.DatetimeColumn("When", format="DD/MM/YYYY HH:mm")},
-    )
-    export.download_table(table, "import_log")
+with log_tab:
+    if log_tab.open:
+        log = common.cached(quality.import_log, school_id, IMPORT_LOG_ROWS)
+        if common.is_empty_frame(log):
+            st.caption("No import has been recorded (data loaded outside the importer, or none yet).")
+        else:
+            refused = int((log["outcome"] == "refused").sum())
+            st.caption(
+                f"The last {len(log)} imports, newest first"
+                + (f": {refused} refused (the message says why)." if refused else ". None was refused.")
+            )
+            table = log.rename(
+                columns={
+                    "import_id": "Import",
+                    "imported_at": "When",
+                    "file_name": "File",
+                    "kind": "Kind",
+                    "school_id": "School",
+                    "rows": "Rows",
+                    "outcome": "Outcome",
+                    "message": "Message",
+                }
+            )
+            st.dataframe(
+                table,
+                hide_index=True,
+                width="stretch",
+                column_config={"When": st.column_config.DatetimeColumn("When", format="DD/MM/YYYY HH:mm")},
+            )
+            export.download_table(table, "import_log")

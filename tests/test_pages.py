@@ -123,3 +123,77 @@ def test_lists_offer_every_list(monkeypatch, app_db):
     assert not at.exception
     assert at.metric[0].label == "Persistent absence"
     assert at.metric[0].value.endswith("pupils")
+
+
+# --- drill-down charts ----------------------------------------------------------------------------------
+
+
+def test_every_heatmap_cell_is_a_clickable_point_with_its_value():
+    import pandas as pd
+
+    grid = pd.DataFrame({"Monday": [7.2, 7.4], "Friday": [7.0, float("nan")]}, index=["AM", "PM"])
+    fig = charts.heatmap(grid, "Absence", hover="%{x} %{y}: %{z:.1f}% absence")
+    heat, cells = fig.data
+    # Plotly cannot select a heatmap cell, so the heatmap takes no hover and a marker on each cell does.
+    assert heat.hoverinfo == "skip"
+    assert cells.type == "scatter" and cells.mode == "markers"
+    assert list(zip(cells.x, cells.y, cells.customdata, strict=True)) == [
+        ("Monday", "AM", "7.2"),
+        ("Friday", "AM", "7.0"),
+        ("Monday", "PM", "7.4"),
+        ("Friday", "PM", "no figure"),
+    ]
+    assert cells.hovertemplate == "%{x} %{y}: %{customdata}% absence<extra></extra>"
+    assert fig.layout.hoverdistance == -1  # the nearest cell centre wins anywhere in the grid
+
+
+@pytest.mark.parametrize(
+    ("page", "tab", "absent_before", "present_after"),
+    [
+        ("pages/patterns.py", "Lateness", "Late arrivals", "Late arrivals"),
+        ("pages/groups.py", "Where groups overlap", "Overall absence: FSM x SEN provision", "FSM x SEN provision"),
+        ("pages/quality.py", "Import log", "imports, newest first", "imports, newest first"),
+    ],
+)
+def test_tabs_are_built_only_when_opened(monkeypatch, app_db, page, tab, absent_before, present_after):
+    at = run_page(monkeypatch, app_db, page)
+    assert not at.exception, [e.value for e in at.exception]
+    before = " ".join(str(c.value) for c in at.caption) + " ".join(
+        str(getattr(ch.proto, "spec", "")) for ch in at.get("plotly_chart")
+    )
+    assert absent_before not in before
+    key = {"pages/patterns.py": "patterns_tab", "pages/groups.py": "groups_tab", "pages/quality.py": "quality_tab"}
+    at.session_state[key[page]] = tab
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    after = " ".join(str(c.value) for c in at.caption) + " ".join(
+        str(getattr(ch.proto, "spec", "")) for ch in at.get("plotly_chart")
+    )
+    assert present_after in after
+
+
+# --- the import log -------------------------------------------------------------------------------------
+
+
+def test_the_import_log_lists_every_import_newest_first(con):
+    from data import quality
+
+    con.execute("INSERT INTO schools (school_id, name) VALUES ('T1', 'Test'), ('T2', 'Other')")
+    rows = [
+        ("T1", "a.csv", "imported", None, "2025-09-01 08:00"),
+        ("T1", "b.csv", "refused", "line 4, column 'Date': not a date", "2025-09-02 08:00"),
+        ("T2", "c.csv", "imported", None, "2025-09-03 08:00"),
+        (None, "d.txt", "refused", "not a register export", "2025-09-04 08:00"),
+    ]
+    for school, name, outcome, message, when in rows:
+        con.execute(
+            "INSERT INTO import_log (school_id, file_name, sha256, kind, rows, imported_at, outcome, message)"
+            " VALUES (?, ?, 'x', 'sessions', 10, ?, ?, ?)",
+            [school, name, when, outcome, message],
+        )
+    assert quality.import_log(con)["file_name"].tolist() == ["d.txt", "c.csv", "b.csv", "a.csv"]
+    # One school's log keeps the files refused before their school was known.
+    assert quality.import_log(con, "T1")["file_name"].tolist() == ["d.txt", "b.csv", "a.csv"]
+    assert quality.import_log(con, "T1", limit=1)["file_name"].tolist() == ["d.txt"]
+    refused = quality.import_log(con, "T1").set_index("file_name").loc["b.csv"]
+    assert (refused["outcome"], refused["message"]) == ("refused", "line 4, column 'Date': not a date")

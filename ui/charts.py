@@ -187,7 +187,7 @@ def lines(
         fig.add_scatter(
             x=df[x],
             y=df[column],
-            mode="lines+markers",
+            mode="lines" if kind == "national" else "lines+markers",  # a flat reference line needs no markers
             name=(names or {}).get(column) or kind_label(kind),
             line=dict(color=COMPARISON_COLOURS.get(kind, kind), dash=COMPARISON_DASH.get(kind), width=2.5),
             marker=dict(size=7),

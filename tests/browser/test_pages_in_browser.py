@@ -141,9 +141,24 @@ def test_every_page_renders_with_its_charts(page, app_url, key):
     assert_no_exception(page)
     if PAGES[key][2]:
         assert page.locator(".js-plotly-plot .main-svg").count() >= 1
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.wait_for_timeout(800)  # let chart transitions settle before the picture
-    page.screenshot(path=str(SCREENSHOTS / f"{key}.png"), full_page=True)
+    screenshot_whole_page(page, SCREENSHOTS / f"{key}.png")
+
+
+def screenshot_whole_page(page, path: Path) -> None:
+    """The whole page in one picture, 1400 wide.
+
+    Streamlit scrolls its main area inside the window, so ``full_page`` alone
+    would stop at the window's height: make the window as tall as the page first.
+    """
+    height = page.evaluate(
+        "() => Math.max(...['stMain', 'stAppViewContainer', 'stSidebarContent'].map("
+        " id => document.querySelector(`[data-testid='${id}']`)?.scrollHeight || 0))"
+    )
+    page.set_viewport_size({"width": 1400, "height": min(max(int(height) + 40, 900), 8000)})
+    wait_until_idle(page)
+    page.wait_for_timeout(1000)  # let the charts redraw at the new size and transitions settle
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path), full_page=True)
 
 
 # --- drill-down: a chart element, then a row --------------------------------------------------------------
@@ -160,6 +175,7 @@ def test_year_9_fsm_friday_afternoons_to_a_pupil_in_two_clicks(page, app_url):
     assert "Year 9" in body and "FSM" in body  # the drill-down keeps the sidebar's filters
     grid = visible_tables(page).last
     grid.wait_for(timeout=WAIT_MS)
+    screenshot_whole_page(page, SCREENSHOTS / "patterns_drilldown.png")
     select_first_row(page, grid)  # click 2: the pupil
     reaches_the_pupil_page(page)
 
