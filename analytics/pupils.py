@@ -213,7 +213,8 @@ def _spells_sql(f: Filter) -> tuple[str, list]:
         key_join = """JOIN (SELECT enrolment_id, min(enrolment_id) OVER (PARTITION BY school_id, upn) AS pupil_key
                             FROM enrolments) pk ON pk.enrolment_id = m.enrolment_id"""
     # Sessions as integers in time order (sorting dates and strings is slower).
-    k = "date_diff('day', DATE '2000-01-01', m.date) * 2 + (m.session = 'PM')::INTEGER"
+    # (INTEGER, not BIGINT: its sum is then accumulated in 64 bits rather than 128.)
+    k = "(date_diff('day', DATE '2000-01-01', m.date) * 2 + (m.session = 'PM')::INTEGER)::INTEGER"
     sql = f"""
         WITH x AS MATERIALIZED (
             SELECT {pupil_key} AS pkey, m.school_id, {k} AS k, m.possible, m.absent,
@@ -229,17 +230,17 @@ def _spells_sql(f: Filter) -> tuple[str, list]:
             WINDOW w AS (PARTITION BY school_id ORDER BY k)
         ),
         per_pupil AS (
-            SELECT pkey, any_value(school_id) AS school_id, count(*) AS n, sum(k) AS k_sum,
+            SELECT pkey, count(*) AS n, sum(k) AS k_sum,
                    min(k) AS k_first, max(k) AS k_last
             FROM x GROUP BY pkey
         ),
         -- complete: one mark in each school session from the pupil's first to last (count and sum agree).
         cover AS (
-            SELECT p.pkey, s0.si AS si_first,
+            SELECT p.pkey, e.school_id, s0.si AS si_first,
                    s1.si - s0.si + 1 = p.n AND s1.k_sum - s0.k_sum + s0.k = p.k_sum AS complete
-            FROM per_pupil p
-            JOIN school_sessions s0 ON s0.school_id = p.school_id AND s0.k = p.k_first
-            JOIN school_sessions s1 ON s1.school_id = p.school_id AND s1.k = p.k_last
+            FROM per_pupil p JOIN enrolments e ON e.enrolment_id = p.pkey  -- the pupil's school
+            JOIN school_sessions s0 ON s0.school_id = e.school_id AND s0.k = p.k_first
+            JOIN school_sessions s1 ON s1.school_id = e.school_id AND s1.k = p.k_last
         ),
         -- The rare marks (absent, or not possible) of complete pupils, numbered in order.
         rare AS (

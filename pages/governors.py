@@ -13,7 +13,7 @@ con = common.connection()
 common.require_page("governors")
 f = packs.governor_filter(filters.sidebar_filter(con))
 st.title("Governors' pack")
-name = filters.school_name(con, f)
+name = common.cached(filters.school_name, f)
 st.caption(
     f"{name} · {filters.period_label(f)} · {f.describe()}. Figures for groups only: no pupil is named, "
     "and groups of fewer than 5 pupils are not shown."

@@ -15,7 +15,7 @@ f = filters.sidebar_filter(con)
 st.title("Groups")
 period = filters.period_label(f)
 st.caption(
-    f"{filters.school_name(con, f)} · {period} · {f.describe()}. "
+    f"{common.cached(filters.school_name, f)} · {period} · {f.describe()}. "
     f"Groups with fewer than {groups.MIN_GROUP_SIZE} pupils are not shown, as in published statistics."
 )
 

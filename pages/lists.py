@@ -12,7 +12,7 @@ con = common.connection()
 common.require_page("lists")
 f = filters.sidebar_filter(con)
 st.title("Lists")
-st.caption(f"{filters.school_name(con, f)} · {filters.period_label(f)} · {f.describe()}")
+st.caption(f"{common.cached(filters.school_name, f)} · {filters.period_label(f)} · {f.describe()}")
 if not common.pupil_level_allowed():
     st.info("Your role sees figures for groups only, not lists of pupils.")
     st.stop()

@@ -14,7 +14,7 @@ con = common.connection()
 common.require_page("overview")
 f = filters.sidebar_filter(con)
 st.title("Overview")
-name = filters.school_name(con, f)
+name = common.cached(filters.school_name, f)
 period = filters.period_label(f)
 st.caption(f"{name} · {period} · {f.describe()}")
 

@@ -15,7 +15,7 @@ common.require_page("patterns")
 f = filters.sidebar_filter(con)
 st.title("Patterns")
 period = filters.period_label(f)
-st.caption(f"{filters.school_name(con, f)} · {period} · {f.describe()}")
+st.caption(f"{common.cached(filters.school_name, f)} · {period} · {f.describe()}")
 
 with st.spinner("Looking for patterns..."):
     by_slot = common.cached(patterns.absence_by_weekday_session, f)

@@ -15,7 +15,7 @@ common.require_page("quality")
 f = filters.sidebar_filter(con)
 st.title("Data quality")
 school_id = f.school_ids[0] if f.school_ids else None
-st.caption(f"{filters.school_name(con, f)} · every academic year held")
+st.caption(f"{common.cached(filters.school_name, f)} · every academic year held")
 
 with st.spinner("Checking the registers..."):
     report = common.cached(quality.report, school_id)

@@ -273,7 +273,7 @@ def _write_query(wanted: dict[str, str]) -> None:
 
 
 def school_name(con, f: Filter) -> str:
-    schools = common.cached(school.schools, Filter(scope=f.scope))
+    schools = school.schools(con, Filter(scope=f.scope))
     if schools.empty:
         return "No school loaded"
     chosen = schools[schools["school_id"].isin(f.school_ids)] if f.school_ids else schools
@@ -284,7 +284,7 @@ def previous_period(con, f: Filter) -> tuple[Filter, str] | None:
     """The period a termly review compares with: the previous half-term or term, or YTD at last term's end."""
     if f.academic_year is None:
         return None
-    cal = common.cached(school.calendar, Filter(school_ids=f.school_ids, scope=f.scope))
+    cal = school.calendar(con, Filter(school_ids=f.school_ids, scope=f.scope))
     if cal.empty:
         return None
     terms = cal.drop_duplicates(["academic_year", "term", "half_term"]).sort_values("start_date")
@@ -305,7 +305,7 @@ def previous_period(con, f: Filter) -> tuple[Filter, str] | None:
             label = f"{term.capitalize()} term"
         return f.replace(academic_year=int(year), term=term, half_term=half), label
     # Year to date (or custom dates): the same measure as it stood at the end of the last finished term.
-    latest = common.cached(school.latest_date, f.replace(date_from=None, date_to=None))
+    latest = school.latest_date(con, f.replace(date_from=None, date_to=None))
     end = f.date_to or latest
     if end is None:
         return None
@@ -323,7 +323,7 @@ def same_point_last_year(con, f: Filter) -> Filter | None:
         return None
     if f.term:
         return f.for_year(f.academic_year - 1).replace(term=f.term, half_term=f.half_term)
-    latest = common.cached(school.latest_date, f.replace(date_from=None, date_to=None))
+    latest = school.latest_date(con, f.replace(date_from=None, date_to=None))
     end = f.date_to or latest
     if end is None:
         return None
