@@ -249,6 +249,7 @@ PUPIL_COLUMNS = {
 }
 
 
+BEHIND_LIMIT = 200  # rows in a drill-down table; the most absent come first
 # The drill-down table: who, and how much of exactly the clicked sessions they missed.
 BEHIND_COLUMNS = (
     "upn",
@@ -300,7 +301,7 @@ def pupils_behind(f, key: str, what: str) -> None:
 
     try:
         with st.spinner("Finding the pupils..."):
-            df = cached(lists.pupils_behind, f)
+            df = cached(lists.pupils_behind, f, limit=BEHIND_LIMIT)
     except PupilLevelDenied:
         st.caption("Your role sees figures for groups only, not the pupils behind them.")
         return
@@ -309,5 +310,9 @@ def pupils_behind(f, key: str, what: str) -> None:
         empty_state()
         return
     shown = df[[c for c in BEHIND_COLUMNS if c in df.columns]]
-    st.caption(f"{len(df)} pupils missed at least one of these sessions, most absent first.")
+    st.caption(
+        f"The {len(df)} pupils who missed most of these sessions, most absent first."
+        if len(df) >= BEHIND_LIMIT
+        else f"{len(df)} pupils missed at least one of these sessions, most absent first."
+    )
     pupil_table(shown, key=key, name=f"pupils_{key}", audit_detail=f"pupils behind {what}: {f.describe()}")

@@ -13,6 +13,7 @@ measured and reported, never asserted: the machine is shared.
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import time
 from pathlib import Path
@@ -286,7 +287,12 @@ def test_pages_are_measured_once_warm(page, app_url):
                 ),
                 "columns": list(rows[0]) if rows else ["page"],
                 "rows": rows,
-                "notes": [f"{k} could not be timed: {v}" for k, v in failed.items()],
+                "notes": [
+                    "The machine's load average (1, 5, 15 minutes) when the timing ended: "
+                    + ", ".join(f"{x:.1f}" for x in os.getloadavg())
+                    + f" on {os.cpu_count()} cores; other work on the machine slows every figure.",
+                    *(f"{k} could not be timed: {v}" for k, v in failed.items()),
+                ],
             },
             indent=2,
         )
