@@ -33,25 +33,33 @@ def _prepared(path: str) -> bool:  # keyed on the path: one check per database p
     return bool(sample.load_sample(con).ok)
 
 
-with st.spinner("Setting up the sample school on first run (about a minute)..."):
-    if _prepared(common.db_path()):
-        common.data_changed()
+def main() -> None:
+    with st.spinner("Setting up the sample school on first run (about a minute)..."):
+        if _prepared(common.db_path()):
+            common.data_changed()
 
-auth = common._auth()
-user = auth.gate() if auth is not None else None
+    auth = common._auth()
+    user = auth.gate() if auth is not None else None
 
-if common.only_sample_schools():
-    st.warning("You are looking at generated sample data for a fictional school.", icon=":material/science:")
+    if common.only_sample_schools():
+        st.warning("You are looking at generated sample data for a fictional school.", icon=":material/science:")
 
-allowed = auth.ROLE_PAGES[user.role] if auth is not None and user is not None else None
-sections: dict[str, list] = {}
-for spec in common.PAGES:
-    if not common.page_exists(spec) or (allowed is not None and spec.key not in allowed):
-        continue
-    page = st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.key, default=not sections)
-    sections.setdefault(spec.section, []).append(page)
+    allowed = auth.ROLE_PAGES[user.role] if auth is not None and user is not None else None
+    sections: dict[str, list] = {}
+    for spec in common.PAGES:
+        if not common.page_exists(spec) or (allowed is not None and spec.key not in allowed):
+            continue
+        page = st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.key, default=not sections)
+        sections.setdefault(spec.section, []).append(page)
 
-if not sections:
-    st.error("Your account has no pages. Ask the school's administrator to give you a role.")
-    st.stop()
-st.navigation(sections).run()
+    if not sections:
+        st.error("Your account has no pages. Ask the school's administrator to give you a role.")
+        st.stop()
+    st.navigation(sections).run()
+
+
+try:
+    main()
+finally:
+    # The run is over (finished, stopped or rerun): let go of the database file until the next one.
+    common.release()

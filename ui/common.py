@@ -1,15 +1,16 @@
 """What every page shares: the page registry, the database connection and cached analytics calls.
 
-Pages read widgets, call analytics through ``cached`` and render. The connection
-is opened once per process and handed to each script run as its own cursor,
-because a DuckDB connection must not be shared between threads. It is
-read-write: DuckDB refuses a read-only and a read-write connection to one file
-in the same process, and every page writes to the audit log (see ui/auth.py).
+Pages read widgets, call analytics through ``cached`` and render. Each script
+run opens its own connection and closes it when the run ends, so the file is
+free between page views for a scheduled import. It is read-write: DuckDB
+refuses a read-only and a read-write connection to one file in the same
+process, and every page writes to the audit log (see ui/auth.py).
 """
 
 from __future__ import annotations
 
 import importlib
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,25 +60,34 @@ def page_exists(spec: PageSpec) -> bool:
 # --- connection ---------------------------------------------------------------------------------
 
 
-def _close(con) -> None:
-    try:
+_run = threading.local()
+
+
+def connection():
+    """This script run's connection to the dashboard's database, opened on first use in the run.
+
+    ``release()`` closes it when the run ends (app.py), so the app holds the
+    file's lock only while a page is being worked out: DuckDB lets one process
+    write at a time, and a scheduled ``python -m data import`` must get its turn
+    between page views. Each script thread has its own connection; within the
+    process DuckDB shares one database instance between them.
+    """
+    con = getattr(_run, "con", None)
+    if con is None:
+        con = _run.con = db.connect(db_path())
+    return con
+
+
+def release() -> None:
+    """Close this run's connection (called by app.py when the run ends, however it ends)."""
+    con = getattr(_run, "con", None)
+    _run.con = None
+    if con is not None:
         con.close()
-    except Exception:  # already closed by DuckDB at shutdown
-        pass
-
-
-@st.cache_resource(show_spinner=False, on_release=_close)
-def _shared_connection(path: str):
-    return db.connect(path)
 
 
 def db_path() -> str:
     return str(db.db_path())
-
-
-def connection():
-    """This script run's cursor on the dashboard's database."""
-    return _shared_connection(db_path()).cursor()
 
 
 def data_changed() -> None:
