@@ -37,15 +37,21 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
+def app_database(sample_db, tmp_path_factory):
+    """The database file the browser tests' app serves: a copy of the sample school."""
+    db_copy = tmp_path_factory.mktemp("browser") / "browser.duckdb"
+    shutil.copy(sample_db, db_copy)
+    return db_copy
+
+
+@pytest.fixture(scope="session")
 def app_url(request, tmp_path_factory):
     if not Path(CHROMIUM).exists():
         pytest.skip("Chromium is not installed (make browser)")
     if os.environ.get("ATTENDANCE_TEST_URL"):  # an app already running on the sample school, for debugging
         yield os.environ["ATTENDANCE_TEST_URL"].rstrip("/")
         return
-    sample_db = request.getfixturevalue("sample_db")
-    db_copy = tmp_path_factory.mktemp("browser") / "browser.duckdb"
-    shutil.copy(sample_db, db_copy)
+    db_copy = request.getfixturevalue("app_database")
     port = _free_port()
     log = (tmp_path_factory.mktemp("browser_log") / "streamlit.log").open("w")
     env = {**os.environ, "ATTENDANCE_DB": str(db_copy), "ATTENDANCE_SAMPLE": "0"}
