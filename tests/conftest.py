@@ -68,3 +68,34 @@ def sample_db(tmp_path_factory):
 def primary_db(tmp_path_factory):
     """Path of a database holding the primary sample school."""
     return _shared_sample(tmp_path_factory, "primary", primary=True)
+
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's Chromium: never a browser download
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium per test process, shared by every real-browser test.
+
+    One, because Playwright's sync API cannot start a second instance while the
+    first is running in the same thread.
+    """
+    from pathlib import Path
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Chromium is not installed (make browser)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

@@ -288,20 +288,16 @@ def served_app(school, tmp_path_factory):
 
 @pytest.mark.browser
 @pytest.mark.parametrize("path", ["", "/pupils?upn=PLACEHOLDER", "/users", "/audit"])
-def test_a_real_browser_without_sign_in_sees_the_sign_in_page_and_nothing_else(served_app, school, path):
-    from playwright.sync_api import sync_playwright
-
+def test_a_real_browser_without_sign_in_sees_the_sign_in_page_and_nothing_else(browser, served_app, school, path):
     path = path.replace("PLACEHOLDER", school["year9"][0])
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
-        try:
-            page = browser.new_page()
-            page.goto(served_app + path)
-            page.get_by_text("Password", exact=True).wait_for(timeout=60_000)
-            page.wait_for_timeout(1500)  # let any late element arrive before reading the page
-            text = page.inner_text("body")
-        finally:
-            browser.close()
+    page = browser.new_page()
+    try:
+        page.goto(served_app + path)
+        page.get_by_text("Password", exact=True).wait_for(timeout=60_000)
+        page.wait_for_timeout(1500)  # let any late element arrive before reading the page
+        text = page.inner_text("body")
+    finally:
+        page.close()
     assert "Email" in text and "Password" in text
     text = text.lower().replace("email", "")
     assert identifying_data_shown(text, school["pupils"]) == []
