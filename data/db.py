@@ -8,6 +8,7 @@ comes from, in order: the caller (``--db`` on the command line), the
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from collections.abc import Iterator
@@ -106,11 +107,28 @@ def connection(path: str | os.PathLike | None = None, read_only: bool = False) -
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create missing tables, migrate an older file, and (re)load the code table from the shipped CSV."""
-    con.execute(SCHEMA_SQL.read_text())
+    """Create missing tables, migrate an older file, and (re)load the code table from the shipped CSV.
+
+    The app opens a connection for every page run, so a file already set up
+    by this version of schema.sql (its digest is in ``settings``) is left alone.
+    """
+    schema = SCHEMA_SQL.read_text()
+    digest = hashlib.sha256(schema.encode()).hexdigest()
+    if _schema_digest(con) == digest:
+        return
+    con.execute(schema)
     _add_enrolment_ids(con)
     if con.execute("SELECT count(*) FROM codes").fetchone()[0] == 0:
         load_codes(con)
+    con.execute("INSERT OR REPLACE INTO settings VALUES ('schema_sha256', ?)", [digest])
+
+
+def _schema_digest(con: duckdb.DuckDBPyConnection) -> str | None:
+    try:
+        row = con.execute("SELECT value FROM settings WHERE key = 'schema_sha256'").fetchone()
+    except duckdb.CatalogException:  # a new or pre-settings file
+        return None
+    return row[0] if row else None
 
 
 MARK_TABLES = ("session_marks", "lesson_marks")
