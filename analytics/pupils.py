@@ -529,23 +529,28 @@ def trajectory_sql(con: duckdb.DuckDBPyConnection, f: Filter) -> tuple[str, list
             JOIN cur ON cur.school_id = pi.school_id
             LEFT JOIN prev ON prev.school_id = pi.school_id
         ),
+        -- Each mark's period tests are computed once (four flags), then counted: eight FILTERs that
+        -- each re-test the dates cost about a third more CPU over every mark.
         per_pupil AS (
-            SELECT b.pkey,
-                   count(*) FILTER (WHERE possible AND {upto} AND a.date >= b.cur_start) AS possible_this,
-                   count(*) FILTER (WHERE attended AND {upto} AND a.date >= b.cur_start) AS attended_this,
-                   count(*) FILTER (WHERE possible AND {upto} AND a.date BETWEEN b.prev_start AND b.prev_end)
-                       AS possible_previous,
-                   count(*) FILTER (WHERE attended AND {upto} AND a.date BETWEEN b.prev_start AND b.prev_end)
-                       AS attended_previous,
-                   count(*) FILTER (WHERE possible AND {upto} AND a.academic_year = b.cur_year) AS possible_ytd,
-                   count(*) FILTER (WHERE attended AND {upto} AND a.academic_year = b.cur_year) AS attended_ytd,
-                   count(*) FILTER (WHERE possible AND {upto} AND a.academic_year = b.prev_year
-                                    AND a.date <= b.prev_end) AS possible_ytd_previous,
-                   count(*) FILTER (WHERE attended AND {upto} AND a.academic_year = b.prev_year
-                                    AND a.date <= b.prev_end) AS attended_ytd_previous
-            FROM ({all_marks}) a {a_join}
-            JOIN bounds b ON b.pkey = {a_key}
-            GROUP BY b.pkey
+            SELECT pkey,
+                   count_if(possible AND is_this)::BIGINT AS possible_this,
+                   count_if(attended AND is_this)::BIGINT AS attended_this,
+                   count_if(possible AND is_prev)::BIGINT AS possible_previous,
+                   count_if(attended AND is_prev)::BIGINT AS attended_previous,
+                   count_if(possible AND is_ytd)::BIGINT AS possible_ytd,
+                   count_if(attended AND is_ytd)::BIGINT AS attended_ytd,
+                   count_if(possible AND is_ytd_prev)::BIGINT AS possible_ytd_previous,
+                   count_if(attended AND is_ytd_prev)::BIGINT AS attended_ytd_previous
+            FROM (
+                SELECT b.pkey, a.possible, a.attended,
+                       {upto} AND a.date >= b.cur_start AS is_this,
+                       {upto} AND a.date BETWEEN b.prev_start AND b.prev_end AS is_prev,
+                       {upto} AND a.academic_year = b.cur_year AS is_ytd,
+                       {upto} AND a.academic_year = b.prev_year AND a.date <= b.prev_end AS is_ytd_prev
+                FROM ({all_marks}) a {a_join}
+                JOIN bounds b ON b.pkey = {a_key}
+            )
+            GROUP BY pkey
         )
         SELECT pi.upn, p.surname, p.forename, e.year_group, e.form, pi.school_id,
                b.half_term, b.previous_half_term, t.possible_this, t.possible_previous,
