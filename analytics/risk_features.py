@@ -228,10 +228,11 @@ def _features_sql(f: Filter, cutoff: date) -> tuple[str, list]:
         ),
         wdi AS (
             -- chi-square of the pupil's absences by weekday against their own sessions on each weekday
+            -- rounded: a parallel float sum adds in no fixed order, and the model must be reproducible
             SELECT wd.upn,
-                   sum(CASE WHEN t.absence_sessions > 0 THEN
+                   round(sum(CASE WHEN t.absence_sessions > 0 THEN
                        power(absent_on_day - t.absence_sessions * possible_on_day / t.possible_sessions, 2)
-                       / (t.absence_sessions * possible_on_day / t.possible_sessions) ELSE 0 END) AS weekday_chi2,
+                       / (t.absence_sessions * possible_on_day / t.possible_sessions) ELSE 0 END), 9) AS weekday_chi2,
                    arg_max(dow, absent_on_day * 8 - dow) AS top_weekday,  -- ties: the earlier weekday
                    max(absent_on_day) AS top_weekday_absences
             FROM wd JOIN tot t ON t.upn = wd.upn GROUP BY wd.upn
