@@ -51,28 +51,11 @@ with compared:
                 f"Every {GROUP_LABELS[by]} group here has fewer than {groups.MIN_GROUP_SIZE} pupils, so none is shown."
             )
         else:
-            plot = pd.DataFrame(
-                {
-                    "label": shown["label"].astype(str),
-                    "group": pd.to_numeric(shown[column], errors="coerce"),
-                    "rest": pd.to_numeric(shown[f"rest_{column}"], errors="coerce"),
-                    "national": pd.to_numeric(shown[national_column], errors="coerce"),
-                }
-            )
-            series = {"group": "group", "rest": "rest"}
-            if plot["national"].notna().any():
-                series["national"] = "national"
-            fig = charts.grouped_bars(
-                plot,
-                "label",
-                series,
-                charts.chart_title(
-                    f"{label} by {GROUP_LABELS[by] if by in ('fsm', 'sen', 'eal') else GROUP_LABELS[by].lower()}: each group, the rest, national",
-                    f,
-                    period,
-                ),
+            fig = charts.group_against_rest(
+                shown,
+                column,
+                charts.chart_title(f"{label} by {charts.group_phrase(by)}: each group, the rest, national", f, period),
                 y_title=f"{label} %",
-                horizontal=True,
             )
             event = charts.show(
                 fig,
@@ -113,9 +96,7 @@ with compared:
         )
         blank = ["Not shown because", "National figure"]
         figures[blank] = figures[blank].fillna("")
-        st.markdown(
-            f"**Figures: {label.lower()} by {GROUP_LABELS[by] if by in ('fsm', 'sen', 'eal') else GROUP_LABELS[by].lower()}**"
-        )
+        st.markdown(f"**Figures: {label.lower()} by {charts.group_phrase(by)}**")
         st.dataframe(
             figures,
             hide_index=True,

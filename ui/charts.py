@@ -16,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics.filters import Filter
+from analytics.filters import GROUP_LABELS, Filter
 from ui import common
 
 OKABE_ITO = {
@@ -158,6 +158,30 @@ def grouped_bars(
     if horizontal:
         fig.update_yaxes(autorange="reversed")
     return fig
+
+
+def group_phrase(by: str) -> str:
+    """How a breakdown reads inside a title: "by FSM", "by year group"."""
+    return GROUP_LABELS[by] if by in ("fsm", "sen", "eal") else GROUP_LABELS[by].lower()
+
+
+def group_against_rest(shown: pd.DataFrame, column: str, title: str, y_title: str) -> go.Figure:
+    """Each group's ``column`` beside the rest of the school and, where one exists, the national figure.
+
+    ``shown`` is a ``groups.group_breakdown`` frame without its suppressed rows.
+    """
+    plot = pd.DataFrame(
+        {
+            "label": shown["label"].astype(str),
+            "group": pd.to_numeric(shown[column], errors="coerce"),
+            "rest": pd.to_numeric(shown[f"rest_{column}"], errors="coerce"),
+            "national": pd.to_numeric(shown[f"national_{column}"], errors="coerce"),
+        }
+    )
+    series = {"group": "group", "rest": "rest"}
+    if plot["national"].notna().any():
+        series["national"] = "national"
+    return grouped_bars(plot, "label", series, title, y_title=y_title, horizontal=True)
 
 
 def kind_label(kind: str) -> str:

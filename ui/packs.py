@@ -115,28 +115,11 @@ def group_section(con, f: Filter, by: str) -> Section | None:
     shown = df[~df["suppressed"].astype(bool)]
     fig = None
     if not shown.empty:
-        plot = pd.DataFrame(
-            {
-                "label": shown["label"].astype(str),
-                "group": pd.to_numeric(shown["overall_absence_rate"], errors="coerce"),
-                "rest": pd.to_numeric(shown["rest_overall_absence_rate"], errors="coerce"),
-                "national": pd.to_numeric(shown["national_overall_absence_rate"], errors="coerce"),
-            }
-        )
-        series = {"group": "group", "rest": "rest"}
-        if plot["national"].notna().any():
-            series["national"] = "national"
-        fig = charts.grouped_bars(
-            plot,
-            "label",
-            series,
-            charts.chart_title(
-                f"Overall absence by {GROUP_LABELS[by] if by in ('fsm', 'sen', 'eal') else GROUP_LABELS[by].lower()}",
-                f,
-                filters.period_label(f),
-            ),
+        fig = charts.group_against_rest(
+            shown,
+            "overall_absence_rate",
+            charts.chart_title(f"Overall absence by {charts.group_phrase(by)}", f, filters.period_label(f)),
             y_title="Absence %",
-            horizontal=True,
         )
     table = df[
         [
