@@ -49,8 +49,14 @@ def main() -> None:
     for spec in common.PAGES:
         if not common.page_exists(spec) or (allowed is not None and spec.key not in allowed):
             continue
-        page = st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.key, default=not sections)
+        default = not sections
+        # The default page is served at "/": its hidden twin keeps its own address (/overview) working too.
+        url_path = f"start-{spec.key}" if default else spec.key
+        page = st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=url_path, default=default)
         sections.setdefault(spec.section, []).append(page)
+        if default:
+            twin = st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.key, visibility="hidden")
+            sections[spec.section].append(twin)
 
     if not sections:
         st.error("Your account has no pages. Ask the school's administrator to give you a role.")
