@@ -30,10 +30,13 @@ days, lateness, reasons, holidays, lessons = st.tabs(
 )
 
 
-def _weekday_grid(df: pd.DataFrame, value: str) -> pd.DataFrame:
-    grid = df.pivot_table(index="session", columns="weekday_name", values=value, aggfunc="first")
-    order = [d for d in WEEKDAYS if d in grid.columns]
-    return grid[order]
+def _pupils_behind_cell(event, key: str, what: str) -> None:
+    """A clicked weekday x session cell: the pupils who missed those sessions."""
+    points = charts.selected_points(event)
+    if points:
+        day, session = points[0]["x"], points[0]["y"]
+        narrowed = f.replace(weekdays=(WEEKDAYS.index(day) + 1,), sessions=(session,))
+        common.pupils_behind(narrowed, key=key, what=f"{day} {session}{what}")
 
 
 def _slot_table(df: pd.DataFrame) -> pd.DataFrame:
@@ -54,7 +57,7 @@ def _slot_table(df: pd.DataFrame) -> pd.DataFrame:
 with days:
     if days.open:  # lazy: only the chosen tab's charts are built and drawn
         fig = charts.heatmap(
-            _weekday_grid(by_slot, "absence_rate"),
+            charts.weekday_grid(by_slot, "absence_rate"),
             charts.chart_title("Overall absence by day and session", f, period),
             hover="%{x} %{y}: %{z:.1f}% absence",
             height=300,
@@ -66,17 +69,12 @@ with days:
             selectable=True,
             caption="Click a cell to see the pupils who missed those sessions most.",
         )
-        points = charts.selected_points(event)
-        if points:
-            weekday = WEEKDAYS.index(points[0]["x"]) + 1
-            session = points[0]["y"]
-            narrowed = f.replace(weekdays=(weekday,), sessions=(session,))
-            common.pupils_behind(narrowed, key="patterns_weekday_pupils", what=f"{points[0]['x']} {session} absence")
+        _pupils_behind_cell(event, "patterns_weekday_pupils", " absence")
 
 with lateness:
     if lateness.open:  # lazy: only the chosen tab's charts are built and drawn
         fig = charts.heatmap(
-            _weekday_grid(by_slot, "lateness_rate"),
+            charts.weekday_grid(by_slot, "lateness_rate"),
             charts.chart_title("Late arrivals (L and U) per 100 sessions, by day and session", f, period),
             colour_title="Late %",
             hover="%{x} %{y}: %{z:.1f} late per 100 sessions",
@@ -92,11 +90,7 @@ with lateness:
             }
         )
         event = charts.show(fig, table, key="patterns_lateness", selectable=True)
-        points = charts.selected_points(event)
-        if points:
-            weekday = WEEKDAYS.index(points[0]["x"]) + 1
-            narrowed = f.replace(weekdays=(weekday,), sessions=(points[0]["y"],))
-            common.pupils_behind(narrowed, key="patterns_late_pupils", what=f"{points[0]['x']} {points[0]['y']}")
+        _pupils_behind_cell(event, "patterns_late_pupils", "")
 
 with reasons:
     if reasons.open:  # lazy: only the chosen tab's charts are built and drawn

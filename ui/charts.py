@@ -16,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics.filters import GROUP_LABELS, Filter
+from analytics.filters import GROUP_LABELS, WEEKDAYS, Filter
 from ui import common
 
 OKABE_ITO = {
@@ -158,6 +158,12 @@ def grouped_bars(
     if horizontal:
         fig.update_yaxes(autorange="reversed")
     return fig
+
+
+def weekday_grid(df: pd.DataFrame, value: str) -> pd.DataFrame:
+    """A weekday x session frame (``absence_by_weekday_session``) as the AM/PM by Monday-Friday grid a heatmap draws."""
+    grid = df.pivot_table(index="session", columns="weekday_name", values=value, aggfunc="first")
+    return grid[[d for d in WEEKDAYS if d in grid.columns]]
 
 
 def group_phrase(by: str) -> str:

@@ -151,10 +151,10 @@ def weekday_section(con, f: Filter) -> Section | None:
     df = patterns.absence_by_weekday_session(con, f)
     if df is None or df.empty:
         return None
-    grid = df.pivot_table(index="session", columns="weekday_name", values="absence_rate", aggfunc="first")
-    grid = grid[[d for d in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday") if d in grid.columns]]
     fig = charts.heatmap(
-        grid, charts.chart_title("Overall absence by day and session", f, filters.period_label(f)), height=300
+        charts.weekday_grid(df, "absence_rate"),
+        charts.chart_title("Overall absence by day and session", f, filters.period_label(f)),
+        height=300,
     )
     table = df[["weekday_name", "session", "possible_sessions", "absence_rate", "lateness_rate"]].rename(
         columns={
