@@ -51,49 +51,33 @@ def marks_sql(f: Filter, table: str = "session_marks", pupils: bool = True) -> t
     """A SELECT of every mark the filter covers, inside its pupil's enrolment.
 
     Columns: the mark (school_id, upn, academic_year, date, session, code, and
-    for lesson marks period, subject, minutes_late), the enrolment and pupil
-    characteristics, and the flags derived from the code table: ``missing``,
-    ``possible``, ``attended``, ``present``, ``approved``, ``authorised``,
-    ``unauthorised``, ``absent``, ``late_l``, ``late_u``, ``category``.
+    for lesson marks period, period_number, subject, minutes_late), its
+    ``enrolment_id``, the enrolment and pupil characteristics, and the flags
+    derived from the code table: ``missing``, ``possible``, ``attended``,
+    ``present``, ``approved``, ``authorised``, ``unauthorised``, ``absent``,
+    ``late_l``, ``late_u``, ``category``.
+
+    The marks come from the on-roll registers (``data.on_roll``), which hold
+    each stored mark between its enrolment's admission and leaving dates with
+    those flags already looked up: the one place the code table and the
+    enrolment window are applied.
 
     ``pupils=False`` leaves out the pupil join (``gender`` and ``ethnicity``
     are then NULL) unless the filter tests them: a caller that adds them per
     enrolment afterwards saves a join over every mark.
     """
     where, params = f.where("m", "e", "p")
-    extra = ", m.period, m.period_number, m.subject, m.minutes_late" if table == "lesson_marks" else ""
+    source = {"session_marks": "on_roll_sessions", "lesson_marks": "on_roll_lessons"}[table]
     join_pupils = pupils or _needs_pupils(f)
     pupil_cols = "p.gender, p.ethnicity" if join_pupils else "NULL::VARCHAR AS gender, NULL::VARCHAR AS ethnicity"
     # LEFT: an enrolment whose pupil row is missing still counts (gender/ethnicity unknown).
     pupil_join = "LEFT JOIN pupils p ON p.school_id = m.school_id AND p.upn = m.upn" if join_pupils else ""
     sql = f"""
-        SELECT m.school_id, m.upn, m.academic_year, m.date, m.session, m.code{extra}, m.enrolment_id,
-               e.year_group, e.form, e.fsm, e.sen, e.eal, e.cin, e.lac,
-               {pupil_cols},
-               m.code IS NULL                                   AS missing,
-               coalesce(c.counts_as_possible_session, FALSE)    AS possible,
-               coalesce(c.counts_as_attendance, FALSE)          AS attended,
-               coalesce(c.category = 'present', FALSE)          AS present,
-               coalesce(c.category = 'approved_activity', FALSE) AS approved,
-               coalesce(c.category = 'authorised', FALSE)       AS authorised,
-               coalesce(c.category = 'unauthorised', FALSE)     AS unauthorised,
-               coalesce(c.category IN ('authorised', 'unauthorised'), FALSE) AS absent,
-               coalesce(m.code = 'L', FALSE)                    AS late_l,
-               coalesce(m.code = 'U', FALSE)                    AS late_u,
-               coalesce(c.category, 'missing')                  AS category
-        FROM {table} m
-        -- Open admission / leaving dates become far-off dates so the window is one BETWEEN:
-        -- half the cost of the IS NULL OR tests over every mark at trust scale.
-        -- Joined on the integer enrolment id the importer writes on every mark (one integer
-        -- key instead of school, UPN and year: half the cost of the join at trust scale).
-        JOIN (SELECT *, coalesce(admission_date, DATE '0001-01-01') AS on_roll_from,
-                        coalesce(leaving_date, DATE '9999-12-31') AS on_roll_to
-              FROM enrolments) e
-          ON e.enrolment_id = m.enrolment_id
+        SELECT m.*, e.year_group, e.form, e.fsm, e.sen, e.eal, e.cin, e.lac, {pupil_cols}
+        FROM {source} m
+        JOIN enrolments e ON e.enrolment_id = m.enrolment_id
         {pupil_join}
-        LEFT JOIN codes c ON c.code = m.code
-        WHERE m.date BETWEEN e.on_roll_from AND e.on_roll_to
-          AND {where}
+        WHERE {where}
     """
     return sql, params
 

@@ -21,7 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-from data import db
+from data import db, on_roll
 
 OUT_DIR = Path(__file__).resolve().parent / "out"
 TRUST_DB = OUT_DIR / "trust.duckdb"
@@ -197,6 +197,7 @@ def _fill(con) -> None:
         """,
         list(LESSON_SCHOOLS),
     )
+    on_roll.refresh(con)
 
 
 def trust_db(rebuild: bool = False) -> Path:

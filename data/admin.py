@@ -26,7 +26,7 @@ from datetime import date
 
 import duckdb
 
-from data import audit, db, users
+from data import audit, db, on_roll, users
 
 MIN_KEEP_YEARS = 6  # registers must be kept 6 years from the date of entry
 CLI_WHO = "command line"
@@ -82,6 +82,7 @@ def delete_pupil(
                 f"SELECT count(*) FROM {table} WHERE school_id = ? AND upn = ?", [school_id, upn]
             ).fetchone()[0]
             con.execute(f"DELETE FROM {table} WHERE school_id = ? AND upn = ?", [school_id, upn])
+        on_roll.remove(con, "school_id = ? AND upn = ?", [school_id, upn])
         audit.record(
             con,
             who=who,
@@ -157,6 +158,7 @@ def purge(
         con.execute(_ORPHAN_PUPILS, [plan.keep_from] * 3)
         for table in YEAR_TABLES:
             con.execute(f"DELETE FROM {table} WHERE academic_year < ?", [plan.keep_from])
+        on_roll.remove(con, "academic_year < ?", [plan.keep_from])
         audit.record(
             con,
             who=who,

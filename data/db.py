@@ -17,6 +17,8 @@ from pathlib import Path
 
 import duckdb
 
+from data import on_roll
+
 DATA_DIR = Path(__file__).resolve().parent
 REFERENCE_DIR = DATA_DIR / "reference"
 CODES_CSV = REFERENCE_DIR / "attendance_codes.csv"
@@ -113,14 +115,21 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     by this version of schema.sql (its digest is in ``settings``) is left alone.
     """
     schema = SCHEMA_SQL.read_text()
-    digest = hashlib.sha256(schema.encode()).hexdigest()
+    digest = _digest(schema)
     if _schema_digest(con) == digest:
         return
     con.execute(schema)
     _add_enrolment_ids(con)
     if con.execute("SELECT count(*) FROM codes").fetchone()[0] == 0:
         load_codes(con)
+    # A file from before the on-roll registers existed, or from an older definition of them.
+    on_roll.refresh(con)
     con.execute("INSERT OR REPLACE INTO settings VALUES ('schema_sha256', ?)", [digest])
+
+
+def _digest(schema: str) -> str:
+    """What a file set up by this version records: the schema and the on-roll registers' definition."""
+    return hashlib.sha256(f"{schema}\n-- on_roll {on_roll.VERSION}".encode()).hexdigest()
 
 
 def _schema_digest(con: duckdb.DuckDBPyConnection) -> str | None:
@@ -149,7 +158,9 @@ def _missing_enrolment_id(con: duckdb.DuckDBPyConnection) -> list[str]:
 def needs_migration(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether the file predates a column the analytics rely on (read-only connections cannot add it)."""
     tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()}
-    return "enrolments" in tables and bool(_missing_enrolment_id(con))
+    if "enrolments" not in tables:
+        return False
+    return bool(_missing_enrolment_id(con)) or _schema_digest(con) != _digest(SCHEMA_SQL.read_text())
 
 
 def _add_enrolment_ids(con: duckdb.DuckDBPyConnection) -> None:

@@ -45,7 +45,7 @@ import duckdb
 import pyarrow as pa
 
 from data import calendar as school_calendar
-from data import db, readers
+from data import db, on_roll, readers
 from data.readers import BadValue, Layout, RawTable, Source
 
 PROBLEMS_SHOWN = 20  # the summary lists this many, then a count
@@ -790,6 +790,7 @@ def _write(con, files: list[_File], school: str, new_school: bool) -> list[FileO
     """Everything in one transaction: all files are written, or none."""
     outcomes: dict[int, FileOutcome] = {}
     affected: set[int] = set()
+    enrolled: set[int] = set()
     con.execute("BEGIN TRANSACTION")
     try:
         if new_school:
@@ -803,9 +804,13 @@ def _write(con, files: list[_File], school: str, new_school: bool) -> list[FileO
             }[f.kind](con, f, school)
             if f.kind in ("sessions", "calendar"):
                 affected |= f.years
+            if f.kind != "calendar":
+                enrolled |= f.years
             outcomes[f.index] = FileOutcome(f.src.name, f.kind, f.rows, f.src.sha256, replaced)
         for year in sorted(affected):
             school_calendar.derive_calendar(con, school, year)
+        # The years whose marks or enrolments changed: their on-roll registers are rebuilt.
+        on_roll.refresh(con, school, enrolled)
         for f in files:
             o = outcomes[f.index]
             con.execute(

@@ -71,6 +71,56 @@ CREATE TABLE IF NOT EXISTS lesson_marks (
     enrolment_id   BIGINT             -- as on session_marks
 );
 
+-- Derived, never imported (data/on_roll.py): each mark inside its pupil's enrolment (admission to
+-- leaving) with its category flags from the code table, rebuilt for the school and years an import,
+-- an erasure or a purge touches. The measures read these rather than joining every mark to its
+-- enrolment and the code table at every question.
+CREATE TABLE IF NOT EXISTS on_roll_sessions (
+    enrolment_id   BIGINT NOT NULL,
+    school_id      VARCHAR NOT NULL,
+    upn            VARCHAR NOT NULL,
+    academic_year  INTEGER NOT NULL,
+    date           DATE NOT NULL,
+    session        VARCHAR NOT NULL,
+    code           VARCHAR,
+    missing        BOOLEAN NOT NULL,   -- no code: the register was not completed
+    possible       BOOLEAN NOT NULL,   -- the flags below come from the code table
+    attended       BOOLEAN NOT NULL,
+    present        BOOLEAN NOT NULL,
+    approved       BOOLEAN NOT NULL,
+    authorised     BOOLEAN NOT NULL,
+    unauthorised   BOOLEAN NOT NULL,
+    absent         BOOLEAN NOT NULL,
+    late_l         BOOLEAN NOT NULL,
+    late_u         BOOLEAN NOT NULL,
+    category       VARCHAR NOT NULL    -- the code's category, or 'missing'
+);
+
+CREATE TABLE IF NOT EXISTS on_roll_lessons (
+    enrolment_id   BIGINT NOT NULL,
+    school_id      VARCHAR NOT NULL,
+    upn            VARCHAR NOT NULL,
+    academic_year  INTEGER NOT NULL,
+    date           DATE NOT NULL,
+    session        VARCHAR,
+    period         VARCHAR NOT NULL,
+    period_number  INTEGER,
+    subject        VARCHAR,
+    minutes_late   INTEGER,
+    code           VARCHAR,
+    missing        BOOLEAN NOT NULL,   -- no code: the register was not completed
+    possible       BOOLEAN NOT NULL,   -- the flags below come from the code table
+    attended       BOOLEAN NOT NULL,
+    present        BOOLEAN NOT NULL,
+    approved       BOOLEAN NOT NULL,
+    authorised     BOOLEAN NOT NULL,
+    unauthorised   BOOLEAN NOT NULL,
+    absent         BOOLEAN NOT NULL,
+    late_l         BOOLEAN NOT NULL,
+    late_u         BOOLEAN NOT NULL,
+    category       VARCHAR NOT NULL    -- the code's category, or 'missing'
+);
+
 -- The DfE code table (data/reference/attendance_codes.csv).
 CREATE TABLE IF NOT EXISTS codes (
     code                       VARCHAR PRIMARY KEY,

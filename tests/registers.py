@@ -8,7 +8,9 @@
 
 Marks are written as the importer stores them: ``-`` or ``.`` become missing
 (NULL code), each with its enrolment's ``enrolment_id`` (a mark written before its
-pupil's enrolment gets the id when the enrolment is added). School days are Monday to Friday.
+pupil's enrolment gets the id when the enrolment is added), and the school's on-roll registers
+(``data.on_roll``) are brought up to date after each write, as the importer does. School days are
+Monday to Friday.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from datetime import date, timedelta
 
 import duckdb
 
+from data import on_roll
 from data.db import academic_year_of, link_marks
 
 # The mark's enrolment id, as the importer writes it (NULL until the pupil is enrolled).
@@ -105,9 +108,11 @@ class Register:
             ],
         )
         link_marks(self.con, self.school_id)
+        on_roll.refresh(self.con, self.school_id, upns=[upn])
         return self
 
-    def mark(self, upn: str, day, session: str, code: str | None) -> Register:
+    def mark(self, upn: str, day, session: str, code: str | None, sync: bool = True) -> Register:
+        """One session mark. ``sync=False`` leaves the on-roll registers to a later ``sync()`` (bulk writes)."""
         day = _d(day)
         code = None if code in (None, "", "-", ".") else code
         self.con.execute(
@@ -124,6 +129,13 @@ class Register:
                 academic_year_of(day),
             ],
         )
+        if sync:
+            on_roll.refresh(self.con, self.school_id, years=[academic_year_of(day)], upns=[upn])
+        return self
+
+    def sync(self) -> Register:
+        """Rebuild the school's on-roll registers from its stored marks, as the importer does after writing."""
+        on_roll.refresh(self.con, self.school_id)
         return self
 
     def marks(self, upn: str, start, codes: str) -> Register:
@@ -131,7 +143,8 @@ class Register:
         items = codes.split()
         days = school_days(start, (len(items) + 1) // 2)
         for i, code in enumerate(items):
-            self.mark(upn, days[i // 2], "AM" if i % 2 == 0 else "PM", code)
+            self.mark(upn, days[i // 2], "AM" if i % 2 == 0 else "PM", code, sync=False)
+        on_roll.refresh(self.con, self.school_id, upns=[upn])
         return self
 
     def lessons(self, upn: str, day, lessons: list[tuple], session_of_period=None) -> Register:
@@ -160,6 +173,7 @@ class Register:
                     academic_year_of(day),
                 ],
             )
+        on_roll.refresh(self.con, self.school_id, years=[academic_year_of(day)], upns=[upn])
         return self
 
     def calendar(self, academic_year: int, term: str, half_term: int, start, end) -> Register:

@@ -18,6 +18,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from data import on_roll as on_roll_registers
+
 # Teaching weeks and breaks from the first Monday of September: 7, (1), 7, (2), 6, (1), 5, (2), 6, (1), 6 = 37 weeks.
 _BLOCKS = (("autumn", 1, 7, 1), ("autumn", 2, 7, 2), ("spring", 1, 6, 1), ("spring", 2, 5, 2), ("summer", 1, 6, 1))
 _LAST = ("summer", 2, 6)
@@ -231,6 +233,7 @@ def _write_marks(con, rng, school_id, year, days, n_whole, on_roll, upn, level, 
     )
     con.unregister("risk_marks_df")
     if not lessons:
+        on_roll_registers.refresh(con, school_id)
         return
     # Five lessons a day (three in the morning); skippers miss some lessons after registering present.
     periods = 5
@@ -265,3 +268,4 @@ def _write_marks(con, rng, school_id, year, days, n_whole, on_roll, upn, level, 
     )
     con.unregister("risk_marks_df")
     con.unregister("risk_lessons_df")
+    on_roll_registers.refresh(con, school_id)

@@ -9,7 +9,7 @@ import pytest
 
 from analytics import measures
 from analytics.filters import Filter
-from data import db, importer
+from data import db, importer, on_roll
 
 MIS = Path(__file__).resolve().parent / "mis_files"
 PUPILS_XLSX = MIS / "sims_pupils.xlsx"
@@ -99,6 +99,7 @@ def test_migration_is_idempotent_and_new_enrolments_continue_the_sequence(tmp_pa
         assert _ids(con) == before
         con.execute("INSERT INTO enrolments (school_id, upn, academic_year) VALUES ('T1', 'C', 2025)")
         db.link_marks(con, "T1")
+        on_roll.refresh(con, "T1")
         new_id = _ids(con)[("T1", "C", 2025)]
         assert new_id not in before.values()
         assert _unlinked(con) == []

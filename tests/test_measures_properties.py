@@ -53,7 +53,8 @@ def _build(con, pupils, first: int = 0) -> None:
                   cin=p["cin"], lac=p["lac"], gender=p["gender"], ethnicity=p["ethnicity"],
                   admission_date=p["admission"], leaving_date=p["leaving"])  # fmt: skip
         for k, code in enumerate(p["marks"]):
-            reg.mark(upn, DAYS[k // 2], "AM" if k % 2 == 0 else "PM", code)
+            reg.mark(upn, DAYS[k // 2], "AM" if k % 2 == 0 else "PM", code, sync=False)
+    reg.sync()
 
 
 def _memory_db(pupils) -> duckdb.DuckDBPyConnection:

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from analytics import risk
 from analytics import risk_features as rf
 from analytics.filters import Filter
-from data import db
+from data import db, on_roll
 from tests.risk_school import build_school
 
 CUTOFF = date(2026, 10, 16)  # a day in the first autumn half-term of the year being scored
@@ -74,6 +74,7 @@ def test_no_feature_uses_marks_after_the_cutoff(school_db, scores, tmp_path):
             "UPDATE session_marks SET code = 'O' WHERE academic_year = 2026 AND date > ?", [CUTOFF]
         ).fetchone()[0]
         con.execute("UPDATE lesson_marks SET code = 'N' WHERE academic_year = 2026 AND date > ?", [CUTOFF])
+        on_roll.refresh(con)
         assert changed > 1000
         f = Filter(school_ids=("R1",), academic_year=2026)
         after = risk.score_pupils(con, Filter(school_ids=("R1",)), cutoff=CUTOFF)
