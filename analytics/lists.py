@@ -124,7 +124,7 @@ def penalty_notice_threshold(con: duckdb.DuckDBPyConnection, f: Filter, as_of: d
     last 10 school weeks up to ``as_of`` (default: the filter's latest mark).
     """
     require_pupil_level(f)
-    marks, params = marks_sql(f, pupils=False)
+    marks, params = marks_sql(f, pupils=False, enrolments=False)
     bounds = con.execute(f"SELECT min(date), max(date) FROM ({marks}) m", params).fetchone()
     first, last = bounds
     end = as_of or last
@@ -134,7 +134,7 @@ def penalty_notice_threshold(con: duckdb.DuckDBPyConnection, f: Filter, as_of: d
     weeks_where, w_params = sf.where("sm")
     # Look back far enough for 10 school weeks before the first mark (holidays included: at most ~25 weeks).
     lookback_from = date.fromordinal(first.toordinal() - 7 * 30)
-    counting, c_params = marks_sql(sf.replace(date_from=lookback_from, date_to=end), pupils=False)
+    counting, c_params = marks_sql(sf.replace(date_from=lookback_from, date_to=end), pupils=False, enrolments=False)
     sql = f"""
         WITH fm AS ({marks}),
         pupils_in AS (SELECT school_id, upn, max(academic_year) AS academic_year FROM fm GROUP BY school_id, upn),

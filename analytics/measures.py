@@ -47,36 +47,54 @@ def _needs_pupils(f: Filter) -> bool:
     return bool(f.genders or f.ethnicities)
 
 
-def marks_sql(f: Filter, table: str = "session_marks", pupils: bool = True) -> tuple[str, list]:
+def _needs_enrolments(f: Filter) -> bool:
+    """Whether the filter itself tests an enrolment column (year group, form, a pupil group)."""
+    flags = (f.fsm, f.eal, f.cin, f.lac)
+    return bool(f.year_groups or f.forms or f.sen or f.scope.year_groups or f.scope.forms) or any(
+        v is not None for v in flags
+    )
+
+
+def marks_sql(
+    f: Filter, table: str = "session_marks", pupils: bool = True, enrolments: bool = True
+) -> tuple[str, list]:
     """A SELECT of every mark the filter covers, inside its pupil's enrolment.
 
     Columns: the mark (school_id, upn, academic_year, date, session, code, and
     for lesson marks period, period_number, subject, minutes_late), its
-    ``enrolment_id``, the enrolment and pupil characteristics, and the flags
-    derived from the code table: ``missing``, ``possible``, ``attended``,
-    ``present``, ``approved``, ``authorised``, ``unauthorised``, ``absent``,
-    ``late_l``, ``late_u``, ``category``.
+    ``enrolment_id``, and the flags derived from the code table: ``missing``,
+    ``possible``, ``attended``, ``present``, ``approved``, ``authorised``,
+    ``unauthorised``, ``absent``, ``late_l``, ``late_u``, ``category``; then
+    the enrolment's characteristics (``year_group``, ``form``, ``fsm``,
+    ``sen``, ``eal``, ``cin``, ``lac``) unless ``enrolments=False``, and the
+    pupil's ``gender`` and ``ethnicity`` unless ``pupils=False``.
 
     The marks come from the on-roll registers (``data.on_roll``), which hold
     each stored mark between its enrolment's admission and leaving dates with
     those flags already looked up: the one place the code table and the
     enrolment window are applied.
 
-    ``pupils=False`` leaves out the pupil join (``gender`` and ``ethnicity``
-    are then NULL) unless the filter tests them: a caller that adds them per
-    enrolment afterwards saves a join over every mark.
+    Leaving characteristics out saves a join over every mark when a caller
+    counts per enrolment and adds them to the few enrolment rows afterwards;
+    the joins still happen, without adding the columns, when the filter tests
+    them.
     """
     where, params = f.where("m", "e", "p")
     source = {"session_marks": "on_roll_sessions", "lesson_marks": "on_roll_lessons"}[table]
-    join_pupils = pupils or _needs_pupils(f)
-    pupil_cols = "p.gender, p.ethnicity" if join_pupils else "NULL::VARCHAR AS gender, NULL::VARCHAR AS ethnicity"
-    # LEFT: an enrolment whose pupil row is missing still counts (gender/ethnicity unknown).
-    pupil_join = "LEFT JOIN pupils p ON p.school_id = m.school_id AND p.upn = m.upn" if join_pupils else ""
+    cols, joins = ["m.*"], []
+    if enrolments or _needs_enrolments(f):
+        joins.append("JOIN enrolments e ON e.enrolment_id = m.enrolment_id")
+    if enrolments:
+        cols.append("e.year_group, e.form, e.fsm, e.sen, e.eal, e.cin, e.lac")
+    if pupils or _needs_pupils(f):
+        # LEFT: an enrolment whose pupil row is missing still counts (gender/ethnicity unknown).
+        joins.append("LEFT JOIN pupils p ON p.school_id = m.school_id AND p.upn = m.upn")
+    if pupils:
+        cols.append("p.gender, p.ethnicity")
     sql = f"""
-        SELECT m.*, e.year_group, e.form, e.fsm, e.sen, e.eal, e.cin, e.lac, {pupil_cols}
+        SELECT {", ".join(cols)}
         FROM {source} m
-        JOIN enrolments e ON e.enrolment_id = m.enrolment_id
-        {pupil_join}
+        {" ".join(joins)}
         WHERE {where}
     """
     return sql, params
@@ -91,7 +109,7 @@ def enrolment_totals_sql(f: Filter) -> tuple[str, list]:
     # Marks are counted per enrolment first, grouped on the one integer enrolment id; the
     # enrolment's characteristics and the pupil's gender and ethnicity are joined to the (few)
     # enrolment rows afterwards rather than carried through the grouping of every mark.
-    marks, params = marks_sql(f, pupils=False)
+    marks, params = marks_sql(f, pupils=False, enrolments=False)
     sql = f"""
         SELECT e.school_id, e.upn, e.academic_year, e.year_group, e.form, e.fsm, e.sen, e.eal, e.cin, e.lac,
                t.* EXCLUDE (enrolment_id), p.gender, p.ethnicity

@@ -112,7 +112,7 @@ def absence_by_weekday_session(con: duckdb.DuckDBPyConnection, f: Filter) -> pd.
     and ``late_after_close`` (U, counts as unauthorised absence), and
     ``lateness_rate`` = (L + U) / possible sessions.
     """
-    marks, params = marks_sql(f, pupils=False)
+    marks, params = marks_sql(f, pupils=False, enrolments=False)
     sql = f"""
         SELECT isodow(date) AS weekday, session,
                count(*) FILTER (WHERE possible) AS possible_sessions,
@@ -135,7 +135,7 @@ def absence_by_weekday_session(con: duckdb.DuckDBPyConnection, f: Filter) -> pd.
 
 def _weekly_sql(f: Filter, series: str) -> tuple[str, list]:
     """Week-by-week measures for one academic year, with the week of the academic year."""
-    marks, params = marks_sql(f, pupils=False)
+    marks, params = marks_sql(f, pupils=False, enrolments=False)
     ht, ht_params = half_terms_sql(f)
     sql = f"""
         WITH w AS (
@@ -169,7 +169,7 @@ def _weekly_sql(f: Filter, series: str) -> tuple[str, list]:
 
 
 def _latest_year(con: duckdb.DuckDBPyConnection, f: Filter) -> int | None:
-    marks, params = marks_sql(f, pupils=False)
+    marks, params = marks_sql(f, pupils=False, enrolments=False)
     return con.execute(f"SELECT max(academic_year) FROM ({marks}) m", params).fetchone()[0]
 
 
@@ -223,7 +223,7 @@ def holiday_effect(con: duckdb.DuckDBPyConnection, f: Filter, days: int = 5) -> 
     filter's marks outside every before/after window; ``difference`` is the
     window's rate minus it, in points.
     """
-    marks, params = marks_sql(f, pupils=False)
+    marks, params = marks_sql(f, pupils=False, enrolments=False)
     ht, ht_params = half_terms_sql(f)
     sf_where, sf_params = school_filter(f).where("sm")
     sql = f"""
@@ -298,7 +298,7 @@ def reasons_over_time(
     """
     if freq not in REASON_PERIODS:
         raise ValueError(f"unknown period {freq!r}: choose from {', '.join(REASON_PERIODS)}")
-    marks, params = marks_sql(f, pupils=False)
+    marks, params = marks_sql(f, pupils=False, enrolments=False)
     # One pass: marks counted per period and code; a code is absence or not by its category, so
     # "only absence codes" keeps whole code rows, and the period's totals are sums of its rows.
     only = "WHERE b.absent" if absence_only else "WHERE b.code IS NOT NULL"
@@ -330,7 +330,7 @@ def lesson_absence_by_period_weekday(con: duckdb.DuckDBPyConnection, f: Filter) 
 
     ``period`` is the period number where the export gave one, else the period as exported.
     """
-    marks, params = marks_sql(f, table="lesson_marks", pupils=False)
+    marks, params = marks_sql(f, table="lesson_marks", pupils=False, enrolments=False)
     sql = f"""
         SELECT isodow(date) AS weekday,
                coalesce(CAST(period_number AS VARCHAR), period) AS period,
@@ -352,7 +352,7 @@ def lesson_absence_by_period_weekday(con: duckdb.DuckDBPyConnection, f: Filter) 
 
 def lesson_absence_by_subject(con: duckdb.DuckDBPyConnection, f: Filter) -> pd.DataFrame:
     """Lesson registers by subject: possible and absent lessons, lateness and average minutes late."""
-    marks, params = marks_sql(f, table="lesson_marks", pupils=False)
+    marks, params = marks_sql(f, table="lesson_marks", pupils=False, enrolments=False)
     sql = f"""
         SELECT coalesce(subject, 'Unknown') AS subject,
                count(DISTINCT upn) FILTER (WHERE possible) AS pupils,
@@ -380,7 +380,7 @@ def post_registration_sql(f: Filter) -> tuple[str, list]:
     ``post_registration``: that, and the lesson marked with an absence code.
     """
     lessons, l_params = marks_sql(f, table="lesson_marks", pupils=False)
-    sessions, s_params = marks_sql(f, pupils=False)
+    sessions, s_params = marks_sql(f, pupils=False, enrolments=False)
     sql = f"""
         SELECT l.*, coalesce(s.present, FALSE) AS present_at_registration,
                coalesce(s.present, FALSE) AND l.absent AS post_registration

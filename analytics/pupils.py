@@ -125,7 +125,7 @@ def pupil_calendar(con: duckdb.DuckDBPyConnection, f: Filter, upn: str) -> pd.Da
     ``category`` is 'missing' for a mark not taken, so a heatmap can show it.
     """
     require_pupil_level(f)
-    marks, params = marks_sql(f.replace(upns=(upn,)), pupils=False)
+    marks, params = marks_sql(f.replace(upns=(upn,)), pupils=False, enrolments=False)
     sql = f"""
         SELECT m.date, isodow(m.date) AS weekday, m.session, m.code, c.meaning, m.category,
                m.possible, m.absent, m.academic_year
@@ -181,7 +181,7 @@ def pupil_vs_year_group(con: duckdb.DuckDBPyConnection, f: Filter, upn: str) -> 
     ]
     parts, params = [], []
     for kind, label, g in rows:
-        marks, p = marks_sql(g, pupils=False)
+        marks, p = marks_sql(g, pupils=False, enrolments=False)
         parts.append(f"SELECT ? AS comparison, ? AS label, * FROM ({_rates_sql(marks)})")
         params += [kind, label, *p]
     return con.execute(" UNION ALL ".join(parts), params).df()
@@ -203,7 +203,7 @@ def _spells_sql(f: Filter) -> tuple[str, list]:
     duplicate in their marks) is numbered the direct way. Same result, a small
     fraction of the work.
     """
-    marks, params = marks_sql(f, pupils=False)
+    marks, params = marks_sql(f, pupils=False, enrolments=False)
     if f.academic_year is not None:
         # Within one academic year a pupil at a school has exactly one enrolment: its integer id.
         pupil_key, key_join = "m.enrolment_id", ""
@@ -333,8 +333,8 @@ def longest_streak(con: duckdb.DuckDBPyConnection, f: Filter) -> pd.DataFrame:
 
 def _slots_sql(f: Filter) -> tuple[str, list]:
     """Per slot (weekday in days, session, subject, period in lessons): possible and absent, plus the overall."""
-    marks, params = marks_sql(f, pupils=False)
-    lessons, l_params = marks_sql(f, table="lesson_marks", pupils=False)
+    marks, params = marks_sql(f, pupils=False, enrolments=False)
+    lessons, l_params = marks_sql(f, table="lesson_marks", pupils=False, enrolments=False)
     sql = f"""
         WITH s AS ({marks}),
         days AS (
@@ -457,7 +457,7 @@ def pupil_patterns(
 
 
 def _latest_date(con: duckdb.DuckDBPyConnection, f: Filter) -> tuple[date | None, int | None]:
-    marks, params = marks_sql(f, pupils=False)
+    marks, params = marks_sql(f, pupils=False, enrolments=False)
     return con.execute(f"SELECT max(date), max(academic_year) FROM ({marks}) m", params).fetchone()
 
 
@@ -474,7 +474,7 @@ def trajectory_sql(con: duckdb.DuckDBPyConnection, f: Filter) -> tuple[str, list
     of flu would move it ten points).
     """
     latest, year = _latest_date(con, f)
-    marks, m_params = marks_sql(f, pupils=False)
+    marks, m_params = marks_sql(f, pupils=False, enrolments=False)
     ht, ht_params = half_terms_sql(f.replace(academic_year=None))
     # Marks of the same pupils from the start of the previous academic year, whatever their enrolment
     # then (last year's Year 8 is this year's Year 9): pupils come from the filter, marks from the school.
@@ -487,7 +487,7 @@ def trajectory_sql(con: duckdb.DuckDBPyConnection, f: Filter) -> tuple[str, list
         if earlier < 2:
             start = date(year - 1, 9, 1)
     wide = school_filter(f).replace(date_from=start, date_to=latest, weekdays=f.weekdays, sessions=f.sessions)
-    all_marks, a_params = marks_sql(wide, pupils=False)
+    all_marks, a_params = marks_sql(wide, pupils=False, enrolments=False)
     # One pass over the marks, per pupil, with a FILTER for each period. Pupils are keyed by one
     # integer so no join or grouping runs on the UPN: within one academic year a pupil's enrolment
     # id; across years their first enrolment's id at the school.
@@ -597,7 +597,7 @@ def _lesson_minutes(con: duckdb.DuckDBPyConnection, f: Filter) -> tuple[int, str
     The usual number is the most common count of distinct periods the pupil has
     in a day in their lesson registers (5 periods -> 60 minutes, 6 -> 50).
     """
-    marks, params = marks_sql(f, table="lesson_marks", pupils=False)
+    marks, params = marks_sql(f, table="lesson_marks", pupils=False, enrolments=False)
     periods = con.execute(
         f"""
         SELECT mode(n) FROM (SELECT count(DISTINCT coalesce(CAST(period_number AS VARCHAR), period)) AS n
@@ -664,8 +664,8 @@ def time_lost(con: duckdb.DuckDBPyConnection, f: Filter, upn: str) -> dict:
         return {}
     # The year so far: from 1 September to the filter's end date, or to the latest mark.
     g = _pupil_filter(f, enrolment).replace(date_from=None, term=None, half_term=None, weekdays=(), sessions=())
-    marks, params = marks_sql(g, pupils=False)
-    lessons, l_params = marks_sql(g, table="lesson_marks", pupils=False)
+    marks, params = marks_sql(g, pupils=False, enrolments=False)
+    lessons, l_params = marks_sql(g, table="lesson_marks", pupils=False, enrolments=False)
     row = con.execute(
         f"""
         WITH m AS (
@@ -767,7 +767,7 @@ def rule_of_three(con: duckdb.DuckDBPyConnection, f: Filter, upn: str) -> pd.Dat
     if not enrolment:
         return pd.DataFrame(columns=[*columns, "attendance_rate", "status", "in_progress"])
     g = _pupil_filter(f, enrolment).replace(date_from=None, term=None, half_term=None, weekdays=(), sessions=())
-    marks, params = marks_sql(g, pupils=False)
+    marks, params = marks_sql(g, pupils=False, enrolments=False)
     ht, ht_params = half_terms_sql(g)
     sql = f"""
         WITH m AS ({marks}), ht AS ({ht})
