@@ -71,12 +71,17 @@ def half_terms_sql(f: Filter) -> tuple[str, list]:
             SELECT school_id, academic_year, term, half_term, start_date, end_date
             FROM calendar cal WHERE {cal_where}
         ),
+        -- School-years with pupils but no calendar (the importer stores a derived one, so usually
+        -- none): only their marks are read, rather than testing every mark against the calendar.
+        uncovered AS (
+            SELECT DISTINCT sm.school_id, sm.academic_year FROM enrolments sm WHERE {sm_where}
+            EXCEPT SELECT school_id, academic_year FROM cal
+        ),
         days AS (
             SELECT DISTINCT sm.school_id, sm.academic_year, sm.date
             FROM session_marks sm
+            JOIN uncovered u ON u.school_id = sm.school_id AND u.academic_year = sm.academic_year
             WHERE {sm_where}
-              AND NOT EXISTS (SELECT 1 FROM cal WHERE cal.school_id = sm.school_id
-                                                  AND cal.academic_year = sm.academic_year)
         ),
         gaps AS (
             SELECT *, CASE WHEN lag(date) OVER w IS NULL OR date - lag(date) OVER w >= {HOLIDAY_GAP_DAYS}
@@ -102,7 +107,7 @@ def half_terms_sql(f: Filter) -> tuple[str, list]:
                row_number() OVER (PARTITION BY school_id ORDER BY start_date) AS seq
         FROM all_ht
     """
-    return sql, cal_params + sm_params
+    return sql, cal_params + sm_params + sm_params
 
 
 def absence_by_weekday_session(con: duckdb.DuckDBPyConnection, f: Filter) -> pd.DataFrame:
