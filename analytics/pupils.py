@@ -187,7 +187,7 @@ def pupil_vs_year_group(con: duckdb.DuckDBPyConnection, f: Filter, upn: str) -> 
     return con.execute(" UNION ALL ".join(parts), params).df()
 
 
-def _spells_sql(f: Filter) -> tuple[str, list]:
+def _spells_sql(f: Filter, codes: bool = True) -> tuple[str, list]:
     """Runs of consecutive absent sessions per pupil, over possible sessions only (gaps and islands).
 
     Sessions that are not possible (``#``, ``D``, ``X``, ``Y``...) and missing
@@ -201,7 +201,8 @@ def _spells_sql(f: Filter) -> tuple[str, list]:
     its position in the school's own session list, and only the rare marks
     (absent or not possible) need numbering. Any other pupil (a gap or a
     duplicate in their marks) is numbered the direct way. Same result, a small
-    fraction of the work.
+    fraction of the work. ``codes=False`` leaves out each spell's codes (NULL)
+    for callers that only count.
     """
     marks, params = marks_sql(f, pupils=False, enrolments=False)
     if f.academic_year is not None:
@@ -216,10 +217,10 @@ def _spells_sql(f: Filter) -> tuple[str, list]:
     # (INTEGER, not BIGINT: its sum is then accumulated in 64 bits rather than 128.)
     k = "(date_diff('day', DATE '2000-01-01', m.date) * 2 + (m.session = 'PM')::INTEGER)::INTEGER"
     sql = f"""
-        WITH x AS MATERIALIZED (
+        WITH x AS NOT MATERIALIZED (
             SELECT {pupil_key} AS pkey, m.school_id, {k} AS k, m.possible, m.absent,
                    -- what a spell reports, kept for the (few) absent marks only
-                   CASE WHEN m.absent THEN m.session END AS session, CASE WHEN m.absent THEN m.code END AS code,
+                   CASE WHEN m.absent THEN m.code END AS code,
                    m.absent AND m.unauthorised AS unauthorised
             FROM ({marks}) m {key_join}
         ),
@@ -243,18 +244,21 @@ def _spells_sql(f: Filter) -> tuple[str, list]:
             JOIN school_sessions s1 ON s1.school_id = e.school_id AND s1.k = p.k_last
         ),
         -- The rare marks (absent, or not possible) of complete pupils, numbered in order.
+        -- (Each is placed in the school's sessions before numbering, so the numbering sorts integers only.)
         rare AS (
-            SELECT x.*, c.si_first, row_number() OVER (PARTITION BY x.pkey ORDER BY x.k) AS rare_so_far
+            SELECT x.pkey, x.k, x.absent, x.code, x.unauthorised, ss.si - c.si_first AS since_first,
+                   row_number() OVER (PARTITION BY x.pkey ORDER BY x.k) AS rare_so_far
             FROM x JOIN cover c ON c.pkey = x.pkey AND c.complete
+            JOIN school_sessions ss ON ss.school_id = x.school_id AND ss.k = x.k
             WHERE x.absent OR NOT x.possible
         ),
         seq AS (
             -- attended so far = marks so far (school sessions since the first) - rare marks so far
-            SELECT r.pkey, r.k, r.session, r.code, r.unauthorised, ss.si - r.si_first + 1 - r.rare_so_far AS island
-            FROM rare r JOIN school_sessions ss ON ss.school_id = r.school_id AND ss.k = r.k
+            SELECT r.pkey, r.k, r.code, r.unauthorised, r.since_first + 1 - r.rare_so_far AS island
+            FROM rare r
             WHERE r.absent
             UNION ALL
-            SELECT pkey, k, session, code, unauthorised, island
+            SELECT pkey, k, code, unauthorised, island
             FROM (
                 SELECT x.*, count(*) FILTER (WHERE NOT x.absent) OVER (
                            PARTITION BY x.pkey ORDER BY x.k ROWS UNBOUNDED PRECEDING) AS island
@@ -263,14 +267,15 @@ def _spells_sql(f: Filter) -> tuple[str, list]:
         ),
         spells AS (
             SELECT pkey, min(k) AS k_start, max(k) AS k_end,
-                   arg_min(session, k) AS start_session, arg_max(session, k) AS end_session,
-                   count(*) AS sessions, count(*) FILTER (WHERE unauthorised) AS unauthorised_sessions,
-                   string_agg(DISTINCT code, ' ' ORDER BY code) AS codes
+                   count(*) AS sessions, count_if(unauthorised)::BIGINT AS unauthorised_sessions,
+                   {"array_to_string(list_sort(list_distinct(list(code))), ' ')" if codes else "NULL"} AS codes
             FROM seq GROUP BY pkey, island
         )
         SELECT e.school_id, e.upn,
-               DATE '2000-01-01' + (s.k_start // 2)::INTEGER AS start_date, s.start_session,
-               DATE '2000-01-01' + (s.k_end // 2)::INTEGER AS end_date, s.end_session,
+               DATE '2000-01-01' + (s.k_start // 2)::INTEGER AS start_date,
+               CASE WHEN s.k_start % 2 = 0 THEN 'AM' ELSE 'PM' END AS start_session,
+               DATE '2000-01-01' + (s.k_end // 2)::INTEGER AS end_date,
+               CASE WHEN s.k_end % 2 = 0 THEN 'AM' ELSE 'PM' END AS end_session,
                s.sessions, s.unauthorised_sessions, s.codes
         FROM spells s JOIN enrolments e ON e.enrolment_id = s.pkey
     """
@@ -301,13 +306,18 @@ def absence_spells(
         WHERE s.sessions >= ?
         ORDER BY {order}
     """
-    return con.execute(sql, [*params, *e_params, int(min_sessions)]).df()
+    # Trust-wide this is every spell of every pupil (hundreds of thousands of rows): fetched through
+    # Arrow, whose text columns reach pandas without a Python object per value (a fresh cursor,
+    # because a relation may not start while the connection holds an unfinished result).
+    with con.cursor() as cur:
+        table = cur.sql(sql, params=[*params, *e_params, int(min_sessions)]).to_arrow_table()
+    return table.to_pandas(date_as_object=False)
 
 
 def longest_streak(con: duckdb.DuckDBPyConnection, f: Filter) -> pd.DataFrame:
     """Per pupil with any absence: the longest spell (sessions, start, end) and the number of spells."""
     require_pupil_level(f)
-    spells, params = _spells_sql(f)
+    spells, params = _spells_sql(f, codes=False)
     sql = f"""
         SELECT s.upn, any_value(p.surname) AS surname, any_value(p.forename) AS forename,
                max(s.sessions) AS longest_spell_sessions,
