@@ -20,6 +20,7 @@ from scipy.stats import binomtest
 from analytics.filters import WEEKDAYS, Filter, require_pupil_level, year_group_label
 from analytics.measures import enrolment_measures, marks_sql
 from analytics.patterns import half_terms_sql, post_registration_sql, school_filter, weekday_names
+from data import on_roll
 
 SESSIONS_PER_YEAR = 380  # DfE: a full school year is 380 possible sessions (190 days)
 SESSIONS_PER_DAY = 2  # AM and PM registers
@@ -187,99 +188,30 @@ def pupil_vs_year_group(con: duckdb.DuckDBPyConnection, f: Filter, upn: str) -> 
     return con.execute(" UNION ALL ".join(parts), params).df()
 
 
-def _spells_sql(f: Filter, codes: bool = True) -> tuple[str, list]:
-    """Runs of consecutive absent sessions per pupil, over possible sessions only (gaps and islands).
+def _spells_sql(f: Filter, codes: bool = True, stored: bool | None = None) -> tuple[str, list]:
+    """Spells of absence per pupil in the filter (``data.on_roll.spells_sql`` has the definition).
 
-    Sessions that are not possible (``#``, ``D``, ``X``, ``Y``...) and missing
-    marks are left out before numbering, so they neither break nor extend a run.
-
-    A spell's id is the number of the pupil's attended (possible, not absent)
-    sessions before it. Numbering every mark of every pupil in date order is a
-    sort of all 11 million marks at trust scale, so the id is derived instead:
-    for a pupil with exactly one mark in every session the school held between
-    their first and last mark (nearly everyone), the sessions up to a mark are
-    its position in the school's own session list, and only the rare marks
-    (absent or not possible) need numbering. Any other pupil (a gap or a
-    duplicate in their marks) is numbered the direct way. Same result, a small
-    fraction of the work. ``codes=False`` leaves out each spell's codes (NULL)
-    for callers that only count.
+    A question about whole academic years (no dates, term, weekdays or
+    sessions) reads each enrolment's spells as stored when the registers
+    changed (``stored``: None = whenever the filter allows); any other is
+    worked out from the filter's marks. Both give the same spells.
     """
+    whole_years = f.academic_year is not None and not (f.date_from or f.date_to or f.term or f.weekdays or f.sessions)
+    if stored is None:
+        stored = whole_years
+    if stored:
+        if not whole_years:
+            raise ValueError("stored spells answer whole academic years only")
+        where, params = f.where("s", "e", "p")
+        sql = f"""
+            SELECT s.* FROM on_roll_spells s
+            JOIN enrolments e ON e.enrolment_id = s.enrolment_id
+            LEFT JOIN pupils p ON p.school_id = s.school_id AND p.upn = s.upn
+            WHERE {where}
+        """
+        return sql, params
     marks, params = marks_sql(f, pupils=False, enrolments=False)
-    if f.academic_year is not None:
-        # Within one academic year a pupil at a school has exactly one enrolment: its integer id.
-        pupil_key, key_join = "m.enrolment_id", ""
-    else:
-        # Across years a spell may run on from July to September: one key per pupil at a school.
-        pupil_key = "pk.pupil_key"
-        key_join = """JOIN (SELECT enrolment_id, min(enrolment_id) OVER (PARTITION BY school_id, upn) AS pupil_key
-                            FROM enrolments) pk ON pk.enrolment_id = m.enrolment_id"""
-    # Sessions as integers in time order (sorting dates and strings is slower).
-    # (INTEGER, not BIGINT: its sum is then accumulated in 64 bits rather than 128.)
-    k = "(date_diff('day', DATE '2000-01-01', m.date) * 2 + (m.session = 'PM')::INTEGER)::INTEGER"
-    sql = f"""
-        WITH x AS NOT MATERIALIZED (
-            SELECT {pupil_key} AS pkey, m.school_id, {k} AS k, m.possible, m.absent,
-                   -- what a spell reports, kept for the (few) absent marks only
-                   CASE WHEN m.absent THEN m.code END AS code,
-                   m.absent AND m.unauthorised AS unauthorised
-            FROM ({marks}) m {key_join}
-        ),
-        -- Every session the school held (any pupil in the filter has a mark), numbered in order.
-        school_sessions AS (
-            SELECT school_id, k, row_number() OVER w AS si, sum(k) OVER w AS k_sum
-            FROM (SELECT DISTINCT school_id, k FROM x)
-            WINDOW w AS (PARTITION BY school_id ORDER BY k)
-        ),
-        per_pupil AS (
-            SELECT pkey, count(*) AS n, sum(k) AS k_sum,
-                   min(k) AS k_first, max(k) AS k_last
-            FROM x GROUP BY pkey
-        ),
-        -- complete: one mark in each school session from the pupil's first to last (count and sum agree).
-        cover AS (
-            SELECT p.pkey, e.school_id, s0.si AS si_first,
-                   s1.si - s0.si + 1 = p.n AND s1.k_sum - s0.k_sum + s0.k = p.k_sum AS complete
-            FROM per_pupil p JOIN enrolments e ON e.enrolment_id = p.pkey  -- the pupil's school
-            JOIN school_sessions s0 ON s0.school_id = e.school_id AND s0.k = p.k_first
-            JOIN school_sessions s1 ON s1.school_id = e.school_id AND s1.k = p.k_last
-        ),
-        -- The rare marks (absent, or not possible) of complete pupils, numbered in order.
-        -- (Each is placed in the school's sessions before numbering, so the numbering sorts integers only.)
-        rare AS (
-            SELECT x.pkey, x.k, x.absent, x.code, x.unauthorised, ss.si - c.si_first AS since_first,
-                   row_number() OVER (PARTITION BY x.pkey ORDER BY x.k) AS rare_so_far
-            FROM x JOIN cover c ON c.pkey = x.pkey AND c.complete
-            JOIN school_sessions ss ON ss.school_id = x.school_id AND ss.k = x.k
-            WHERE x.absent OR NOT x.possible
-        ),
-        seq AS (
-            -- attended so far = marks so far (school sessions since the first) - rare marks so far
-            SELECT r.pkey, r.k, r.code, r.unauthorised, r.since_first + 1 - r.rare_so_far AS island
-            FROM rare r
-            WHERE r.absent
-            UNION ALL
-            SELECT pkey, k, code, unauthorised, island
-            FROM (
-                SELECT x.*, count(*) FILTER (WHERE NOT x.absent) OVER (
-                           PARTITION BY x.pkey ORDER BY x.k ROWS UNBOUNDED PRECEDING) AS island
-                FROM x WHERE x.possible AND x.pkey IN (SELECT pkey FROM cover WHERE NOT complete)
-            ) WHERE absent
-        ),
-        spells AS (
-            SELECT pkey, min(k) AS k_start, max(k) AS k_end,
-                   count(*) AS sessions, count_if(unauthorised)::BIGINT AS unauthorised_sessions,
-                   {"array_to_string(list_sort(list_distinct(list(code))), ' ')" if codes else "NULL"} AS codes
-            FROM seq GROUP BY pkey, island
-        )
-        SELECT e.school_id, e.upn,
-               DATE '2000-01-01' + (s.k_start // 2)::INTEGER AS start_date,
-               CASE WHEN s.k_start % 2 = 0 THEN 'AM' ELSE 'PM' END AS start_session,
-               DATE '2000-01-01' + (s.k_end // 2)::INTEGER AS end_date,
-               CASE WHEN s.k_end % 2 = 0 THEN 'AM' ELSE 'PM' END AS end_session,
-               s.sessions, s.unauthorised_sessions, s.codes
-        FROM spells s JOIN enrolments e ON e.enrolment_id = s.pkey
-    """
-    return sql, params
+    return on_roll.spells_sql(marks, across_years=f.academic_year is None, codes=codes), params
 
 
 def absence_spells(

@@ -78,24 +78,32 @@ class DatabaseBusy(RuntimeError):
     """Another process holds the database file's lock for longer than we would wait."""
 
 
+def _duckdb(target: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(str(target), read_only=read_only)
+    # No progress bar on long statements (rebuilding a trust's on-roll registers): it would print
+    # into the app's log and the command line's output.
+    con.execute("SET enable_progress_bar = false")
+    return con
+
+
 def _open(target: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     if not target.exists():
         _create_private(target)
-        con = duckdb.connect(str(target))
+        con = _duckdb(target)
         ensure_schema(con)
         con.close()
-    con = duckdb.connect(str(target), read_only=read_only)
+    con = _duckdb(target, read_only)
     if not read_only:
         ensure_schema(con)
     elif needs_migration(con):
         # A file written by an older version: migrate it once with a brief writable connection.
         con.close()
-        con = duckdb.connect(str(target))
+        con = _duckdb(target)
         try:
             ensure_schema(con)
         finally:
             con.close()
-        con = duckdb.connect(str(target), read_only=True)
+        con = _duckdb(target, read_only=True)
     return con
 
 

@@ -121,6 +121,22 @@ CREATE TABLE IF NOT EXISTS on_roll_lessons (
     category       VARCHAR NOT NULL    -- the code's category, or 'missing'
 );
 
+-- Derived with them: every spell of absence (run of consecutive absent possible sessions) of each
+-- enrolment over its whole year, for whole-year questions (data.on_roll.spells_sql).
+CREATE TABLE IF NOT EXISTS on_roll_spells (
+    enrolment_id          BIGINT NOT NULL,
+    school_id             VARCHAR NOT NULL,
+    upn                   VARCHAR NOT NULL,
+    academic_year         INTEGER NOT NULL,
+    start_date            DATE NOT NULL,
+    start_session         VARCHAR NOT NULL,
+    end_date              DATE NOT NULL,
+    end_session           VARCHAR NOT NULL,
+    sessions              BIGINT NOT NULL,
+    unauthorised_sessions BIGINT NOT NULL,
+    codes                 VARCHAR
+);
+
 -- The DfE code table (data/reference/attendance_codes.csv).
 CREATE TABLE IF NOT EXISTS codes (
     code                       VARCHAR PRIMARY KEY,
