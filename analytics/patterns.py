@@ -390,8 +390,8 @@ def post_registration_sql(f: Filter) -> tuple[str, list]:
         SELECT l.*, coalesce(s.present, FALSE) AS present_at_registration,
                coalesce(s.present, FALSE) AND l.absent AS post_registration
         FROM ({lessons}) l
-        LEFT JOIN ({sessions}) s
-          ON s.school_id = l.school_id AND s.upn = l.upn AND s.date = l.date AND s.session = l.session
+        LEFT JOIN ({sessions}) s  -- the same pupil's enrolment: one integer rather than school and UPN
+          ON s.enrolment_id = l.enrolment_id AND s.date = l.date AND s.session = l.session
     """
     return sql, l_params + s_params
 
