@@ -16,6 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+from data.scope import Scope  # defined with the accounts it is read from; used here in every query
+
 # Yes/no pupil groups and the enrolment column each reads.
 FLAG_GROUPS = ("fsm", "eal", "cin", "lac")
 # Every breakdown the dashboard and the command line offer, and the SQL column behind it.
@@ -43,24 +45,6 @@ GROUP_LABELS = {
 }
 SEN_LABELS = {"E": "EHC plan", "K": "SEN support", "N": "No SEN"}
 TERMS = ("autumn", "spring", "summer")
-
-
-@dataclass(frozen=True)
-class Scope:
-    """What a user may see. Empty tuples mean no restriction on that axis.
-
-    ``year_groups`` and ``forms`` combine with OR: a pastoral lead for Year 8
-    and form 9A sees both.
-    """
-
-    school_ids: tuple[str, ...] = ()
-    year_groups: tuple[int, ...] = ()
-    forms: tuple[str, ...] = ()
-    pupil_level: bool = True  # False for governors: no pupil-level rows at all
-
-    @property
-    def unrestricted(self) -> bool:
-        return not (self.school_ids or self.year_groups or self.forms) and self.pupil_level
 
 
 class PupilLevelDenied(PermissionError):

@@ -809,8 +809,11 @@ def _write(con, files: list[_File], school: str, new_school: bool) -> list[FileO
             outcomes[f.index] = FileOutcome(f.src.name, f.kind, f.rows, f.src.sha256, replaced)
         for year in sorted(affected):
             school_calendar.derive_calendar(con, school, year)
-        # The years whose marks or enrolments changed: their on-roll registers are rebuilt.
-        on_roll.refresh(con, school, enrolled)
+        # The years whose marks or enrolments changed: their on-roll registers are rebuilt (a new
+        # enrolment or a moved admission or leaving date changes both kinds of marks).
+        kinds = {f.kind for f in files}
+        changed = [t for k, t in (("sessions", "session_marks"), ("lessons", "lesson_marks")) if k in kinds]
+        on_roll.refresh(con, school, enrolled, marks=on_roll.TABLES if "pupils" in kinds else changed)
         for f in files:
             o = outcomes[f.index]
             con.execute(

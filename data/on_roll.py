@@ -67,16 +67,22 @@ def refresh(
     school_id: str | None = None,
     years: Iterable[int] | None = None,
     upns: Iterable[str] | None = None,
+    marks: Iterable[str] = tuple(TABLES),
 ) -> None:
     """Rebuild the on-roll registers for one school (or all), some academic years (or all), some pupils (or all).
 
+    ``marks`` names the stored tables whose marks changed (default both; a
+    change of enrolments touches both). Spells follow the session marks.
     Runs inside the caller's transaction when there is one, so an import and
     its on-roll rows land together or not at all.
     """
     years = None if years is None else list(years)
     upns = None if upns is None else list(upns)
+    marks = set(marks)
     where, params = _where(school_id, years, upns)
     for source, (target, extra) in TABLES.items():
+        if source not in marks:
+            continue
         con.execute(f"DELETE FROM {target} WHERE {where}", params)
         # Written in date order within each school and year: a term or a date range then reads
         # only the row groups whose dates it covers.
@@ -92,6 +98,8 @@ def refresh(
                 ORDER BY m.school_id, m.academic_year, m.date""",
             params,
         )
+    if "session_marks" not in marks:
+        return
     con.execute(f"DELETE FROM on_roll_spells WHERE {where}", params)
     spells = spells_sql(f"SELECT * FROM on_roll_sessions WHERE {where}")
     con.execute(f"INSERT INTO on_roll_spells {spells}", params)

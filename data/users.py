@@ -15,8 +15,8 @@ import duckdb
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from analytics.filters import Scope
 from data.audit import utc_now
+from data.scope import Scope
 
 ROLES = ("admin", "leader", "pastoral", "governor")
 MAX_FAILURES = 5  # failed sign-ins in a row before the account is locked
