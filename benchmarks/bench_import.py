@@ -4,6 +4,8 @@
 import (validation, one transaction, calendar derivation) into a fresh
 database, and, as the same-process yardstick, the median seconds of a bare
 DuckDB ``read_csv`` of the same file into a table. ``ratio`` = import / bare read.
+Peak memory (``peak_mb``) is the peak resident size of a fresh process doing one
+import (``benchmarks/memory.py``), beside the same for the bare read.
 
     .venv/bin/python -m benchmarks.bench_import        # prints the table
 """
@@ -19,6 +21,7 @@ from pathlib import Path
 
 import duckdb
 
+from benchmarks.memory import peak_rss_mb
 from data import db, importer
 
 PUPILS = 1500  # a large secondary: about 570,000 session marks in a year
@@ -106,7 +109,18 @@ def _import(folder: Path, pupils_file: Path, path: Path, n: int) -> tuple[float,
     return elapsed, result.files[0].rows
 
 
+def _import_in_fresh_db(folder: str, pupils_file: str, path: str) -> int:
+    """One import into a new database (run in its own process to measure its peak memory)."""
+    _, rows = _import(Path(folder), Path(pupils_file), Path(path), 0)
+    return rows
+
+
+def _bare_read_only(path: str) -> float:
+    return _bare_read(Path(path))
+
+
 def run(repeats: int = 3) -> list[dict]:
+    """Median import time and, from one import in its own process, peak memory, beside a bare read of the file."""
     out = []
     with tempfile.TemporaryDirectory(prefix="bench-import-") as tmp:
         folder = Path(tmp)
@@ -120,6 +134,8 @@ def run(repeats: int = 3) -> list[dict]:
                 imports.append(seconds)
                 reads.append(_bare_read(paths[case]))
             imp, bare = statistics.median(imports), statistics.median(reads)
+            _, peak = peak_rss_mb(_import_in_fresh_db, str(folder), str(paths["pupils"]), str(paths[case]))
+            _, bare_peak = peak_rss_mb(_bare_read_only, str(paths[case]))
             out.append(
                 {
                     "benchmark": f"import {case.replace('_', ' ')} ({PUPILS} pupils, one year)",
@@ -128,6 +144,9 @@ def run(repeats: int = 3) -> list[dict]:
                     "median_seconds": round(imp, 3),
                     "bare_read_csv_seconds": round(bare, 3),
                     "ratio": round(imp / bare, 2) if bare else None,
+                    "peak_mb": peak,
+                    "bare_read_peak_mb": bare_peak,
+                    "memory_ratio": round(peak / bare_peak, 2) if bare_peak else None,
                     "repeats": repeats,
                 }
             )

@@ -20,8 +20,9 @@ def fill(reg: Register, upn: str, start: str, days: int, absent: dict | None = N
     absent = absent or {}
     for day in school_days(start, days):
         am, pm = absent.get(day.isoformat(), default).split()
-        reg.mark(upn, day, "AM", am)
-        reg.mark(upn, day, "PM", pm)
+        reg.mark(upn, day, "AM", am, sync=False)
+        reg.mark(upn, day, "PM", pm, sync=False)
+    reg.sync()
 
 
 def mondays(start: str, weeks: int) -> list[str]:
@@ -174,7 +175,7 @@ def test_subject_pattern_from_lessons(register, con):
     # p = P(X>=8 | 12, 1/3) ~ 0.019; tested: Maths, Period 1 (same lessons) -> Holm x2 ~ 0.038 < 0.05.
     register.pupil("A1")
     for i, day in enumerate(mondays("2025-09-01", 12)):
-        register.mark("A1", day, "AM", "/").mark("A1", day, "PM", "\\")
+        register.mark("A1", day, "AM", "/", sync=False).mark("A1", day, "PM", "\\", sync=False)
         register.lessons("A1", day, [("1", "Maths", "N" if i < 8 else "/"), ("2", "English", "/")])
     got = pupils.pupil_patterns(con, F, "A1").set_index(["kind", "value"])
     assert got.loc[("subject", "Maths"), "p_value"] == pytest.approx(_binomial_tail(8, 12, 1 / 3))
