@@ -13,6 +13,7 @@ from __future__ import annotations
 import multiprocessing
 import resource
 from collections.abc import Callable
+from pathlib import Path
 
 
 def _child(queue, fn: Callable, args: tuple) -> None:
@@ -21,8 +22,19 @@ def _child(queue, fn: Callable, args: tuple) -> None:
         error = None
     except Exception as exc:  # reported to the parent, which raises it
         result, error = None, f"{exc.__class__.__name__}: {exc}"
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kilobytes on Linux
-    queue.put((result, peak_kb / 1024, error))
+    queue.put((result, _peak_kb() / 1024, error))
+
+
+def _peak_kb() -> float:
+    """This process's own peak resident size (VmHWM). Not ``getrusage``'s ru_maxrss: on Linux that keeps the
+    parent's peak across fork and exec, so a spawned child would report the benchmark runner's memory."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return float(line.split()[1])
+    except OSError:
+        pass
+    return float(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)  # elsewhere: the best there is
 
 
 def peak_rss_mb(fn: Callable, *args) -> tuple[object, float]:
