@@ -8,7 +8,10 @@ so a breakdown is one scan of the register.
 
 Small groups are suppressed as published statistics are: when a group, or the
 rest it is compared with, has fewer than ``min_size`` pupils, its row keeps the
-label but every figure is None, with the reason in ``suppression_reason``.
+label but every figure is None, with the reason in ``suppression_reason``. And
+where that leaves a single hidden row among values that add up to a total shown
+elsewhere, the next smallest is hidden too (secondary suppression), so the
+hidden figures cannot be worked out by subtraction.
 Within one school and year an enrolment is a pupil; across years a pupil
 counts once per year, as the DfE counts enrolments.
 """
@@ -133,12 +136,39 @@ def _finish(cell: dict, min_size: int) -> dict:
     row["persistent_absence_gap"] = _gap(row["persistent_absence_rate"], row["rest_persistent_absence_rate"])
     row["attendance_gap"] = _gap(row["attendance_rate"], row["rest_attendance_rate"])
     small = row["enrolments"] < min_size or row["rest_enrolments"] < min_size
-    row["suppressed"] = small
-    row["suppression_reason"] = f"fewer than {min_size} pupils" if small else None
+    row["suppressed"], row["suppression_reason"] = False, None
     if small:
-        for c in _figure_columns():
-            row[c] = None
+        _hide(row, f"fewer than {min_size} pupils")
     return row
+
+
+def _hide(row: dict, reason: str) -> None:
+    row["suppressed"] = True
+    row["suppression_reason"] = reason
+    for c in _figure_columns():
+        row[c] = None
+
+
+SECONDARY_REASON = "hidden too, so that a smaller group's figures cannot be worked out from the others"
+
+
+def _protect(rows: list[dict], lines: list[list[int]]) -> None:
+    """Secondary suppression, as published statistics do it.
+
+    A line is a set of rows that add up to a total shown elsewhere (every value
+    of a breakdown; each row and column of a grid). Where a line has exactly one
+    hidden row, its figures would be the total minus the others, so the smallest
+    shown row of the line is hidden too; repeated until no line has exactly one.
+    """
+    changed = True
+    while changed:
+        changed = False
+        for line in lines:
+            hidden = [i for i in line if rows[i]["suppressed"]]
+            shown = [i for i in line if not rows[i]["suppressed"]]
+            if len(hidden) == 1 and shown:
+                _hide(rows[min(shown, key=lambda i: (rows[i]["enrolments"], i))], SECONDARY_REASON)
+                changed = True
 
 
 def _frame(rows: list[dict], leading: list[str]) -> pd.DataFrame:
@@ -167,7 +197,10 @@ def group_breakdown(con: duckdb.DuckDBPyConnection, f: Filter, by: str, min_size
         value = cell["values"][0]
         row = {"by": by, "group": value, "label": group_label(by, value)}
         row.update({k: v for k, v in cell.items() if k not in ("values", "bys")})
-        row = _finish(row, min_size)
+        rows.append(_finish(row, min_size))
+    _protect(rows, [list(range(len(rows)))])
+    for row in rows:
+        value = row["group"]
         nat = national.national_by_characteristic(by, value) if value is not None else None
         shown = nat is not None and not row["suppressed"]
         row["national_overall_absence_rate"] = nat["overall_absence_rate"] if shown else None
@@ -175,7 +208,6 @@ def group_breakdown(con: duckdb.DuckDBPyConnection, f: Filter, by: str, min_size
         row["national_period"] = nat["period"] if nat else None
         row["national_source"] = nat["source"] if nat else None
         row["national_note"] = None if nat else national.no_national_figure(by)
-        rows.append(row)
     return _frame(rows, ["by", "group", "label"])
 
 
@@ -207,6 +239,14 @@ def intersection_breakdown(
         }
         row.update({k: v for k, v in cell.items() if k not in ("values", "bys")})
         rows.append(_finish(row, min_size))
+    # Each row and column of the grid adds up to a group shown in its own breakdown, and the grid to the whole.
+    lines = [list(range(len(rows)))]
+    for key in ("group_a", "group_b"):
+        by_value: dict = {}
+        for i, row in enumerate(rows):
+            by_value.setdefault(row[key], []).append(i)
+        lines += list(by_value.values())
+    _protect(rows, lines)
     return _frame(rows, ["by_a", "group_a", "label_a", "by_b", "group_b", "label_b", "label"])
 
 

@@ -16,7 +16,7 @@ st.title("Governors' pack")
 name = common.cached(filters.school_name, f)
 st.caption(
     f"{name} · {filters.period_label(f)} · {f.describe()}. Figures for groups only: no pupil is named, "
-    "and groups of fewer than 5 pupils are not shown."
+    "and groups of fewer than 5 pupils are not shown (nor the next smallest, where subtraction would reveal them)."
 )
 
 with st.spinner("Building the governors' pack..."):

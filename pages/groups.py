@@ -16,7 +16,8 @@ st.title("Groups")
 period = filters.period_label(f)
 st.caption(
     f"{common.cached(filters.school_name, f)} · {period} · {f.describe()}. "
-    f"Groups with fewer than {groups.MIN_GROUP_SIZE} pupils are not shown, as in published statistics."
+    f"Groups with fewer than {groups.MIN_GROUP_SIZE} pupils are not shown, as in published statistics, and nor is "
+    "the next smallest where one hidden group could otherwise be worked out by subtraction."
 )
 
 MEASURES = {
@@ -48,7 +49,8 @@ with compared:
     if compared.open:
         if shown.empty:
             st.info(
-                f"Every {GROUP_LABELS[by]} group here has fewer than {groups.MIN_GROUP_SIZE} pupils, so none is shown."
+                f"No {GROUP_LABELS[by]} group can be shown here: groups of fewer than {groups.MIN_GROUP_SIZE} "
+                "pupils are hidden, and so is the next smallest wherever a hidden one could be worked out."
             )
         else:
             fig = charts.group_against_rest(
@@ -196,7 +198,7 @@ with overlap:
                 table,
                 key=f"groups_cross_{by_a}_{by_b}",
                 selectable=True,
-                caption="Blank cells: fewer than 5 pupils.",
+                caption="Blank cells: fewer than 5 pupils, or hidden so that a smaller cell cannot be worked out.",
             )
             points = charts.selected_points(event)
             if points:

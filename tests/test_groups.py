@@ -134,3 +134,44 @@ def test_biggest_changes_between_two_weeks(golden):  # noqa: F811
 def test_unknown_group_is_refused(con, bad):
     with pytest.raises(ValueError, match="unknown group"):
         groups.group_breakdown(con, F, bad)
+
+
+# --- secondary suppression --------------------------------------------------------------------------
+
+
+def _school(register, sizes: dict) -> None:
+    """``sizes``: {(year_group, fsm): pupils}; every pupil has one week of marks, one session absent."""
+    n = 0
+    for (year, fsm), count in sizes.items():
+        for _ in range(count):
+            n += 1
+            register.pupil(f"S{n}", year_group=year, fsm=fsm).marks(f"S{n}", "2025-09-01", "/ \\ I \\ / \\ / \\ / \\")
+
+
+def test_one_small_group_hides_the_next_smallest_so_it_cannot_be_worked_out(con, register):
+    # Years 7 (3 pupils), 8 (10), 9 (6): Year 7 is too small, and with only it hidden its figures would be
+    # the school's minus Years 8 and 9. So Year 9, the smaller of the others, is hidden too; Year 8 shows.
+    _school(register, {(7, False): 3, (8, False): 10, (9, False): 6})
+    rows = groups.group_breakdown(con, F, "year_group").set_index("group")
+    assert rows.suppressed.to_dict() == {7: True, 8: False, 9: True}
+    assert rows.loc[7].suppression_reason == "fewer than 5 pupils"
+    assert rows.loc[9].suppression_reason == groups.SECONDARY_REASON
+    assert rows.loc[9].enrolments is None and rows.loc[9].overall_absence_rate is None
+    assert rows.loc[8].enrolments == 10 and rows.loc[8].rest_enrolments == 9  # Years 7 and 9 only together
+
+
+def test_no_small_group_hides_nothing(con, register):
+    _school(register, {(7, False): 5, (8, False): 10, (9, False): 6})
+    assert not groups.group_breakdown(con, F, "year_group").suppressed.any()
+
+
+def test_a_grid_hides_a_second_cell_in_the_row_and_the_column_of_a_small_one(con, register):
+    # Year x FSM: (7, FSM) has 2 pupils. A line (the whole grid, each year, each FSM column) with one hidden
+    # cell hides its smallest other: the grid hides (9, FSM), 6 pupils; Year 7 hides (7, not FSM); Year 9,
+    # now with one hidden, hides (9, not FSM). Every line then has none or at least two hidden: Year 8 shows.
+    _school(register, {(7, True): 2, (7, False): 20, (8, True): 8, (8, False): 9, (9, True): 6, (9, False): 7})
+    rows = groups.intersection_breakdown(con, F, "year_group", "fsm").set_index(["group_a", "group_b"])
+    hidden = sorted(k for k, v in rows.suppressed.items() if v)
+    assert hidden == [(7, False), (7, True), (9, False), (9, True)]
+    assert rows.loc[(7, True)].suppression_reason == "fewer than 5 pupils"
+    assert rows.loc[(8, True)].enrolments == 8 and rows.loc[(8, False)].enrolments == 9

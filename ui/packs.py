@@ -144,7 +144,12 @@ def group_section(con, f: Filter, by: str) -> Section | None:
             "suppression_reason": "Not shown because",
         }
     )
-    return Section(GROUP_LABELS[by], fig, table, "Groups of fewer than 5 pupils are not shown.")
+    return Section(
+        GROUP_LABELS[by],
+        fig,
+        table,
+        "Groups of fewer than 5 pupils are not shown, nor the next smallest where subtraction would reveal them.",
+    )
 
 
 def weekday_section(con, f: Filter) -> Section | None:
