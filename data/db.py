@@ -8,6 +8,7 @@ comes from, in order: the caller (``--db`` on the command line), the
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import time
@@ -122,11 +123,10 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     The app opens a connection for every page run, so a file already set up
     by this version of schema.sql (its digest is in ``settings``) is left alone.
     """
-    schema = SCHEMA_SQL.read_text()
-    digest = _digest(schema)
+    digest = _current_digest()
     if _schema_digest(con) == digest:
         return
-    con.execute(schema)
+    con.execute(SCHEMA_SQL.read_text())
     _add_enrolment_ids(con)
     if con.execute("SELECT count(*) FROM codes").fetchone()[0] == 0:
         load_codes(con)
@@ -135,9 +135,13 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("INSERT OR REPLACE INTO settings VALUES ('schema_sha256', ?)", [digest])
 
 
-def _digest(schema: str) -> str:
-    """What a file set up by this version records: the schema and the on-roll registers' definition."""
-    return hashlib.sha256(f"{schema}\n-- on_roll {on_roll.VERSION}".encode()).hexdigest()
+@functools.cache
+def _current_digest() -> str:
+    """What a file set up by this version records: the schema and the on-roll registers' definition.
+
+    Read once per process: every page run opens a connection and compares it.
+    """
+    return hashlib.sha256(f"{SCHEMA_SQL.read_text()}\n-- on_roll {on_roll.VERSION}".encode()).hexdigest()
 
 
 def _schema_digest(con: duckdb.DuckDBPyConnection) -> str | None:
@@ -164,11 +168,12 @@ def _missing_enrolment_id(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def needs_migration(con: duckdb.DuckDBPyConnection) -> bool:
-    """Whether the file predates a column the analytics rely on (read-only connections cannot add it)."""
+    """Whether the file was set up by an older version (read-only connections cannot bring it up to date).
+
+    An older file records another digest, or none: that covers a missing ``enrolment_id`` column too.
+    """
     tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()}
-    if "enrolments" not in tables:
-        return False
-    return bool(_missing_enrolment_id(con)) or _schema_digest(con) != _digest(SCHEMA_SQL.read_text())
+    return "enrolments" in tables and _schema_digest(con) != _current_digest()
 
 
 def _add_enrolment_ids(con: duckdb.DuckDBPyConnection) -> None:
