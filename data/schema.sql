@@ -214,3 +214,23 @@ CREATE TABLE IF NOT EXISTS audit_log (
     upn        VARCHAR,                     -- the pupil viewed or deleted, else NULL
     detail     VARCHAR                      -- page, list name or filter; never names or pupil figures
 );
+
+-- What staff did for a pupil (data/interventions.py): the intervention log. Recorded in the app,
+-- imported from a CSV (UPN, Date, Type, Owner, Status, Notes, Review date), or logged when a letter
+-- is made. Governors never see it.
+CREATE SEQUENCE IF NOT EXISTS intervention_id_seq;
+CREATE TABLE IF NOT EXISTS interventions (
+    intervention_id BIGINT PRIMARY KEY DEFAULT nextval('intervention_id_seq'),
+    school_id       VARCHAR NOT NULL,
+    upn             VARCHAR NOT NULL,
+    date            DATE NOT NULL,      -- when it happened (or starts)
+    type            VARCHAR NOT NULL,   -- one of data.interventions.TYPES, or the school's own
+    owner           VARCHAR,            -- the member of staff responsible
+    status          VARCHAR NOT NULL DEFAULT 'open',  -- open | closed
+    notes           VARCHAR,
+    review_date     DATE,               -- next review
+    source          VARCHAR NOT NULL DEFAULT 'app',   -- app | import | letter
+    created_by      VARCHAR,
+    created_at      TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    updated_at      TIMESTAMP NOT NULL DEFAULT current_timestamp
+);
