@@ -16,11 +16,13 @@ $(VENV)/.installed: requirements.txt
 
 setup: $(VENV)/.installed
 
-# Debian's Chromium for the real-browser tests (never a browser download).
+# Debian's packages: Chromium for the real-browser tests (never a browser download), Pango for
+# WeasyPrint's PDFs, poppler-utils (pdftoppm, pdftotext) to open the PDFs in tests.
+DEBIAN_PACKAGES := chromium fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 poppler-utils
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@dpkg -s $(DEBIAN_PACKAGES) >/dev/null 2>&1 || { \
 		$(SUDO) apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; }
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(DEBIAN_PACKAGES) >/dev/null; }
 
 run: setup
 	ATTENDANCE_DB=$(DB) $(BIN)/python -m data load-sample --if-empty

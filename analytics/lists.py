@@ -15,13 +15,17 @@ import duckdb
 import pandas as pd
 
 from analytics.filters import Filter, require_pupil_level
-from analytics.measures import AT_RISK_ATTENDANCE, enrolment_totals_sql, marks_sql
+from analytics.measures import (
+    AT_RISK_ATTENDANCE,
+    PENALTY_SESSIONS,
+    PENALTY_WEEKS,
+    PERSISTENT_LINE,
+    enrolment_totals_sql,
+    marks_sql,
+)
 from analytics.patterns import school_filter
 from analytics.pupils import trajectory_sql
 
-PENALTY_SESSIONS = 10  # national threshold: 10 unauthorised sessions ...
-PENALTY_WEEKS = 10  # ... within a rolling period of 10 school weeks (from August 2024)
-PERSISTENT_LINE = 90.0  # attendance below 90% = persistent absence (10% or more missed)
 FALLING_POINTS = 2.0  # a fall of 2 points half-term on half-term is worth a look
 
 

@@ -24,6 +24,9 @@ from analytics.filters import GROUP_COLUMNS, Filter
 PERSISTENT_ABSENCE = 0.10  # DfE: 10% or more of possible sessions missed
 SEVERE_ABSENCE = 0.50  # DfE: 50% or more of possible sessions missed
 AT_RISK_ATTENDANCE = 95.0  # common school practice: 90-95% attendance is "at risk"
+PERSISTENT_LINE = 100 * (1 - PERSISTENT_ABSENCE)  # attendance below 90% = persistent absence
+PENALTY_SESSIONS = 10  # national threshold: 10 unauthorised sessions ...
+PENALTY_WEEKS = 10  # ... within a rolling period of 10 school weeks (from August 2024)
 
 MEASURE_KEYS = (
     "enrolments",
