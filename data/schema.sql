@@ -54,7 +54,8 @@ CREATE TABLE IF NOT EXISTS session_marks (
     session        VARCHAR NOT NULL,   -- AM | PM
     code           VARCHAR,
     academic_year  INTEGER NOT NULL,
-    enrolment_id   BIGINT
+    enrolment_id   BIGINT,
+    recorded_by    VARCHAR            -- who took the register, when the export says
 );
 
 CREATE TABLE IF NOT EXISTS lesson_marks (

@@ -8,12 +8,13 @@ import pandas as pd
 import streamlit as st
 
 from analytics import groups, measures, national, patterns, school
-from ui import charts, common, export, filters, packs
+from ui import alerts, charts, common, export, filters, packs
 
 con = common.connection()
 common.require_page("overview")
 f = filters.sidebar_filter(con)
 st.title("Overview")
+alerts.stale_data_warning(con, f)
 name = common.cached(filters.school_name, f)
 period = filters.period_label(f)
 st.caption(f"{name} · {period} · {f.describe()}")

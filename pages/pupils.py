@@ -7,7 +7,7 @@ import streamlit as st
 
 from analytics import patterns, pupils
 from analytics.filters import SEN_LABELS, PupilLevelDenied, year_group_label
-from ui import charts, common, export, filters
+from ui import alerts, charts, common, export, filters
 
 con = common.connection()
 common.require_page("pupils")
@@ -81,6 +81,8 @@ st.caption(
         if part
     )
 )
+
+alerts.pupil_absence_notice(con, pf, upn)
 
 if not profile.get("measures"):
     st.info("No possible sessions for this pupil in the chosen period.")

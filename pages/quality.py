@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from data import quality
-from ui import charts, common, export, filters
+from ui import alerts, charts, common, export, filters
 
 IMPORT_LOG_ROWS = 200
 
@@ -14,6 +14,7 @@ con = common.connection()
 common.require_page("quality")
 f = filters.sidebar_filter(con)
 st.title("Data quality")
+alerts.data_alerts(con, f)
 school_id = f.school_ids[0] if f.school_ids else None
 st.caption(f"{common.cached(filters.school_name, f)} · every academic year held")
 

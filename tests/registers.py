@@ -23,6 +23,7 @@ from data import on_roll
 from data.db import academic_year_of, link_marks
 
 # The mark's enrolment id, as the importer writes it (NULL until the pupil is enrolled).
+_SESSION_COLUMNS = "school_id, upn, date, session, code, academic_year, enrolment_id"
 _ENROLMENT_ID = "(SELECT enrolment_id FROM enrolments WHERE school_id = ? AND upn = ? AND academic_year = ?)"
 
 
@@ -116,7 +117,7 @@ class Register:
         day = _d(day)
         code = None if code in (None, "", "-", ".") else code
         self.con.execute(
-            f"INSERT INTO session_marks VALUES (?, ?, ?, ?, ?, ?, {_ENROLMENT_ID})",
+            f"INSERT INTO session_marks ({_SESSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, {_ENROLMENT_ID})",
             [
                 self.school_id,
                 upn,
