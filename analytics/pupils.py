@@ -18,7 +18,7 @@ import pandas as pd
 from scipy.stats import binomtest
 
 from analytics.filters import WEEKDAYS, Filter, require_pupil_level, year_group_label
-from analytics.measures import enrolment_measures, marks_sql
+from analytics.measures import AT_RISK_ATTENDANCE, PERSISTENT_LINE, enrolment_measures, marks_sql
 from analytics.patterns import half_terms_sql, post_registration_sql, school_filter, weekday_names
 from data import on_roll
 
@@ -527,12 +527,13 @@ def trajectory(con: duckdb.DuckDBPyConnection, f: Filter) -> pd.DataFrame:
     sql, params = trajectory_sql(con, f)
     sql = f"""
         SELECT *,
-               coalesce(ytd_previous >= 95 AND ytd_now < 95, FALSE) AS newly_below_95,
-               coalesce(ytd_previous >= 90 AND ytd_now < 90, FALSE) AS newly_below_90
+               coalesce(ytd_previous >= ? AND ytd_now < ?, FALSE) AS newly_below_95,
+               coalesce(ytd_previous >= ? AND ytd_now < ?, FALSE) AS newly_below_90
         FROM ({sql}) x
         ORDER BY change ASC NULLS LAST, ytd_now ASC, upn
     """
-    return con.execute(sql, params).df()
+    lines = [AT_RISK_ATTENDANCE, AT_RISK_ATTENDANCE, PERSISTENT_LINE, PERSISTENT_LINE]
+    return con.execute(sql, [*lines, *params]).df()
 
 
 def _lesson_minutes(con: duckdb.DuckDBPyConnection, f: Filter) -> tuple[int, str]:

@@ -41,6 +41,7 @@ from threadpoolctl import threadpool_limits
 
 from analytics import risk_features as rf
 from analytics.filters import SEN_LABELS, Filter, require_pupil_level
+from analytics.measures import PERSISTENT_LINE
 
 RANDOM_STATE = 0  # fixed so the same data always gives the same model and report
 TOP_LEVELS = {"top_10pct": 0.10, "top_20pct": 0.20}  # flagging the top tenth / fifth, as a pastoral team might
@@ -452,7 +453,7 @@ def _default_school(con: duckdb.DuckDBPyConnection) -> str | None:
 
 def _baseline_scores(X: pd.DataFrame) -> dict[str, np.ndarray]:
     return {
-        "below_90_to_date": (X["attendance_rate"].to_numpy() < 90.0).astype(float),
+        "below_90_to_date": (X["attendance_rate"].to_numpy() < PERSISTENT_LINE).astype(float),
         "pa_last_year": X["last_year_pa"].to_numpy().astype(float),
         "absence_rate_rank": X["absence_rate"].to_numpy().astype(float),
     }

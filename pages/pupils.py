@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analytics import patterns, pupils
+from analytics import measures, patterns, pupils
 from analytics.filters import SEN_LABELS, PupilLevelDenied, year_group_label
 from ui import alerts, charts, common, export, filters
 
@@ -271,7 +271,10 @@ with tab_trend:
             y_title="Attendance %",
             names={"this year": "This year", "last year": "Last year"},
         )
-        fig.add_hline(y=90, line=dict(color=charts.COMPARISON_COLOURS["group"], dash="dot"), annotation_text="90%")
+        line = measures.PERSISTENT_LINE
+        fig.add_hline(
+            y=line, line=dict(color=charts.COMPARISON_COLOURS["group"], dash="dot"), annotation_text=f"{line:g}%"
+        )
         charts.show(fig, wide.round({c: 1 for c in wide.columns if c != "week"}), key="pupil_trajectory")
     change = common.cached(pupils.trajectory, pf.replace(upns=(upn,)))
     if not common.is_empty_frame(change):
