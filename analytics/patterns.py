@@ -17,9 +17,6 @@ import pandas as pd
 from analytics.filters import WEEKDAYS, Filter, Scope, require_pupil_level
 from analytics.measures import marks_sql
 
-# A gap of a week or more between school days is a holiday (a bank holiday or a
-# closure day without marks leaves a gap of 4-5 days, a half-term one of 9+).
-HOLIDAY_GAP_DAYS = 7
 # Names schools use for the break that follows each half-term.
 HOLIDAY_NAMES = {
     ("autumn", 1): "October half-term",
@@ -55,59 +52,24 @@ def school_filter(f: Filter) -> Filter:
 
 
 def half_terms_sql(f: Filter) -> tuple[str, list]:
-    """Every half-term of the filter's schools (and academic year when set), from the calendar.
+    """Every half-term of the filter's schools (and academic year when set), from the calendar table.
 
-    Where a school-year has no calendar rows, half-terms are derived from the
-    dates with marks: a new block starts after a gap of ``HOLIDAY_GAP_DAYS``
-    or more, blocks named autumn 1, autumn 2, spring 1 ... in order.
-    Columns: school_id, academic_year, term, half_term, label, start_date,
-    end_date, seq (order of the half-term within its school, across years).
+    The calendar is the school's own (imported) or derived once from its marks
+    when they are imported (``data.calendar``): every page, pack and the model
+    read the same half-terms. Columns: school_id, academic_year, term,
+    half_term, label, start_date, end_date, seq (order of the half-term within
+    its school, across years).
     """
     sf = Filter(school_ids=f.school_ids, academic_year=f.academic_year, scope=Scope(school_ids=f.scope.school_ids))
     cal_where, cal_params = sf.where("cal")
-    sm_where, sm_params = sf.where("sm")
     sql = f"""
-        WITH cal AS (
-            SELECT school_id, academic_year, term, half_term, start_date, end_date
-            FROM calendar cal WHERE {cal_where}
-        ),
-        -- School-years with pupils but no calendar (the importer stores a derived one, so usually
-        -- none): only their marks are read, rather than testing every mark against the calendar.
-        uncovered AS (
-            SELECT DISTINCT sm.school_id, sm.academic_year FROM enrolments sm WHERE {sm_where}
-            EXCEPT SELECT school_id, academic_year FROM cal
-        ),
-        days AS (
-            SELECT DISTINCT sm.school_id, sm.academic_year, sm.date
-            FROM session_marks sm
-            JOIN uncovered u ON u.school_id = sm.school_id AND u.academic_year = sm.academic_year
-            WHERE {sm_where}
-        ),
-        gaps AS (
-            SELECT *, CASE WHEN lag(date) OVER w IS NULL OR date - lag(date) OVER w >= {HOLIDAY_GAP_DAYS}
-                           THEN 1 ELSE 0 END AS new_block
-            FROM days WINDOW w AS (PARTITION BY school_id, academic_year ORDER BY date)
-        ),
-        blocks AS (
-            SELECT school_id, academic_year, date,
-                   sum(new_block) OVER (PARTITION BY school_id, academic_year ORDER BY date) AS block
-            FROM gaps
-        ),
-        derived AS (
-            SELECT school_id, academic_year,
-                   CASE WHEN block <= 2 THEN 'autumn' WHEN block <= 4 THEN 'spring' ELSE 'summer' END AS term,
-                   CAST(CASE WHEN block <= 6 THEN 2 - block % 2 ELSE block - 4 END AS INTEGER) AS half_term,
-                   min(date) AS start_date, max(date) AS end_date
-            FROM blocks GROUP BY school_id, academic_year, block
-        ),
-        all_ht AS (SELECT * FROM cal UNION ALL SELECT * FROM derived)
         SELECT school_id, academic_year, term, half_term,
                upper(left(term, 1)) || substr(term, 2) || ' ' || half_term AS label,
                start_date, end_date,
                row_number() OVER (PARTITION BY school_id ORDER BY start_date) AS seq
-        FROM all_ht
+        FROM calendar cal WHERE {cal_where}
     """
-    return sql, cal_params + sm_params + sm_params
+    return sql, cal_params
 
 
 def absence_by_weekday_session(con: duckdb.DuckDBPyConnection, f: Filter) -> pd.DataFrame:
