@@ -23,10 +23,9 @@ import duckdb
 import pandas as pd
 
 from analytics.filters import Filter, require_pupil_level
-from analytics.measures import marks_sql
+from analytics.measures import SESSIONS_PER_DAY, marks_sql
 from data.scope import Scope
 
-SESSIONS_PER_DAY = 2  # AM and PM registers
 CONTINUOUS_SCHOOL_DAYS = 10  # registration rules: 10 or more consecutive school days absent
 N_CODE_SCHOOL_DAYS = 5  # an N (no reason yet) should be resolved within 5 school days
 STALE_SCHOOL_DAYS = 3  # marks more than 3 school days old: figures are out of date

@@ -4,7 +4,7 @@ at the penalty-notice threshold, and the pupils behind any chart cell.
 Each list is one row per pupil with ``upn, surname, forename, year_group, form``
 first, then the figures, sorted with the pupils needing attention first.
 Measures come from ``measures.enrolment_totals_sql`` and the trajectory from
-``pupils.trajectory_sql``; the filtering happens in DuckDB.
+``pupils.half_term_attendance_sql``; the filtering happens in DuckDB.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from analytics.measures import (
     severe_sql,
 )
 from analytics.patterns import school_filter
-from analytics.pupils import trajectory_sql
+from analytics.pupils import half_term_attendance_sql
 
 FALLING_POINTS = 2.0  # a fall of 2 points half-term on half-term is worth a look
 BAND = f"{PERSISTENT_LINE:g}-{AT_RISK_ATTENDANCE:g}%"  # the at-risk band, as the reason says it
@@ -79,7 +79,7 @@ def at_risk(con: duckdb.DuckDBPyConnection, f: Filter) -> pd.DataFrame:
     absence list instead. ``reason`` says which rule (or both) put them here.
     """
     require_pupil_level(f)
-    sql, params = trajectory_sql(con, f)
+    sql, params = half_term_attendance_sql(con, f)
     sql = f"""
         SELECT upn, surname, forename, year_group, form, school_id,
                ytd_now AS attendance_ytd, attendance_this, attendance_previous, change, possible_ytd,
@@ -100,7 +100,7 @@ def at_risk(con: duckdb.DuckDBPyConnection, f: Filter) -> pd.DataFrame:
 def newly_below(con: duckdb.DuckDBPyConnection, f: Filter, threshold: float = PERSISTENT_LINE) -> pd.DataFrame:
     """Pupils whose year-to-date attendance was at or above ``threshold`` at the end of last half-term and is below now."""
     require_pupil_level(f)
-    sql, params = trajectory_sql(con, f)
+    sql, params = half_term_attendance_sql(con, f)
     sql = f"""
         SELECT upn, surname, forename, year_group, form, school_id,
                ytd_previous AS attendance_ytd_previous, ytd_now AS attendance_ytd,

@@ -29,6 +29,7 @@ AT_RISK_ATTENDANCE = 95.0  # common school practice: 90-95% attendance is "at ri
 PERSISTENT_LINE = 100 * (1 - PERSISTENT_ABSENCE)  # attendance below 90% = persistent absence
 PENALTY_SESSIONS = 10  # national threshold: 10 unauthorised sessions ...
 PENALTY_WEEKS = 10  # ... within a rolling period of 10 school weeks (from August 2024)
+SESSIONS_PER_DAY = 2  # AM and PM registers: a school day is two possible sessions
 
 
 def rate_sql(sessions: str, possible: str) -> str:
