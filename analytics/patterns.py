@@ -15,7 +15,8 @@ import duckdb
 import pandas as pd
 
 from analytics.filters import WEEKDAYS, Filter, Scope, require_pupil_level
-from analytics.measures import marks_sql
+from analytics.measures import marks_sql, rate_sql
+from analytics.school import half_terms_sql
 
 # Names schools use for the break that follows each half-term.
 HOLIDAY_NAMES = {
@@ -51,27 +52,6 @@ def school_filter(f: Filter) -> Filter:
     return Filter(school_ids=f.school_ids, scope=Scope(school_ids=f.scope.school_ids))
 
 
-def half_terms_sql(f: Filter) -> tuple[str, list]:
-    """Every half-term of the filter's schools (and academic year when set), from the calendar table.
-
-    The calendar is the school's own (imported) or derived once from its marks
-    when they are imported (``data.calendar``): every page, pack and the model
-    read the same half-terms. Columns: school_id, academic_year, term,
-    half_term, label, start_date, end_date, seq (order of the half-term within
-    its school, across years).
-    """
-    sf = Filter(school_ids=f.school_ids, academic_year=f.academic_year, scope=Scope(school_ids=f.scope.school_ids))
-    cal_where, cal_params = sf.where("cal")
-    sql = f"""
-        SELECT school_id, academic_year, term, half_term,
-               upper(left(term, 1)) || substr(term, 2) || ' ' || half_term AS label,
-               start_date, end_date,
-               row_number() OVER (PARTITION BY school_id ORDER BY start_date) AS seq
-        FROM calendar cal WHERE {cal_where}
-    """
-    return sql, cal_params
-
-
 def absence_by_weekday_session(con: duckdb.DuckDBPyConnection, f: Filter) -> pd.DataFrame:
     """Weekday x AM/PM: possible sessions, absence (authorised, unauthorised) and lateness.
 
@@ -88,10 +68,10 @@ def absence_by_weekday_session(con: duckdb.DuckDBPyConnection, f: Filter) -> pd.
                count(*) FILTER (WHERE unauthorised) AS unauthorised_sessions,
                count(*) FILTER (WHERE late_l) AS late_before_close,
                count(*) FILTER (WHERE late_u) AS late_after_close,
-               100.0 * count(*) FILTER (WHERE absent) / nullif(count(*) FILTER (WHERE possible), 0) AS absence_rate,
-               100.0 * count(*) FILTER (WHERE authorised) / nullif(count(*) FILTER (WHERE possible), 0) AS authorised_rate,
-               100.0 * count(*) FILTER (WHERE unauthorised) / nullif(count(*) FILTER (WHERE possible), 0) AS unauthorised_rate,
-               100.0 * count(*) FILTER (WHERE late_l OR late_u) / nullif(count(*) FILTER (WHERE possible), 0) AS lateness_rate
+               {rate_sql("count(*) FILTER (WHERE absent)", "count(*) FILTER (WHERE possible)")} AS absence_rate,
+               {rate_sql("count(*) FILTER (WHERE authorised)", "count(*) FILTER (WHERE possible)")} AS authorised_rate,
+               {rate_sql("count(*) FILTER (WHERE unauthorised)", "count(*) FILTER (WHERE possible)")} AS unauthorised_rate,
+               {rate_sql("count(*) FILTER (WHERE late_l OR late_u)", "count(*) FILTER (WHERE possible)")} AS lateness_rate
         FROM ({marks}) m
         GROUP BY ALL
         HAVING count(*) FILTER (WHERE possible) > 0
@@ -230,16 +210,16 @@ def holiday_effect(con: duckdb.DuckDBPyConnection, f: Filter, days: int = 5) -> 
               ON w.school_id = d.school_id AND w.date = d.date
         ),
         overall AS (
-            SELECT 100.0 * sum(absent)::BIGINT / nullif(sum(possible)::BIGINT, 0) AS overall_rate
+            SELECT {rate_sql("sum(absent)::BIGINT", "sum(possible)::BIGINT")} AS overall_rate
             FROM tagged WHERE side IS NULL
         )
         SELECT academic_year, term, half_term, side,
                min(window_day) AS start_date, max(window_day) AS end_date,
                sum(possible)::BIGINT AS possible_sessions,
                sum(absent)::BIGINT AS absence_sessions,
-               100.0 * sum(absent)::BIGINT / nullif(sum(possible)::BIGINT, 0) AS absence_rate,
+               {rate_sql("sum(absent)::BIGINT", "sum(possible)::BIGINT")} AS absence_rate,
                any_value(overall.overall_rate) AS overall_rate,
-               100.0 * sum(absent)::BIGINT / nullif(sum(possible)::BIGINT, 0) - any_value(overall.overall_rate) AS difference
+               {rate_sql("sum(absent)::BIGINT", "sum(possible)::BIGINT")} - any_value(overall.overall_rate) AS difference
         FROM tagged, overall
         WHERE side IS NOT NULL
         GROUP BY academic_year, term, half_term, side
@@ -283,8 +263,8 @@ def reasons_over_time(
             FROM by_code GROUP BY period
         )
         SELECT b.period, b.code, c.meaning, b.category, b.sessions, t.possible_sessions,
-               100.0 * b.sessions / nullif(t.possible_sessions, 0) AS rate,
-               CASE WHEN b.absent THEN 100.0 * b.sessions / nullif(t.absence_sessions, 0) END AS share_of_absence
+               {rate_sql("b.sessions", "t.possible_sessions")} AS rate,
+               CASE WHEN b.absent THEN {rate_sql("b.sessions", "t.absence_sessions")} END AS share_of_absence
         FROM by_code b JOIN totals t USING (period) LEFT JOIN codes c ON c.code = b.code
         {only}
         ORDER BY b.period, b.sessions DESC, b.code
@@ -307,8 +287,8 @@ def lesson_absence_by_period_weekday(con: duckdb.DuckDBPyConnection, f: Filter) 
                count(*) FILTER (WHERE authorised) AS authorised_lessons,
                count(*) FILTER (WHERE unauthorised) AS unauthorised_lessons,
                count(*) FILTER (WHERE late_l OR late_u) AS late_lessons,
-               100.0 * count(*) FILTER (WHERE absent) / nullif(count(*) FILTER (WHERE possible), 0) AS absence_rate,
-               100.0 * count(*) FILTER (WHERE late_l OR late_u) / nullif(count(*) FILTER (WHERE possible), 0) AS lateness_rate
+               {rate_sql("count(*) FILTER (WHERE absent)", "count(*) FILTER (WHERE possible)")} AS absence_rate,
+               {rate_sql("count(*) FILTER (WHERE late_l OR late_u)", "count(*) FILTER (WHERE possible)")} AS lateness_rate
         FROM ({marks}) m
         GROUP BY 1, 2
         HAVING count(*) FILTER (WHERE possible) > 0
@@ -329,8 +309,8 @@ def lesson_absence_by_subject(con: duckdb.DuckDBPyConnection, f: Filter) -> pd.D
                count(*) FILTER (WHERE unauthorised) AS unauthorised_lessons,
                count(*) FILTER (WHERE late_l OR late_u) AS late_lessons,
                avg(minutes_late) FILTER (WHERE minutes_late > 0) AS average_minutes_late,
-               100.0 * count(*) FILTER (WHERE absent) / nullif(count(*) FILTER (WHERE possible), 0) AS absence_rate,
-               100.0 * count(*) FILTER (WHERE late_l OR late_u) / nullif(count(*) FILTER (WHERE possible), 0) AS lateness_rate
+               {rate_sql("count(*) FILTER (WHERE absent)", "count(*) FILTER (WHERE possible)")} AS absence_rate,
+               {rate_sql("count(*) FILTER (WHERE late_l OR late_u)", "count(*) FILTER (WHERE possible)")} AS lateness_rate
         FROM ({marks}) m
         GROUP BY 1
         HAVING count(*) FILTER (WHERE possible) > 0

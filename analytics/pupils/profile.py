@@ -9,6 +9,7 @@ from analytics.filters import Filter, require_pupil_level, year_group_label
 from analytics.measures import (
     enrolment_measures,
     marks_sql,
+    rate_sql,
 )
 from analytics.patterns import post_registration_sql, weekday_names
 
@@ -114,16 +115,16 @@ def pupil_calendar(con: duckdb.DuckDBPyConnection, f: Filter, upn: str) -> pd.Da
 def _rates_sql(marks: str) -> str:
     return f"""
         SELECT count(*) FILTER (WHERE possible) AS possible_sessions,
-               100.0 * count(*) FILTER (WHERE attended) / nullif(count(*) FILTER (WHERE possible), 0)
+               {rate_sql("count(*) FILTER (WHERE attended)", "count(*) FILTER (WHERE possible)")}
                    AS attendance_rate,
-               100.0 * count(*) FILTER (WHERE absent) / nullif(count(*) FILTER (WHERE possible), 0) AS absence_rate,
-               100.0 * count(*) FILTER (WHERE authorised) / nullif(count(*) FILTER (WHERE possible), 0)
+               {rate_sql("count(*) FILTER (WHERE absent)", "count(*) FILTER (WHERE possible)")} AS absence_rate,
+               {rate_sql("count(*) FILTER (WHERE authorised)", "count(*) FILTER (WHERE possible)")}
                    AS authorised_rate,
-               100.0 * count(*) FILTER (WHERE unauthorised) / nullif(count(*) FILTER (WHERE possible), 0)
+               {rate_sql("count(*) FILTER (WHERE unauthorised)", "count(*) FILTER (WHERE possible)")}
                    AS unauthorised_rate,
                count(*) FILTER (WHERE late_l) AS late_before_close,
                count(*) FILTER (WHERE late_u) AS late_after_close,
-               100.0 * count(*) FILTER (WHERE late_l OR late_u) / nullif(count(*) FILTER (WHERE possible), 0)
+               {rate_sql("count(*) FILTER (WHERE late_l OR late_u)", "count(*) FILTER (WHERE possible)")}
                    AS lateness_rate
         FROM ({marks}) m
     """
@@ -176,7 +177,7 @@ def pupil_lesson_absence_by_subject(con: duckdb.DuckDBPyConnection, f: Filter, u
                count(*) FILTER (WHERE unauthorised) AS unauthorised_lessons,
                count(*) FILTER (WHERE late_l OR late_u) AS late_lessons,
                count(*) FILTER (WHERE post_registration) AS post_registration_absences,
-               100.0 * count(*) FILTER (WHERE absent) / nullif(count(*) FILTER (WHERE possible), 0) AS absence_rate
+               {rate_sql("count(*) FILTER (WHERE absent)", "count(*) FILTER (WHERE possible)")} AS absence_rate
         FROM ({base}) x
         GROUP BY 1
         HAVING count(*) FILTER (WHERE possible) > 0

@@ -15,8 +15,9 @@ from analytics.measures import (
     marks_sql,
     rate_sql,
 )
-from analytics.patterns import half_terms_sql, school_filter
+from analytics.patterns import school_filter
 from analytics.pupils.profile import enrolment_of, pupil_filter
+from analytics.school import half_terms_sql
 
 RULE_OF_THREE_DAYS = 3  # three days off in a half-term averages 90% attendance
 
@@ -188,7 +189,7 @@ def rule_of_three(con: duckdb.DuckDBPyConnection, f: Filter, upn: str) -> pd.Dat
                count(*) FILTER (WHERE m.possible) AS possible_sessions,
                count(*) FILTER (WHERE m.absent) AS absence_sessions,
                count(*) FILTER (WHERE m.absent) / {SESSIONS_PER_DAY} AS days_off,
-               100.0 - 100.0 * count(*) FILTER (WHERE m.absent) / nullif(count(*) FILTER (WHERE m.possible), 0)
+               100.0 - {rate_sql("count(*) FILTER (WHERE m.absent)", "count(*) FILTER (WHERE m.possible)")}
                    AS attendance_rate,
                CASE WHEN count(*) FILTER (WHERE m.absent) < {RULE_OF_THREE_DAYS * SESSIONS_PER_DAY} THEN 'under'
                     WHEN count(*) FILTER (WHERE m.absent) = {RULE_OF_THREE_DAYS * SESSIONS_PER_DAY} THEN 'at'
