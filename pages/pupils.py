@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics import measures, patterns, pupils
-from analytics.filters import SEN_LABELS, PupilLevelDenied, year_group_label
+from analytics.filters import FLAG_LABELS, SEN_LABELS, PupilLevelDenied, year_group_label
 from ui import alerts, charts, common, export, filters
 
 con = common.connection()
@@ -58,11 +58,7 @@ if not profile:
     st.info("This pupil is not on roll in the chosen school and year, or is outside your access.")
     st.stop()
 
-flags = [
-    label
-    for key, label in (("fsm", "FSM"), ("eal", "EAL"), ("cin", "Child in need"), ("lac", "Looked after"))
-    if profile.get(key)
-]
+flags = [label for key, label in FLAG_LABELS.items() if profile.get(key)]
 if profile.get("sen") in ("E", "K"):
     flags.append(SEN_LABELS[profile["sen"]])
 st.subheader(f"{profile['forename']} {profile['surname']}")

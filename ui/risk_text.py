@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from analytics.filters import FLAG_LABELS, GROUP_LABELS
 from analytics.risk import METHODS, MIN_GROUP_PUPILS
 
 METHOD_LABELS = {
@@ -23,15 +24,7 @@ METRIC_LABELS = {
     "brier": "Brier score",
 }
 
-GROUP_NAMES = {
-    "fsm": "FSM",
-    "sen": "SEN provision",
-    "eal": "EAL",
-    "cin": "Child in need",
-    "lac": "Looked after",
-    "gender": "Gender",
-    "ethnicity": "Ethnicity",
-}
+GROUP_NAMES = {**GROUP_LABELS, **FLAG_LABELS}  # the pupil groups the fairness table names
 
 
 def methods_table(report: dict) -> pd.DataFrame:
