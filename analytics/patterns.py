@@ -27,6 +27,12 @@ HOLIDAY_NAMES = {
     ("summer", 1): "May half-term",
     ("summer", 2): "Summer holiday",
 }
+# Lessons counted by what happened in them: the columns every table of lessons shares.
+LESSON_COUNTS_SQL = """count(*) FILTER (WHERE possible) AS possible_lessons,
+               count(*) FILTER (WHERE absent) AS absent_lessons,
+               count(*) FILTER (WHERE authorised) AS authorised_lessons,
+               count(*) FILTER (WHERE unauthorised) AS unauthorised_lessons,
+               count(*) FILTER (WHERE late_l OR late_u) AS late_lessons"""
 REASON_PERIODS = {"week": "week", "month": "month", "quarter": "quarter", "year": "year"}
 POST_REGISTRATION_BY = ("subject", "pupil", "period", "pupil_subject")
 
@@ -282,11 +288,7 @@ def lesson_absence_by_period_weekday(con: duckdb.DuckDBPyConnection, f: Filter) 
         SELECT isodow(date) AS weekday,
                coalesce(CAST(period_number AS VARCHAR), period) AS period,
                min(period_number) AS period_number,
-               count(*) FILTER (WHERE possible) AS possible_lessons,
-               count(*) FILTER (WHERE absent) AS absent_lessons,
-               count(*) FILTER (WHERE authorised) AS authorised_lessons,
-               count(*) FILTER (WHERE unauthorised) AS unauthorised_lessons,
-               count(*) FILTER (WHERE late_l OR late_u) AS late_lessons,
+               {LESSON_COUNTS_SQL},
                {rate_sql("count(*) FILTER (WHERE absent)", "count(*) FILTER (WHERE possible)")} AS absence_rate,
                {rate_sql("count(*) FILTER (WHERE late_l OR late_u)", "count(*) FILTER (WHERE possible)")} AS lateness_rate
         FROM ({marks}) m
@@ -303,11 +305,7 @@ def lesson_absence_by_subject(con: duckdb.DuckDBPyConnection, f: Filter) -> pd.D
     sql = f"""
         SELECT coalesce(subject, 'Unknown') AS subject,
                count(DISTINCT upn) FILTER (WHERE possible) AS pupils,
-               count(*) FILTER (WHERE possible) AS possible_lessons,
-               count(*) FILTER (WHERE absent) AS absent_lessons,
-               count(*) FILTER (WHERE authorised) AS authorised_lessons,
-               count(*) FILTER (WHERE unauthorised) AS unauthorised_lessons,
-               count(*) FILTER (WHERE late_l OR late_u) AS late_lessons,
+               {LESSON_COUNTS_SQL},
                avg(minutes_late) FILTER (WHERE minutes_late > 0) AS average_minutes_late,
                {rate_sql("count(*) FILTER (WHERE absent)", "count(*) FILTER (WHERE possible)")} AS absence_rate,
                {rate_sql("count(*) FILTER (WHERE late_l OR late_u)", "count(*) FILTER (WHERE possible)")} AS lateness_rate

@@ -11,7 +11,7 @@ from analytics.measures import (
     marks_sql,
     rate_sql,
 )
-from analytics.patterns import post_registration_sql, weekday_names
+from analytics.patterns import LESSON_COUNTS_SQL, post_registration_sql, weekday_names
 
 
 def enrolment_where(f: Filter) -> tuple[str, list]:
@@ -171,11 +171,7 @@ def pupil_lesson_absence_by_subject(con: duckdb.DuckDBPyConnection, f: Filter, u
     base, params = post_registration_sql(f.replace(upns=(upn,)))
     sql = f"""
         SELECT coalesce(subject, 'Unknown') AS subject,
-               count(*) FILTER (WHERE possible) AS possible_lessons,
-               count(*) FILTER (WHERE absent) AS absent_lessons,
-               count(*) FILTER (WHERE authorised) AS authorised_lessons,
-               count(*) FILTER (WHERE unauthorised) AS unauthorised_lessons,
-               count(*) FILTER (WHERE late_l OR late_u) AS late_lessons,
+               {LESSON_COUNTS_SQL},
                count(*) FILTER (WHERE post_registration) AS post_registration_absences,
                {rate_sql("count(*) FILTER (WHERE absent)", "count(*) FILTER (WHERE possible)")} AS absence_rate
         FROM ({base}) x
