@@ -8,11 +8,10 @@ import streamlit as st
 from analytics import risk
 from ui import charts, common, filters
 
-con = common.connection()
 common.require_page("model")
-f = filters.sidebar_filter(con)
+f = filters.sidebar_filter()
 st.title("At-risk model: should you trust it?")
-st.caption(f"{filters.school_name(con, f)} · whole school · the backtest ignores the other filters")
+st.caption(f"{common.cached(filters.school_name, f)} · whole school · the backtest ignores the other filters")
 
 with st.spinner("Running the backtest (the first time takes a little while)..."):
     report = common.cached(risk.model_report, f.replace(academic_year=None))

@@ -9,9 +9,8 @@ from analytics import patterns, pupils
 from analytics.filters import SEN_LABELS, PupilLevelDenied, year_group_label
 from ui import charts, common, export, filters
 
-con = common.connection()
 common.require_page("pupils")
-f = filters.sidebar_filter(con)
+f = filters.sidebar_filter()
 st.title("Pupils")
 if not common.pupil_level_allowed():
     st.info("Your role sees figures for groups only, not individual pupils.")

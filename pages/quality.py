@@ -10,9 +10,8 @@ from ui import charts, common, export, filters
 
 IMPORT_LOG_ROWS = 200
 
-con = common.connection()
 common.require_page("quality")
-f = filters.sidebar_filter(con)
+f = filters.sidebar_filter()
 st.title("Data quality")
 school_id = f.school_ids[0] if f.school_ids else None
 st.caption(f"{common.cached(filters.school_name, f)} · every academic year held")

@@ -12,22 +12,22 @@ import shutil
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ui import common
+from ui import common, registry
 
 APP = str(common.ROOT / "app.py")
 TIMEOUT = 120
-# Page key -> (file, title, has a chart on the sample school)
-MY_PAGES = {
-    "overview": ("pages/overview.py", "Overview", True),
-    "groups": ("pages/groups.py", "Groups", True),
-    "patterns": ("pages/patterns.py", "Patterns", True),
-    "pupils": ("pages/pupils.py", "Pupils", False),
-    "lists": ("pages/lists.py", "Lists", False),
-    "governors": ("pages/governors.py", "Governors' pack", True),
-    "quality": ("pages/quality.py", "Data quality", True),
-    "import": ("pages/import_data.py", "Import registers", False),
+# What the sample school shows on a page (the pages themselves are ui/registry.py's): key -> (heading, has a chart)
+SHOWS = {
+    "overview": ("Overview", True),
+    "groups": ("Groups", True),
+    "patterns": ("Patterns", True),
+    "pupils": ("Pupils", False),
+    "lists": ("Lists", False),
+    "governors": ("Governors' pack", True),
+    "quality": ("Data quality", True),
+    "import": ("Import registers", False),
 }
-EVERY_PAGE = [spec for spec in common.PAGES if common.page_exists(spec)]
+EVERY_PAGE = list(registry.PAGES)
 
 
 @pytest.fixture(scope="module")
@@ -67,8 +67,8 @@ def test_every_page_runs_on_the_sample_school(monkeypatch, app_db, spec):
     at = run_page(monkeypatch, app_db, spec.path)
     assert not at.exception, [e.value for e in at.exception]
     assert at.title, f"{spec.key} has no title"
-    if spec.key in MY_PAGES:
-        _, title, has_chart = MY_PAGES[spec.key]
+    if spec.key in SHOWS:
+        title, has_chart = SHOWS[spec.key]
         assert at.title[0].value == title
         if has_chart:
             assert charts_drawn(at) > 0, f"{spec.key} drew no chart"
@@ -128,3 +128,38 @@ def test_a_governor_gets_no_pupil_level_page_or_row(monkeypatch, app_db):
     for table in at.dataframe:
         columns = " ".join(str(c) for c in table.value.columns).lower()
         assert "upn" not in columns and "surname" not in columns
+
+
+def _ui_imports() -> dict[str, set[str]]:
+    """For each ui/ module, the ui/ modules it imports (anywhere in the file, functions included)."""
+    import ast
+
+    graph = {}
+    for path in (common.ROOT / "ui").glob("*.py"):
+        found = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module == "ui":
+                found |= {a.name for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("ui."):
+                found.add(node.module.split(".")[1])
+            elif isinstance(node, ast.Import):
+                found |= {a.name.split(".")[1] for a in node.names if a.name.startswith("ui.")}
+        graph[path.stem] = found - {path.stem}
+    return graph
+
+
+def test_ui_modules_import_downward_without_a_cycle():
+    graph = _ui_imports()
+    assert graph["session"] == set(), "ui/session.py depends only on data/"
+    done: set[str] = set()
+
+    def visit(module: str, path: tuple[str, ...]) -> None:
+        assert module not in path, " -> ".join((*path, module))
+        if module in done:
+            return
+        for other in graph.get(module, ()):
+            visit(other, (*path, module))
+        done.add(module)
+
+    for module in graph:
+        visit(module, ())

@@ -17,7 +17,6 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analytics.filters import GROUP_LABELS, WEEKDAYS, Filter
-from ui import common
 
 OKABE_ITO = {
     "black": "#000000",
@@ -375,4 +374,4 @@ def selected_points(event) -> list[dict]:
     return list(points or [])
 
 
-__all__ = ["CATEGORY_COLOURS", "COMPARISON_COLOURS", "OKABE_ITO", "bars", "chart_title", "common", "heatmap", "show"]
+__all__ = ["CATEGORY_COLOURS", "COMPARISON_COLOURS", "OKABE_ITO", "bars", "chart_title", "heatmap", "show"]
