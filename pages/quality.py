@@ -83,7 +83,7 @@ with log_tab:
             refused = int((log["outcome"] == "refused").sum())
             st.caption(
                 f"The last {len(log)} imports, newest first"
-                + (f": {refused} refused (the message says why)." if refused else ". None was refused.")
+                + (f": {refused} refused (the message says why)." if refused else "; every one was accepted.")
             )
             table = log.rename(
                 columns={

@@ -54,13 +54,13 @@ def heading(page) -> str:
     return h1.inner_text().strip() if h1.count() else ""
 
 
-def wait_for_heading(page, text: str) -> None:
+def wait_for_heading(page, text: str, timeout: float = WAIT_MS) -> None:
     page.wait_for_function(
         "(t) => { const h = document.querySelector('h1'); return h && h.innerText.trim().startsWith(t); }",
         arg=text,
-        timeout=WAIT_MS,
+        timeout=timeout,
     )
-    wait_until_idle(page)
+    wait_until_idle(page, timeout)
 
 
 def open_as(page, url: str, mode: str, role: str) -> None:
@@ -69,9 +69,16 @@ def open_as(page, url: str, mode: str, role: str) -> None:
     if mode == "demo":
         page.get_by_text("Demo mode: view as").wait_for(timeout=WAIT_MS)
         wait_until_idle(page)
-        page.locator("[data-testid='stSidebar'] label").filter(
+        choice = page.locator("[data-testid='stSidebar'] label").filter(
             has_text=re.compile(f"^{re.escape(DEMO_LABELS[role])}$")
-        ).click()
+        )
+        for _ in range(3):  # a click that lands while a run is still settling can be lost: look, and click again
+            choice.click()
+            try:
+                wait_for_heading(page, NAVIGATION[role][0], timeout=20_000)
+                break
+            except Exception:
+                continue
     else:
         page.get_by_label("Email", exact=True).fill(ACCOUNTS[role][0])
         page.get_by_label("Password", exact=True).fill(PASSWORD)
@@ -185,7 +192,7 @@ def test_a_leaders_journey(page, mode, url):
     assert_whole(page, "Overview")
 
 
-def test_a_governors_journey(page, mode, url, accounts_database):
+def test_a_governors_journey(page, mode, url, sample_db):
     open_as(page, url, mode, "governor")
     assert navigation(page) == NAVIGATION["governor"]
     assert not UPN.search(page.inner_text("body"))
@@ -199,7 +206,7 @@ def test_a_governors_journey(page, mode, url, accounts_database):
 
     from data import db
 
-    with db.connection(accounts_database, read_only=True) as con:
+    with db.connection(sample_db, read_only=True) as con:  # the served copies are the app's to hold
         upn = con.execute("SELECT upn FROM pupils ORDER BY upn LIMIT 1").fetchone()[0]
     for address in ("/lists", f"/pupils?upn={upn}", "/risk"):  # typed into the address bar
         page.goto(url + address)
@@ -222,13 +229,13 @@ def test_a_pastoral_leads_journey(page, mode, url):
     grid = visible_tables(page).first
     grid.wait_for(timeout=WAIT_MS)
     select_first_row(page, grid)
-    page.wait_for_url("**/pupils?**", timeout=WAIT_MS)
-    wait_for_heading(page, "Pupils")
+    wait_for_heading(page, "Pupils")  # (a pastoral lead's first page, so served at / as well as /pupils)
+    assert "upn=" in page.url
     page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=WAIT_MS)  # the pupil's calendar
     assert navigation(page) == NAVIGATION["pastoral"], "the drill-down lost the role"
     assert_whole(page, "Pupils")
     assert "Year 8" in main_text(page)
-    assert "All of yours: Year 8" in page.locator("[data-testid='stSidebar']").inner_text()
+    assert page.get_by_placeholder("All of yours: Year 8").count() == 1  # the year groups filter, not "All"
     page.get_by_role("tab", name="For parents").click()
     wait_until_idle(page)
     assert_whole(page, "Pupils")
@@ -257,7 +264,5 @@ def test_a_data_managers_journey(page, mode, url, tmp_path):
     page.get_by_role("tab", name="Import log").click()
     wait_until_idle(page)
     assert_whole(page, "Data quality")
-    # Refused imports reach the import log once issue 15 item 10 (another branch) is merged.
-    log = visible_tables(page).last
-    log.wait_for(timeout=WAIT_MS)
-    assert "broken_marks.csv" in main_text(page) or "broken_marks.csv" in log.inner_text()
+    # Refused imports reach the import log with issue 15 item 10 (the import-log branch): its caption counts them.
+    assert "1 refused" in main_text(page)
