@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from data import quality
-from ui import charts, common, export, filters
+from ui import charts, common, export, filters, tables
 
 IMPORT_LOG_ROWS = 200
 
@@ -71,7 +71,7 @@ with missing_tab:
             table = by_form.rename(
                 columns={"academic_year": "Year", "form": "Form", "missing": "Missing marks", "marks": "Marks"}
             ).sort_values("Missing marks", ascending=False)
-            st.dataframe(table, hide_index=True, width="stretch")
+            st.dataframe(tables.readable(table), hide_index=True, width="stretch")
             export.download_table(table, "missing_marks_by_form")
 
 with log_tab:
@@ -98,7 +98,7 @@ with log_tab:
                 }
             )
             st.dataframe(
-                table,
+                tables.readable(table, {"Message": "—", "School": "— (not known: refused before reading)"}),
                 hide_index=True,
                 width="stretch",
                 column_config={"When": st.column_config.DatetimeColumn("When", format="DD/MM/YYYY HH:mm")},

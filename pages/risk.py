@@ -71,5 +71,9 @@ table = shown.assign(
     ]
 ]
 common.pupil_table(
-    table, key="risk_table", name="at_risk_model", audit_detail=f"at-risk model list: {filters.describe(f)}"
+    table,
+    key="risk_table",
+    name="at_risk_model",
+    audit_detail=f"at-risk model list: {f.describe()}",
+    blanks={change_label: "no earlier score"},
 )

@@ -8,7 +8,7 @@ import streamlit as st
 from analytics import school
 from analytics.filters import Filter
 from data import admin, users
-from ui import auth, common, identity
+from ui import auth, common, identity, tables
 
 user = auth.require_page("users")
 con = common.connection()
@@ -60,7 +60,7 @@ if accounts:
             for a in accounts
         ]
     )
-    st.dataframe(table, hide_index=True, width="stretch")
+    st.dataframe(tables.readable(table, {"Last sign-in (UTC)": "never"}), hide_index=True, width="stretch")
 else:
     st.info("No accounts yet. While there are none and only the sample school is loaded, the app runs in demo mode.")
 

@@ -7,6 +7,7 @@ works on its own copy of the sample database.
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
@@ -62,16 +63,44 @@ def charts_drawn(at: AppTest) -> int:
     return len(at.get("plotly_chart"))
 
 
-@pytest.mark.parametrize("spec", EVERY_PAGE, ids=[s.key for s in EVERY_PAGE])
-def test_every_page_runs_on_the_sample_school(monkeypatch, app_db, spec):
-    at = run_page(monkeypatch, app_db, spec.path)
+# Every page as an administrator, and each page of the two roles whose view differs most (a leader's is an admin's).
+ROLE_PAGES = [("admin", spec) for spec in EVERY_PAGE] + [
+    (role, spec) for role in ("pastoral (Year 8)", "governor") for spec in EVERY_PAGE if spec.roles & {role.split()[0]}
+]
+# Pages another branch is fixing (issue 15 item 4: the national severe-absence cell on the Overview).
+EMPTY_CELLS_ELSEWHERE = {"overview"}
+EMPTY_WORDS = re.compile(r"\b(None|nan|NaN|NaT)\b")
+
+
+def empty_on_screen(at: AppTest) -> list[str]:
+    """Where a person would read "None" or "nan": a table cell with no value, or the words in any text."""
+    found = []
+    for table in at.dataframe:
+        df = table.value
+        for column in df.columns:
+            if df[column].isna().any() or df[column].astype(str).str.fullmatch(EMPTY_WORDS.pattern).any():
+                found.append(f"table column {column!r}")
+    for kind in ("markdown", "caption", "metric", "info", "warning", "success", "subheader"):
+        for element in at.get(kind):
+            text = " ".join(str(getattr(element, a, "") or "") for a in ("value", "label", "body"))
+            if EMPTY_WORDS.search(text):
+                found.append(f"{kind}: {text[:120]}")
+    return found
+
+
+@pytest.mark.parametrize(("role", "spec"), ROLE_PAGES, ids=[f"{r.split()[0]}-{s.key}" for r, s in ROLE_PAGES])
+def test_every_page_runs_on_the_sample_school_with_every_empty_cell_explained(monkeypatch, app_db, role, spec):
+    at = run_page(monkeypatch, app_db, spec.path, role=role)
     assert not at.exception, [e.value for e in at.exception]
     assert at.title, f"{spec.key} has no title"
-    if spec.key in SHOWS:
+    if spec.key in SHOWS and role == "admin":
         title, has_chart = SHOWS[spec.key]
         assert at.title[0].value == title
         if has_chart:
             assert charts_drawn(at) > 0, f"{spec.key} drew no chart"
+    if spec.key in EMPTY_CELLS_ELSEWHERE and empty_on_screen(at):
+        pytest.xfail(f"{spec.key}: empty cells left to the branch that owns the page")
+    assert empty_on_screen(at) == []
 
 
 @pytest.mark.parametrize("spec", EVERY_PAGE, ids=[s.key for s in EVERY_PAGE])

@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analytics.filters import GROUP_LABELS, WEEKDAYS, Filter
+from ui import tables
 
 OKABE_ITO = {
     "black": "#000000",
@@ -359,7 +360,7 @@ def show(
         st.caption(caption)
     if figures is not None and not figures.empty:
         with st.expander(f"Figures: {plain_title(title)}"):
-            st.dataframe(figures, hide_index=True, width="stretch")
+            st.dataframe(tables.readable(figures), hide_index=True, width="stretch")
     return event
 
 

@@ -15,7 +15,7 @@ import streamlit as st
 
 from analytics import lists, school
 from analytics.filters import Filter, PupilLevelDenied
-from ui import auth, export, registry
+from ui import auth, export, registry, tables
 from ui.session import cached, connection, data_changed, db_path
 
 __all__ = ["cached", "connection", "data_changed", "db_path"]
@@ -163,19 +163,25 @@ BEHIND_COLUMNS = (
 )
 
 
-def pupil_table(df: pd.DataFrame, key: str, name: str, audit_detail: str) -> None:
-    """A sortable table of pupils; selecting a row opens that pupil. Viewing it is audited."""
+def pupil_table(df: pd.DataFrame, key: str, name: str, audit_detail: str, blanks: dict | None = None) -> None:
+    """A sortable table of pupils; selecting a row opens that pupil. Viewing it is audited.
+
+    ``blanks`` says, by column, why a cell may be empty (else "—").
+    """
     audit("list_view", detail=audit_detail)
     shown = df.rename(columns={k: v for k, v in PUPIL_COLUMNS.items() if k in df.columns})
+    drawn = tables.readable(shown, blanks)
     event = st.dataframe(
-        shown,
+        drawn,
         hide_index=True,
         width="stretch",
         key=key,
         on_select="rerun",
         selection_mode="single-row",
         column_config={
-            c: st.column_config.NumberColumn(c, format="%.1f") for c in shown.columns if str(c).endswith("%")
+            c: st.column_config.NumberColumn(c, format="%.1f")
+            for c in drawn.columns
+            if str(c).endswith("%") and pd.api.types.is_numeric_dtype(drawn[c])
         },
     )
     st.caption("Select a row to open the pupil.")
