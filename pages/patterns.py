@@ -10,12 +10,11 @@ from analytics import patterns
 from analytics.filters import WEEKDAYS
 from ui import charts, common, export, filters
 
-con = common.connection()
 common.require_page("patterns")
-f = filters.sidebar_filter(con)
+f = filters.sidebar_filter()
 st.title("Patterns")
 period = filters.period_label(f)
-st.caption(f"{common.cached(filters.school_name, f)} · {period} · {f.describe()}")
+st.caption(f"{common.cached(filters.school_name, f)} · {period} · {filters.describe(f)}")
 
 with st.spinner("Looking for patterns..."):
     by_slot = common.cached(patterns.absence_by_weekday_session, f)

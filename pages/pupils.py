@@ -9,9 +9,8 @@ from analytics import measures, patterns, pupils
 from analytics.filters import FLAG_LABELS, SEN_LABELS, PupilLevelDenied, year_group_label
 from ui import alerts, charts, common, export, filters
 
-con = common.connection()
 common.require_page("pupils")
-f = filters.sidebar_filter(con)
+f = filters.sidebar_filter()
 st.title("Pupils")
 if not common.pupil_level_allowed():
     st.info("Your role sees figures for groups only, not individual pupils.")
@@ -78,7 +77,7 @@ st.caption(
     )
 )
 
-alerts.pupil_absence_notice(con, pf, upn)
+alerts.pupil_absence_notice(common.connection(), pf, upn)
 
 if not profile.get("measures"):
     st.info("No possible sessions for this pupil in the chosen period.")

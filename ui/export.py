@@ -14,7 +14,7 @@ import re
 import pandas as pd
 import streamlit as st
 
-from ui import common
+from ui import auth
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 EXCEL_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -74,7 +74,7 @@ def download_table(df: pd.DataFrame, name: str, key: str | None = None) -> None:
         mime="text/csv",
         key=f"{key}_csv",
         icon=":material/download:",
-        on_click=common.audit,
+        on_click=auth.audit,
         args=("export",),
         kwargs={"detail": f"{stem}.csv ({len(df)} rows)"},
     )
@@ -85,7 +85,7 @@ def download_table(df: pd.DataFrame, name: str, key: str | None = None) -> None:
         mime=EXCEL_MIME,
         key=f"{key}_xlsx",
         icon=":material/download:",
-        on_click=common.audit,
+        on_click=auth.audit,
         args=("export",),
         kwargs={"detail": f"{stem}.xlsx ({len(df)} rows)"},
     )
