@@ -116,7 +116,7 @@ class Register:
         day = _d(day)
         code = None if code in (None, "", "-", ".") else code
         self.con.execute(
-            f"INSERT INTO session_marks VALUES (?, ?, ?, ?, ?, ?, {_ENROLMENT_ID})",
+            f"INSERT INTO session_marks (school_id, upn, date, session, code, academic_year, enrolment_id) VALUES (?, ?, ?, ?, ?, ?, {_ENROLMENT_ID})",
             [
                 self.school_id,
                 upn,

@@ -157,7 +157,11 @@ def test_period_numbers(text, expected):
 @pytest.mark.parametrize(
     ("header", "field"),
     [
-        *[(h, "upn") for h in ("UPN", "Pupil UPN", "Student ID", "MIS ID", "Admission No", "upn ", "PUPIL  UPN")],
+        *[(h, "upn") for h in ("UPN", "Pupil UPN", "Upn", "upn ", "PUPIL  UPN", "Student_UPN")],
+        *[(h, "admission_number") for h in ("Adno", "Admission No", "Admission Number")],
+        *[(h, "pupil_id") for h in ("Student ID", "student_id", "Pupil ID")],
+        *[(h, "mis_id") for h in ("MIS ID", "mis_id")],
+        ("id", "record_id"),
         *[(h, "date") for h in ("Date", "Session Date", "session date")],
         *[(h, "session") for h in ("Session", "AM/PM", "Session Name", "am/pm")],
         *[(h, "mark") for h in ("Mark", "Code", "Attendance Mark", "Attendance Code")],
