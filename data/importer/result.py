@@ -47,7 +47,7 @@ class FileOutcome:
         if self.academic_year:
             out.append(f"taken as {self.academic_year} ({self.year_reason})")
         if self.skipped:
-            out.append("skipped " + ", ".join(f"{n:,} {why}" for why, n in self.skipped.items()))
+            out.append("skipped " + ", ".join(f"{n:,} {why}{'s' if n != 1 else ''}" for why, n in self.skipped.items()))
         if self.replaced:
             out.append(f"replaced {self.replaced:,}")
         return out

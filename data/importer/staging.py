@@ -126,7 +126,7 @@ def mark_skipped_rows(con, f: StagedFile, temps: list[str]) -> None:
     others = [j for j in range(len(f.raw.headers)) if j != id_index and j not in values]
     reason = readers.skipped_row_sql(f.raw.headers, id_index, others)
     if f.raw.title_rows:
-        f.skipped["title rows"] = f.raw.title_rows
+        f.skipped["title row"] = f.raw.title_rows
     f.data = f.raw.table
     if reason == "NULL::VARCHAR":
         return

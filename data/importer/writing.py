@@ -169,13 +169,16 @@ def _write_sessions(con, f: StagedFile, school: str) -> int:
     if f.layout.wide:
         # MIS reports leave a wide register's cells blank on days the pupil was not on roll:
         # outside the enrolment a blank is "not on roll", not a register left incomplete.
-        con.execute(
+        blanks = con.execute(
             f"""DELETE FROM {f.stage} s USING enrolments e
                 WHERE s.mark_raw = '' AND e.school_id = ? AND e.upn = s.upn
                   AND e.academic_year = {ACADEMIC_YEAR_SQL.format(d="s.date")}
                   AND (s.date < e.admission_date OR s.date > e.leaving_date)""",
             [school],
-        )
+        ).fetchone()[0]
+        if blanks:
+            f.rows -= blanks
+            f.skipped["not-on-roll blank cell"] = blanks
     columns = ["upn", "date", "session", "code"] + (["recorded_by"] if f.col("recorded_by") else [])
     return _replace_marks(con, f, school, "session_marks", "session", columns)
 

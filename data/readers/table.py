@@ -287,7 +287,7 @@ def skipped_row_sql(headers: list[str], id_index: int | None, text_index: list[i
     pattern = _NOT_A_PUPIL.replace("'", "''")
     others = " OR ".join(f"regexp_matches(lower(coalesce(c{j}, '')), '{pattern}')" for j in text_index[:4])
     header = headers[id_index].replace("'", "''")
-    return f"""CASE WHEN lower({ident}) = lower('{header}') AND {ident} <> '' THEN 'repeated header rows'
+    return f"""CASE WHEN lower({ident}) = lower('{header}') AND {ident} <> '' THEN 'repeated header row'
                     WHEN regexp_matches(lower({ident}), '{pattern}')
-                         {f"OR ({ident} = '' AND ({others}))" if others else ""} THEN 'totals and notes rows'
+                         {f"OR ({ident} = '' AND ({others}))" if others else ""} THEN 'total or note row'
                END"""
