@@ -119,23 +119,54 @@ def check_identity(con, f: StagedFile, stage: str, problems, column: str = "iden
 
 
 def mark_skipped_rows(con, f: StagedFile, temps: list[str]) -> None:
-    """Leave out rows that are not data (totals, notes, a repeated header) and count them by why."""
+    """Leave out rows that are not data (totals, notes, a repeated header) and count them by why.
+
+    Read from the identifier's distinct values (one cheap pass), so a plain export pays little;
+    only rows with a blank identifier have their other cells looked at.
+    """
     layout = f.layout
-    id_index = layout.index.get(layout.id_field) if layout.id_field else None
-    values = set(layout.wide_index) | {j for k, j in layout.index.items() if k in ("mark", "date", "session")}
-    others = [j for j in range(len(f.raw.headers)) if j != id_index and j not in values]
-    reason = readers.skipped_row_sql(f.raw.headers, id_index, others)
     if f.raw.title_rows:
         f.skipped["title row"] = f.raw.title_rows
     f.data = f.raw.table
-    if reason == "NULL::VARCHAR":
+    if not layout.id_field:
         return
-    counts = con.execute(
-        f"SELECT reason, count(*) FROM (SELECT {reason} AS reason FROM {f.raw.table}) "
-        "WHERE reason IS NOT NULL GROUP BY reason ORDER BY reason"
-    ).fetchall()
-    if counts:
-        f.skipped.update(dict(counts))
-        f.data = f"{f.raw.table}_data"
-        temps.append(f.data)
-        con.execute(f'CREATE OR REPLACE TEMP VIEW "{f.data}" AS SELECT * FROM {f.raw.table} WHERE ({reason}) IS NULL')
+    j = layout.index[layout.id_field]
+    values = set(layout.wide_index) | {layout.index[k] for k in ("mark", "date", "session") if k in layout.index}
+    others = [c for c in range(len(f.raw.headers)) if c != j and c not in values][:4]
+    bad, blanks = {}, []
+    for value, n in con.execute(f"SELECT c{j}, count(*) FROM {f.raw.table} GROUP BY ALL").fetchall():
+        if value is None or not value.strip():
+            blanks.append(value)
+            continue
+        why = readers.not_a_pupil(value, f.raw.headers[j])
+        if why:
+            bad[value] = why
+            f.skipped[why] = f.skipped.get(why, 0) + n
+    lines = []
+    if blanks and others:
+        blank = " OR ".join(
+            [f"c{j} IS NULL"]
+            + ([f"c{j} IN ({', '.join('?' for v in blanks if v is not None)})"] if any(blanks) else [])
+        )
+        params = [v for v in blanks if v is not None]
+        lines = [
+            r[0]
+            for r in con.execute(
+                f"SELECT line FROM {f.raw.table} WHERE ({blank}) AND ({readers.note_row_sql(others)})", params
+            ).fetchall()
+        ]
+        if lines:
+            f.skipped[readers.TOTALS] = f.skipped.get(readers.TOTALS, 0) + len(lines)
+    if not bad and not lines:
+        return
+    f.data = f"{f.raw.table}_data"
+    temps.append(f.data)
+    conditions = []
+    if bad:
+        # A view cannot hold parameters: the (few) values are written in as SQL string literals.
+        literals = ", ".join("'" + v.replace("'", "''") + "'" for v in bad)
+        conditions.append(f"coalesce(c{j}, '') NOT IN ({literals})")
+    if lines:
+        conditions.append(f"line NOT IN ({', '.join(str(int(x)) for x in lines)})")
+    sql = " AND ".join(conditions)
+    con.execute(f'CREATE OR REPLACE TEMP VIEW "{f.data}" AS SELECT * FROM {f.raw.table} WHERE {sql}')

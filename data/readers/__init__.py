@@ -20,12 +20,14 @@ from data.readers.fields import (
 from data.readers.files import ReadError, Source, cell_text, decode, open_source
 from data.readers.layout import Layout, recognise, signature_of, wide_column
 from data.readers.table import (
+    TOTALS,
     RawTable,
     detect_layout,
     find_header,
     load_table,
+    not_a_pupil,
+    note_row_sql,
     read_header,
-    skipped_row_sql,
     temp_table_from_arrow,
 )
 from data.readers.values import (
@@ -52,6 +54,7 @@ __all__ = [
     "OPTIONAL",
     "PUPIL_FIELDS",
     "REQUIRED",
+    "TOTALS",
     "BadValue",
     "Layout",
     "RawTable",
@@ -65,6 +68,8 @@ __all__ = [
     "is_formula",
     "load_table",
     "norm",
+    "not_a_pupil",
+    "note_row_sql",
     "open_source",
     "parse_date",
     "parse_eal",
@@ -79,7 +84,6 @@ __all__ = [
     "read_header",
     "recognise",
     "signature_of",
-    "skipped_row_sql",
     "temp_table_from_arrow",
     "upn_check_letter_ok",
     "wide_column",

@@ -273,21 +273,21 @@ _NOT_A_PUPIL = (
     r"^\s*((sub|grand)\s*)?totals?\b|^\s*(count|number of|no\.? of|total records|records|page \d|printed|"
     r"generated|produced|report|end of|key\b|notes?\b|source\b|run (on|by)|filter|average|%)"
 )
+_NOT_A_PUPIL_RE = re.compile(_NOT_A_PUPIL, re.IGNORECASE)
+TOTALS, REPEATED_HEADER = "total or note row", "repeated header row"
 
 
-def skipped_row_sql(headers: list[str], id_index: int | None, text_index: list[int]) -> str:
-    """SQL over a raw table: why a row is not data ('totals or notes', 'repeated header'), else NULL.
+def not_a_pupil(cell: str | None, header: str) -> str | None:
+    """Why an identifier cell shows its row is not a pupil (a total, a note, the header again), else None."""
+    text = (cell or "").strip()
+    if not text:
+        return None
+    if text.lower() == header.strip().lower():
+        return REPEATED_HEADER
+    return TOTALS if _NOT_A_PUPIL_RE.search(text) else None
 
-    ``id_index`` is the identifier's column; ``text_index`` the other descriptive columns (names,
-    form) where a report writes "Totals" or "Count: 6" when the identifier cell is blank.
-    """
-    if id_index is None:
-        return "NULL::VARCHAR"
-    ident = f"coalesce(trim(c{id_index}), '')"
+
+def note_row_sql(columns: list[int]) -> str:
+    """SQL: whether a row's descriptive cells (names, form) say it is a total or a note."""
     pattern = _NOT_A_PUPIL.replace("'", "''")
-    others = " OR ".join(f"regexp_matches(lower(coalesce(c{j}, '')), '{pattern}')" for j in text_index[:4])
-    header = headers[id_index].replace("'", "''")
-    return f"""CASE WHEN lower({ident}) = lower('{header}') AND {ident} <> '' THEN 'repeated header row'
-                    WHEN regexp_matches(lower({ident}), '{pattern}')
-                         {f"OR ({ident} = '' AND ({others}))" if others else ""} THEN 'total or note row'
-               END"""
+    return " OR ".join(f"regexp_matches(lower(coalesce(c{j}, '')), '{pattern}')" for j in columns) or "FALSE"
