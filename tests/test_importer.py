@@ -118,6 +118,12 @@ def test_cli_imports_and_refuses_with_exit_codes(tmp_path):
     assert "bad.csv, line 2, column 'Mark', value 'QQ'" in refused.stderr
     missing = subprocess.run([*run, str(tmp_path / "nope.csv")], cwd=ROOT, capture_output=True, text=True)
     assert missing.returncode == 2 and "file not found" in missing.stderr
+    with db.connection(database, read_only=True) as con:
+        assert con.execute("SELECT file_name, outcome, imported_by FROM import_log ORDER BY import_id").fetchall() == [
+            ("sims_pupils.xlsx", "imported", "command line"),
+            ("sims_sessions.csv", "imported", "command line"),
+            ("bad.csv", "refused", "command line"),
+        ]
 
 
 def test_uploads_as_name_and_bytes(con):
