@@ -118,8 +118,9 @@ def _matches(headers: list[str], mapping: dict[str, str]) -> dict[str, list[tupl
     """field -> [(column position, secondary name)] for every header that names it."""
     out: dict[str, list[tuple[int, bool]]] = {}
     for j, h in enumerate(headers):
-        if h in mapping:  # chosen by hand: a blank choice means "not used"
-            f, secondary = mapping[h] or None, False
+        key = f"#{j + 1}" if f"#{j + 1}" in mapping else h  # '#5': the 5th column (two columns share a name)
+        if key in mapping:  # chosen by hand: a blank choice means "not used"
+            f, secondary = mapping[key] or None, False
             if f not in ALIASES:
                 continue
         else:
@@ -130,11 +131,11 @@ def _matches(headers: list[str], mapping: dict[str, str]) -> dict[str, list[tupl
 
 
 def recognise(headers: list[str], mapping: dict[str, str] | None = None, header_line: int = 1) -> Layout:
-    """Match headers to fields; ``mapping`` ({header: field}, '' = not used) overrides the names."""
+    """Match headers to fields; ``mapping`` ({header or '#position': field}, '' = not used) overrides the names."""
     headers = [str(h or "").strip() for h in headers]
     mapping = dict(mapping or {})
     matches = _matches(headers, mapping)
-    wide_idx = [j for j, h in enumerate(headers) if h not in mapping and wide_column(h)]
+    wide_idx = [j for j, h in enumerate(headers) if h not in mapping and f"#{j + 1}" not in mapping and wide_column(h)]
     session_cells = sum(1 for h in headers if norm(h) in SESSION_WORDS)
 
     index: dict[str, int] = {}
