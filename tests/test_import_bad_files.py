@@ -48,6 +48,7 @@ def loaded(con):
         ("two_registers.xlsx", None, None, r"several sheets that could each be the register \('Week 1' and 'Week 2'\)"),
         ("leaving_before_admission.csv", 3, "Leaving Date", "leaving date is before the admission date"),
         ("grid_without_dates.csv", 3, None, "looks like a register grid .* dates above them could not be read"),
+        ("grid_without_years.csv", 3, None, "looks like a register grid .* dates above them could not be read"),
     ],
 )
 def test_bad_file_is_refused_and_changes_nothing(loaded, name, line, column, message):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import re
+from itertools import zip_longest
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,6 +84,11 @@ def find_header(rows: list[list]) -> Header:
             if c.score > 0 and (best is None or c.score > best.score):
                 best = c
     if best is not None:
+        below = rows[best.index + 1] if best.rows == 1 and best.index + 1 < len(rows) else []
+        if sum(1 for c in below if norm(c) in SESSION_WORDS) >= 2:
+            # An AM/PM row under the header whose dates could not be read: still a grid, never a pupils list.
+            pair = [_clean(b) or _clean(a) for a, b in zip_longest(rows[best.index], below)]
+            return Header(best.index + 1, pair, score(pair), rows=2)
         return best
     for i, row in enumerate(rows):
         if any(_clean(c) for c in row):

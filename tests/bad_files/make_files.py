@@ -68,10 +68,24 @@ def main() -> None:
     )
     # An Excel 97-2003 workbook: only its container's signature matters to the importer.
     (HERE / "old_excel.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
-    # A printed grid whose dates cannot be read (no year): refused, never imported as a pupils list.
+    grids()
+
+
+def grids() -> None:
+    """Printed grids whose dates cannot be read (no year): refused, never imported as a pupils list."""
     text(
         "grid_without_dates.csv",
         ["Attendance by session,,,,", ",,Mon 08/09,,Tue 09/09", "Name,UPN,AM,PM,AM", "Zoe Bronte,A100000000001,/,/,N"],
+    )
+    text(
+        "grid_without_years.csv",
+        [
+            "Attendance register,,,,,,",
+            "Name,UPN,Reg,08 Sep,,09 Sep,",
+            ",,,AM,PM,AM,PM",
+            "Zoe Bronte,A100000000001,7B,/,/,N,/",
+            "Totals,,,1,1,0,1",
+        ],
     )
 
 
