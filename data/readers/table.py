@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import csv
 import re
-from itertools import zip_longest
 from dataclasses import dataclass
+from itertools import zip_longest
 from pathlib import Path
 
 import duckdb
