@@ -45,7 +45,12 @@ def loaded(con):
             r"could be read two ways: Mark \(or Code, Attendance Mark\) could be 'Attendance Mark' \(column 4\) "
             r"or 'Attendance Mark' \(column 5\)",
         ),
-        ("two_registers.xlsx", None, None, r"several sheets that could each be the register \('Week 1' and 'Week 2'\)"),
+        (
+            "two_registers.xlsx",
+            None,
+            None,
+            r"several sheets that could each be imported: 'Week 1' \(sessions\) and 'Week 2' \(sessions\)",
+        ),
         ("leaving_before_admission.csv", 3, "Leaving Date", "leaving date is before the admission date"),
         ("grid_without_dates.csv", 3, None, "looks like a register grid .* dates above them could not be read"),
         ("grid_without_years.csv", 3, None, "looks like a register grid .* dates above them could not be read"),

@@ -157,14 +157,17 @@ def _choose_sheet(src: Source):
             continue
     if not found:
         raise ReadError("is an empty workbook")
-    best = max(found, key=lambda f: f[2].score)
-    ties = [f for f in found if f[2].score == best[2].score and f is not best]
-    if best[2].score >= 3 and ties:
-        names = " and ".join(f"'{f[0].title}'" for f in (best, *ties))
+    # The sheet that can be imported; two that could each be (a pupils list and a register, or two
+    # registers) are named rather than one chosen.
+    usable = [(f, recognise(f[2].headers).kind) for f in found]
+    usable = [(f, kind) for f, kind in usable if kind]
+    if len(usable) > 1:
+        names = " and ".join(f"'{f[0].title}' ({kind})" for f, kind in usable)
         raise ReadError(
-            f"has several sheets that could each be the register ({names}): "
-            "save the sheet to import as its own file, or delete the others"
+            f"has several sheets that could each be imported: {names}. "
+            "Save each sheet to import as its own file (File > Save As, one sheet at a time), or delete the others"
         )
+    best = usable[0][0] if usable else max(found, key=lambda f: f[2].score)
     return wb, best[0], best[1], best[2], best[0].title if len(wb.worksheets) > 1 else None
 
 
