@@ -377,9 +377,9 @@ def test_upn_check_letter(upn, ok):
             },
         ),
         (
-            ["UPN", "Legal Surname", "Preferred Surname", "NCyearActual"],
+            ["UPN", "Legal Surname", "Preferred Surname", "NCyearActual", "First Language", "EAL"],
             "pupils",
-            {"upn": "UPN", "surname": "Legal Surname", "year_group": "NCyearActual"},
+            {"upn": "UPN", "surname": "Legal Surname", "year_group": "NCyearActual", "eal": "EAL"},
         ),
         (
             ["UPN", "Date", "Type", "Staff", "Status", "Notes", "Review date"],

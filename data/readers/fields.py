@@ -30,7 +30,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "Calendar Date",
         "Date of Session",
     ),
-    "session": ("Session", "AM/PM", "Session Name", "AM PM", "PeriodDisplayName", "Session Type"),
+    "session": ("Session", "AM/PM", "Session Name", "AM PM", "PeriodDisplayName"),
     "mark": (
         "Mark",
         "Code",
@@ -129,7 +129,17 @@ ALIASES: dict[str, tuple[str, ...]] = {
 # Names that yield to another name for the same field in the same file (a SIMS list often has
 # both Legal and Preferred Surname): the first is used, and that is no guess.
 SECONDARY: frozenset[str] = frozenset(
-    {"preferredsurname", "preferredforename", "homelanguage", "minutes", "start", "end", "description", "half"}
+    {
+        "preferredsurname",
+        "preferredforename",
+        "firstlanguage",  # beside an EAL column, the language is the detail
+        "homelanguage",
+        "minutes",
+        "start",
+        "end",
+        "description",
+        "half",
+    }
 )
 
 LABELS: dict[str, str] = {
