@@ -157,3 +157,17 @@ def test_the_import_log_says_who(school, tmp_path):
             "dm@school.example",
         )
     ]
+
+
+def test_progress_is_told_reading_checking_and_writing(con):
+    heard: list[tuple[float, str]] = []
+    result = importer.import_files(
+        con,
+        [SHAPES / name for name in ("plain_pupils.csv", "plain_sessions.csv")],
+        progress=lambda done, text: heard.append((done, text)),
+    )
+    assert result.ok
+    steps = [text.split()[0] for _, text in heard]
+    assert steps[0] == "Reading" and "Checking" in steps and "Writing" in steps and steps[-1] == "Done"
+    assert [done for done, _ in heard] == sorted(done for done, _ in heard)  # never goes back
+    assert heard[-1][0] == 1.0

@@ -89,7 +89,7 @@ def import_files(
             if problems.count or school is None:
                 return _refused(con, problems, order, school, attempted, by)
             say(0.7, "Writing")
-            outcomes = writing.write(con, files, school, new_school, by)
+            outcomes = writing.write(con, files, school, new_school, by, say)
             say(1.0, "Done")
             return ImportResult(True, [], outcomes, 0, school)
         finally:

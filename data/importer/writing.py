@@ -21,8 +21,10 @@ DEFAULT_SCHOOL = ("school", "My school")
 ORDER = ("pupils", "calendar", "sessions", "lessons", "interventions")
 
 
-def write(con, files: list[StagedFile], school: str, new_school: bool, by: str | None) -> list[FileOutcome]:
-    """Everything in one transaction: all files are written, or none."""
+def write(
+    con, files: list[StagedFile], school: str, new_school: bool, by: str | None, say=lambda _done, _text: None
+) -> list[FileOutcome]:
+    """Everything in one transaction: all files are written, or none. ``say(fraction, text)`` hears progress."""
     outcomes: dict[int, FileOutcome] = {}
     affected: set[int] = set()
     enrolled: set[int] = set()
@@ -30,7 +32,8 @@ def write(con, files: list[StagedFile], school: str, new_school: bool, by: str |
     try:
         if new_school:
             _create_school(con, school, files)
-        for f in sorted(files, key=lambda f: ORDER.index(f.kind)):
+        for n, f in enumerate(sorted(files, key=lambda f: ORDER.index(f.kind))):
+            say(0.7 + 0.2 * n / len(files), f"Writing {f.name}")
             if f.kind == "pupils":
                 replaced = _write_pupils(con, f, school)
             elif f.kind == "sessions":
@@ -56,6 +59,7 @@ def write(con, files: list[StagedFile], school: str, new_school: bool, by: str |
             outcomes[f.index] = FileOutcome(
                 f.name, f.kind, f.rows, f.src.sha256, replaced, f.raw.sheet, dict(f.skipped), year, why
             )
+        say(0.9, "Updating the terms and the on-roll registers")
         for year in sorted(affected):
             school_calendar.derive_calendar(con, school, year)
         # The years whose marks or enrolments changed: their on-roll registers are rebuilt (a new
