@@ -55,7 +55,7 @@ def import_files(
         asked_year = year_arg(year)
     except ValueError as exc:
         problems.add(Problem(None, None, None, str(year), str(exc)), usage=True)
-        return _refused(con, problems, {}, None, attempted, by)
+        return _refused(con, problems, {}, None, [(_name(s), "", None) for s in sources], by)
     temps: list[str] = []
     files: list[StagedFile] = []
     con.execute("SET enable_progress_bar = false").fetchall()  # a nightly job's log wants no progress bars

@@ -98,6 +98,8 @@ def log_refusal(
             more = len(own) - 1 if total == len(problems.items) else None
             reason = str(first).removeprefix(f"{name}, ").removeprefix(f"{name}: ")
             reason = f"refused: {reason}" + (f" (and {more:,} more)" if more else "")
+        elif problems.items and problems.items[0].file is None:
+            reason = f"refused: {problems.items[0].message}"  # the request itself (the year, the school)
         elif problems.items:
             reason = "refused with its batch: another file had problems"
         else:
