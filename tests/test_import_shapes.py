@@ -48,6 +48,12 @@ SHAPE_CASES = {
         [["sims_report_pupils.csv", "sims_report_marks.csv"]],
         ["sims_report_marks.csv: sessions, 226 rows; skipped 3 title rows, 1 total or note row"],
     ),
+    "SIMS report printed in pages (title and header again at each break)": (
+        [["plain_pupils.csv", "sims_report_pages.csv"]],
+        [
+            "sims_report_pages.csv: sessions, 226 rows; skipped 2 title rows, 7 total or note rows, 2 repeated header rows"
+        ],
+    ),
     "Assembly / Wonde (ids, ISO times, true/false, 2079-06-06)": (
         [["assembly_students.csv", "assembly_attendance.csv"]],
         ["assembly_students.csv: pupils, 12 rows; taken as 2025/26 (every mark in this batch falls in that year)"],
@@ -73,7 +79,7 @@ SHAPE_CASES = {
     "printed grid, dates as Excel serial numbers": ([["plain_pupils.csv", "printed_grid_serials.xlsx"]], []),
     "printed grid to CSV, 'Mon 08/09/2025' over both columns": (
         [["plain_pupils.csv", "printed_grid_text.csv"]],
-        ["skipped 1 title row, 1 total or note row"],
+        ["skipped 1 title row, 2 repeated header rows, 1 total or note row"],
     ),
 }
 

@@ -6,6 +6,7 @@ A file's values are parsed once per *distinct* value into a small lookup table
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -119,10 +120,10 @@ def check_identity(con, f: StagedFile, stage: str, problems, column: str = "iden
 
 
 def mark_skipped_rows(con, f: StagedFile, temps: list[str]) -> None:
-    """Leave out rows that are not data (totals, notes, a repeated header) and count them by why.
+    """Leave out rows that are not data (totals, notes, a title or header repeated at a page break), counted by why.
 
     Read from the identifier's distinct values (one cheap pass), so a plain export pays little;
-    only rows with a blank identifier have their other cells looked at.
+    only rows whose identifier is blank or reads like words have their other cells looked at.
     """
     layout = f.layout
     if f.raw.title_rows:
@@ -131,32 +132,38 @@ def mark_skipped_rows(con, f: StagedFile, temps: list[str]) -> None:
     if not layout.id_field:
         return
     j = layout.index[layout.id_field]
+    fields = sorted(set(layout.index.values()) - {j})
     values = set(layout.wide_index) | {layout.index[k] for k in ("mark", "date", "session") if k in layout.index}
     others = [c for c in range(len(f.raw.headers)) if c != j and c not in values][:4]
-    bad, blanks = {}, []
+    bad, blanks, wordy = {}, [], []
     for value, n in con.execute(f"SELECT c{j}, count(*) FROM {f.raw.table} GROUP BY ALL").fetchall():
         if value is None or not value.strip():
             blanks.append(value)
-            continue
-        why = readers.not_a_pupil(value, f.raw.headers[j])
-        if why:
+        elif why := readers.not_a_pupil(value, f.raw.headers[j]):
             bad[value] = why
             f.skipped[why] = f.skipped.get(why, 0) + n
-    lines = []
-    if blanks and others:
-        blank = " OR ".join(
-            [f"c{j} IS NULL"]
-            + ([f"c{j} IN ({', '.join('?' for v in blanks if v is not None)})"] if any(blanks) else [])
-        )
-        params = [v for v in blanks if v is not None]
-        lines = [
-            r[0]
-            for r in con.execute(
-                f"SELECT line FROM {f.raw.table} WHERE ({blank}) AND ({readers.note_row_sql(others)})", params
-            ).fetchall()
-        ]
-        if lines:
-            f.skipped[readers.TOTALS] = f.skipped.get(readers.TOTALS, 0) + len(lines)
+        elif re.search(r"\s|:", value.strip()):
+            wordy.append(value)  # no identifier has spaces: a title or note, if the row holds nothing else
+    lines: list[int] = []
+
+    def skip(where: str, params: list, why: str) -> None:
+        found = [r[0] for r in con.execute(f"SELECT line FROM {f.raw.table} WHERE {where}", params).fetchall()]
+        if found:
+            lines.extend(found)
+            f.skipped[why] = f.skipped.get(why, 0) + len(found)
+
+    if blanks:
+        present = [v for v in blanks if v is not None]
+        blank = f"(c{j} IS NULL" + (f" OR c{j} IN ({', '.join('?' for _ in present)}))" if present else ")")
+        if others:
+            skip(f"{blank} AND ({readers.note_row_sql(others)})", present, readers.TOTALS)
+        if len(layout.wide_index) >= 2:
+            # A grid's AM/PM header row repeated at a page break.
+            cells = [f"lower(trim(coalesce(c{c}, ''))) IN ('am', 'pm')" for c in layout.wide_index[:2]]
+            skip(f"{blank} AND {' AND '.join(cells)}", present, readers.REPEATED_HEADER)
+    if wordy:
+        empty = " AND ".join(f"coalesce(trim(c{c}), '') = ''" for c in fields) or "TRUE"
+        skip(f"c{j} IN ({', '.join('?' for _ in wordy)}) AND {empty}", wordy, readers.TOTALS)
     if not bad and not lines:
         return
     f.data = f"{f.raw.table}_data"
@@ -167,6 +174,6 @@ def mark_skipped_rows(con, f: StagedFile, temps: list[str]) -> None:
         literals = ", ".join("'" + v.replace("'", "''") + "'" for v in bad)
         conditions.append(f"coalesce(c{j}, '') NOT IN ({literals})")
     if lines:
-        conditions.append(f"line NOT IN ({', '.join(str(int(x)) for x in lines)})")
+        conditions.append(f"line NOT IN ({', '.join(str(int(x)) for x in sorted(set(lines)))})")
     sql = " AND ".join(conditions)
     con.execute(f'CREATE OR REPLACE TEMP VIEW "{f.data}" AS SELECT * FROM {f.raw.table} WHERE {sql}')

@@ -20,6 +20,7 @@ from data.readers.fields import (
 from data.readers.files import ReadError, Source, cell_text, decode, open_source
 from data.readers.layout import Layout, recognise, signature_of, wide_column
 from data.readers.table import (
+    REPEATED_HEADER,
     TOTALS,
     RawTable,
     detect_layout,
@@ -53,6 +54,7 @@ __all__ = [
     "LABELS",
     "OPTIONAL",
     "PUPIL_FIELDS",
+    "REPEATED_HEADER",
     "REQUIRED",
     "TOTALS",
     "BadValue",

@@ -161,6 +161,19 @@ def sims_report(m) -> None:
     write("sims_report_marks.csv", rows, "cp1252")
 
 
+def sims_report_pages(m) -> None:
+    """The same report printed in pages: the title block and the header again at each page break."""
+    title = [["Attendance Marks"], ["Oak Academy"], []]
+    header = ["UPN", "Mark date", "AM/PM", "Mark"]
+    rows, items = [*title, header], list(m.items())
+    for page in range(0, len(items), 100):
+        if page:
+            rows += [[f"Page {page // 100} of {(len(items) + 99) // 100}"], [], *title, header]
+        rows += [[u, f"{d:%d/%m/%Y}", s, c] for (u, d, s), c in items[page : page + 100]]
+    rows += [[f"Page {(len(items) + 99) // 100} of {(len(items) + 99) // 100}"]]
+    write("sims_report_pages.csv", rows)
+
+
 def assembly(m) -> None:
     """An aggregator (Assembly, Wonde): snake_case, ISO date-times, true/false, 2079-06-06 as 'no end'."""
     rows = [["id", "mis_id", "upn", "first_name", "last_name", "year_code", "registration_group", "gender"]]
@@ -289,13 +302,17 @@ def grids(m) -> None:
     top, second, body = _grid_rows(m, lambda d: f"{d:%a %d/%m/%Y}")
     top = [top[j] if top[j] is not None else top[j - 1] for j in range(len(top))]
     totals = ["Totals", "", ""] + [sum(1 for r in body if r[j] == "/") for j in range(3, len(top))]
-    write("printed_grid_text.csv", [["Attendance register"], [], top, second, *body, [], totals])
+    page_break = [["Attendance register (continued)"], [], top, second]
+    write(
+        "printed_grid_text.csv",
+        [["Attendance register"], [], top, second, *body[:6], *page_break, *body[6:], [], totals],
+    )
 
 
 def main() -> None:
     OUT.mkdir(exist_ok=True)
     m = marks(random.Random(2025))
-    for make in (plain, sims_report, assembly, adno, bromcom, census, unicode_text, workbook, grids):
+    for make in (plain, sims_report, sims_report_pages, assembly, adno, bromcom, census, unicode_text, workbook, grids):
         make(m)
 
 
