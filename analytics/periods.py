@@ -20,7 +20,7 @@ def previous_period(con: duckdb.DuckDBPyConnection, f: Filter) -> tuple[Filter, 
     """The period a termly review compares with: the previous half-term or term, or YTD at last term's end.
 
     Returns the filter for that period and its name ('Autumn 1', 'Autumn term',
-    'end of Autumn 2'); None when the calendar has no earlier period.
+    'end of Autumn 2'); None when this year's calendar has no earlier period.
     """
     if f.academic_year is None:
         return None
@@ -28,6 +28,9 @@ def previous_period(con: duckdb.DuckDBPyConnection, f: Filter) -> tuple[Filter, 
     if cal.empty:
         return None
     terms = cal.drop_duplicates(["academic_year", "term", "half_term"]).sort_values("start_date")
+    # Within the year only: last year's summer is another cohort at another stage (the first half-term and
+    # the autumn term have no earlier period; the same point last year is their comparison).
+    terms = terms[terms["academic_year"] == f.academic_year]
     if f.term:
         if f.half_term:
             rows = list(terms[["academic_year", "term", "half_term"]].itertuples(index=False, name=None))
@@ -49,8 +52,7 @@ def previous_period(con: duckdb.DuckDBPyConnection, f: Filter) -> tuple[Filter, 
     end = f.date_to or latest
     if end is None:
         return None
-    this_year = terms[terms["academic_year"] == f.academic_year]
-    finished = this_year[this_year["end_date"].dt.date < end] if hasattr(this_year["end_date"], "dt") else None
+    finished = terms[terms["end_date"].dt.date < end] if hasattr(terms["end_date"], "dt") else None
     if finished is None or finished.empty:
         return None
     last = finished.iloc[-1]

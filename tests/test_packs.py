@@ -152,45 +152,50 @@ def test_governors_pack_is_built_under_a_governor_scope_whatever_the_caller():
     assert packs.governor_filter(Filter(scope=Scope(pupil_level=True))).scope.pupil_level is False
 
 
+GROUP_ROWS = [
+    # shown, with a national figure
+    dict(label="FSM", suppressed=False, suppression_reason=None, national_overall_absence_rate=10.0),
+    # shown, but no national figure is published for this value
+    dict(label="Unknown", suppressed=False, suppression_reason=None, national_overall_absence_rate=None),
+    # hidden: every figure a dash, the reason beside it
+    dict(
+        label="Not FSM",
+        suppressed=True,
+        suppression_reason="fewer than 5 pupils",
+        overall_absence_rate=None,
+        enrolments=None,
+        national_overall_absence_rate=None,
+    ),
+]
+BASE_ROW = dict(
+    enrolments=12,
+    overall_absence_rate=9.34,
+    rest_overall_absence_rate=6.0,
+    overall_absence_gap=3.34,
+    persistent_absence_rate=20.0,
+)
+
+
 @pytest.mark.parametrize(
     ("row", "expected"),
     [
-        # shown, with a national figure
-        (
-            dict(label="FSM", suppressed=False, suppression_reason=None, national_overall_absence_rate=10.0),
-            {"National %": "10.0", "Not shown because": "", "Absence %": "9.3"},
-        ),
-        # shown, no national figure published for the group
-        (
-            dict(label="Looked after", suppressed=False, suppression_reason=None, national_overall_absence_rate=None),
-            {"National %": "not published", "Not shown because": "", "Absence %": "9.3"},
-        ),
-        # hidden: every figure a dash, the reason beside it
-        (
-            dict(
-                label="EHC plan",
-                suppressed=True,
-                suppression_reason="fewer than 5 pupils",
-                overall_absence_rate=None,
-                enrolments=None,
-                national_overall_absence_rate=None,
-            ),
-            {"National %": "—", "Not shown because": "fewer than 5 pupils", "Absence %": "—", "Pupils": "—"},
-        ),
+        (0, {"National %": "10.0", "Not shown because": "", "Absence %": "9.3", "Pupils": "12"}),
+        (1, {"National %": "not published", "Not shown because": "", "Absence %": "9.3"}),
+        (2, {"National %": "—", "Not shown because": "fewer than 5 pupils", "Absence %": "—", "Pupils": "—"}),
     ],
 )
 def test_group_tables_say_why_a_cell_is_empty(row, expected):
-    base = dict(
-        enrolments=12,
-        overall_absence_rate=9.34,
-        rest_overall_absence_rate=6.0,
-        overall_absence_gap=3.34,
-        persistent_absence_rate=20.0,
-    )
-    table = content.group_table(pd.DataFrame([{**base, **row}]), "fsm")
+    table = content.group_table(pd.DataFrame([{**BASE_ROW, **r} for r in GROUP_ROWS]), "fsm")
     for column, text in expected.items():
-        assert table.iloc[0][column] == text
-    assert "None" not in table.to_string()
+        assert table.iloc[row][column] == text
+    assert "None" not in table.to_string() and "nan" not in table.to_string()
+
+
+def test_a_breakdown_without_any_national_figure_says_so_once_instead_of_a_column():
+    frame = pd.DataFrame([{**BASE_ROW, **r, "national_overall_absence_rate": None} for r in GROUP_ROWS[:2]])
+    section = content.group_section(frame.assign(label=["Looked after", "Not looked after"]), Filter(), "lac")
+    assert "National %" not in section.table.columns
+    assert "no national absence rate for looked-after children" in section.note
 
 
 def test_without_a_browser_the_pack_is_still_built_and_says_why(built, monkeypatch):

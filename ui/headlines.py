@@ -88,6 +88,11 @@ def period_phrase(f: Filter) -> str:
     return "so far this year"
 
 
+def _why_empty(figures: dict, nothing_there: str) -> str:
+    """What an empty comparison cell says: why there is no figure at all, or a dash for one measure."""
+    return NOTHING if figures.get("enrolments") else nothing_there
+
+
 def headline_table(h: Headline) -> pd.DataFrame:
     """The headline figures as text, one row per measure, every empty cell saying why."""
     names = comparison_labels(h)
@@ -96,8 +101,8 @@ def headline_table(h: Headline) -> pd.DataFrame:
         {
             "Measure": [MEASURE_LABELS[m] for m in t["measure"]],
             "This period": [rate(v) for v in t["now"]],
-            names["previous"]: [rate(v, NOTHING if h.previous else "no earlier period") for v in t["previous"]],
-            names["last_year"]: [rate(v, NOTHING if h.last_year else "no marks last year") for v in t["last_year"]],
+            names["previous"]: [rate(v, _why_empty(h.previous, "no earlier period")) for v in t["previous"]],
+            names["last_year"]: [rate(v, _why_empty(h.last_year, "no marks last year")) for v in t["last_year"]],
             names["national"]: [rate(v, NOT_PUBLISHED) for v in t["national"]],
             "Pupils": [count(c, "") for c in t["count"]],
         }

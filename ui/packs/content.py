@@ -20,7 +20,7 @@ from datetime import datetime
 import pandas as pd
 import plotly.graph_objects as go
 
-from analytics import groups, overview, patterns
+from analytics import groups, national, overview, patterns
 from analytics.filters import GROUP_LABELS, Filter
 from ui import charts, filters, headlines
 from ui.packs import summary
@@ -115,7 +115,10 @@ def group_table(df: pd.DataFrame, by: str) -> pd.DataFrame:
         reason = r.get("suppression_reason")
         row["Not shown because"] = "" if headlines.is_missing(reason) else str(reason)
         rows.append(row)
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    if "national_overall_absence_rate" not in df or df["national_overall_absence_rate"].isna().all():
+        table = table.drop(columns=[GROUP_COLUMNS["national_overall_absence_rate"]])  # the note says why
+    return table
 
 
 def group_section(df: pd.DataFrame | None, f: Filter, by: str) -> Section | None:
@@ -133,7 +136,10 @@ def group_section(df: pd.DataFrame | None, f: Filter, by: str) -> Section | None
             charts.chart_title(f"Overall absence by {charts.group_phrase(by)}", f, filters.period_label(f)),
             y_title="Absence %",
         )
-    return Section(GROUP_LABELS[by], fig, group_table(df, by), note, f"group:{by}")
+    table = group_table(df, by)
+    if GROUP_COLUMNS["national_overall_absence_rate"] not in table:
+        note += " " + national.no_national_figure(by)
+    return Section(GROUP_LABELS[by], fig, table, note, f"group:{by}")
 
 
 def weekday_section(df: pd.DataFrame | None, f: Filter) -> Section | None:
