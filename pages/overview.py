@@ -34,26 +34,27 @@ against = against or "previous"
 baseline = h.against(against)
 for column, key in zip(st.columns(len(CARDS)), CARDS, strict=True):
     change = h.change(key, against)
-    base = headlines.rate(baseline.get(key), headlines.NOT_PUBLISHED if against == "national" else "—")
+    missing = headlines.NOT_PUBLISHED if against == "national" else "no figure"
+    base = headlines.rate(baseline.get(key), missing)
     better = "normal" if key in headlines.GOOD_WHEN_HIGHER else "inverse"
     column.metric(
-        headlines.MEASURE_LABELS[key],
+        headlines.CARD_LABELS[key],
         headlines.rate(h.now.get(key)),
-        delta=None if change is None else headlines.points(change),
-        delta_color="off" if change == 0 else better,
-        delta_arrow="off" if change == 0 else "auto",
+        delta=missing if change is None else headlines.points(change),
+        delta_color="off" if not change else better,
+        delta_arrow="off" if not change else "auto",
         help=f"{headlines.MEASURE_HELP[key]} {COMPARE[against]}: {base}.",
         border=True,
     )
     pupils = h.now.get(key.replace("_rate", "_count"))
     if pupils is not None:
         column.caption(f"{pupils:,} pupils")
-st.caption(f"Changes are against {COMPARE[against].lower()}. {headlines.headline_note(h)}")
+st.caption(f"Changes are against {COMPARE[against][0].lower()}{COMPARE[against][1:]}. {headlines.headline_note(h)}")
 
 with st.expander("Headline figures and comparisons"):
     table = headlines.headline_table(h)
     st.dataframe(table, hide_index=True, width="stretch")
-    export.download_table(table, "headline_figures")
+    export.download_table(headlines.headline_figures(h), "headline_figures")
 
 st.subheader("Week by week")
 with st.spinner("Drawing the trend..."):

@@ -161,13 +161,13 @@ def test_the_overview_cards_read_cleanly_against_each_comparison(monkeypatch, ap
     at.segmented_control(key="overview_compare").set_value(against).run()
     assert not at.exception, [e.value for e in at.exception]
     cards = {m.label: m for m in at.metric}
-    assert list(cards)[:2] == ["Attendance", "Authorised absence"]
+    assert list(cards) == ["Attendance", "Authorised", "Unauthorised", "Persistent absence", "Severe absence"]
     for card in cards.values():
         assert card.value[:-2].replace(".", "", 1).isdigit() and card.value[-3] == ".", card.value  # "93.1%"
-        assert card.delta in ("", "no change") or card.delta.endswith(" pts"), card.delta
+        assert card.delta in ("no figure", "not published", "no change") or card.delta.endswith(" pts"), card.delta
         assert "-0.0" not in card.delta and "+0.0" not in card.delta
     if against == "national":
-        assert cards["Severe absence"].delta == ""  # no national severe absence figure
+        assert cards["Severe absence"].delta == "not published"  # the DfE publishes no severe absence rate
         assert "not published" in cards["Severe absence"].help
     text = _page_text(at)
     assert "None" not in text and "nan" not in text

@@ -23,12 +23,16 @@ MEASURE_LABELS = {
     "persistent_absence_rate": "Persistent absence",
     "severe_absence_rate": "Severe absence",
 }
+# The Overview's cards are narrow: the two long names shortened there (their help says the full name).
+CARD_LABELS = {**MEASURE_LABELS, "authorised_absence_rate": "Authorised", "unauthorised_absence_rate": "Unauthorised"}
 MEASURE_HELP = {
     "attendance_rate": "Sessions attended (present, late before the register closed, approved activity) "
     "out of possible sessions.",
     "overall_absence_rate": "Authorised and unauthorised absence out of possible sessions (DfE).",
-    "authorised_absence_rate": "Absence the school authorised (illness, appointments, ...) out of possible sessions.",
-    "unauthorised_absence_rate": "Absence without the school's authority (G, N, O, U) out of possible sessions.",
+    "authorised_absence_rate": "Authorised absence: absence the school authorised (illness, appointments, ...) "
+    "out of possible sessions.",
+    "unauthorised_absence_rate": "Unauthorised absence: absence without the school's authority (G, N, O, U) "
+    "out of possible sessions.",
     "persistent_absence_rate": "Pupils missing 10% or more of their possible sessions (DfE).",
     "severe_absence_rate": "Pupils missing 50% or more of their possible sessions (DfE).",
 }
@@ -104,7 +108,23 @@ def headline_table(h: Headline) -> pd.DataFrame:
             names["previous"]: [rate(v, _why_empty(h.previous, "no earlier period")) for v in t["previous"]],
             names["last_year"]: [rate(v, _why_empty(h.last_year, "no marks last year")) for v in t["last_year"]],
             names["national"]: [rate(v, NOT_PUBLISHED) for v in t["national"]],
-            "Pupils": [count(c, "") for c in t["count"]],
+            "Pupils": [count(c) for c in t["count"]],
+        }
+    )
+
+
+def headline_figures(h: Headline) -> pd.DataFrame:
+    """The headline figures as numbers (for a spreadsheet download), with the same headings as the table."""
+    names = comparison_labels(h)
+    t = h.table()
+    return pd.DataFrame(
+        {
+            "Measure": [MEASURE_LABELS[m] for m in t["measure"]],
+            "This period %": pd.to_numeric(t["now"], errors="coerce"),
+            f"{names['previous']} %": pd.to_numeric(t["previous"], errors="coerce"),
+            f"{names['last_year']} %": pd.to_numeric(t["last_year"], errors="coerce"),
+            f"{names['national']} %": pd.to_numeric(t["national"], errors="coerce"),
+            "Pupils": pd.to_numeric(t["count"], errors="coerce").astype("Int64"),
         }
     )
 

@@ -240,13 +240,18 @@ def test_a_list_downloads(page, app_url, button, suffix):
         assert data[:2] == b"PK"  # an .xlsx is a zip
 
 
-def test_the_governors_pack_downloads_without_pupil_data(page, app_url):
+def test_the_governors_pack_downloads_as_a_pdf_without_pupil_data(page, app_url):
+    import subprocess
+
     open_by_url(page, app_url, "governors")
     with page.expect_download(timeout=WAIT_MS) as info:
-        page.get_by_role("button", name="Download the governors' pack").click()
-    html = Path(info.value.path()).read_text(encoding="utf-8")
-    assert "<h1" in html and "governors" in html.lower()
-    assert "UPN" not in html
+        page.get_by_role("button", name="Download the governors' pack (PDF)").click()
+    assert info.value.suggested_filename.endswith(".pdf")
+    path = info.value.path()
+    assert Path(path).read_bytes()[:5] == b"%PDF-"
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert "governors' pack" in text and "Key points" in text
+    assert "UPN" not in text
 
 
 # --- timings --------------------------------------------------------------------------------------------
