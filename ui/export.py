@@ -104,7 +104,7 @@ def _charted_pack(path: str, version: tuple, kind: str, f, day: str):
     from ui import packs
 
     build = packs.review_pack if kind == "review" else packs.governors_pack
-    return packs.with_charts(build(common.connection(), f))
+    return packs.with_charts(common.cached(build, f))  # the content the page shows, when it was just drawn
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
