@@ -7,6 +7,7 @@ pdfimages) and python-docx.
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import subprocess
@@ -40,21 +41,23 @@ def built(sample_db, tmp_path_factory):
     con = db.connect(sample_db, read_only=True)
     try:
         f = _latest_year_filter(con)  # an admin's filter: the governors' pack must still hold no pupil
-        review = packs.with_charts(packs.review_pack(con, f, GENERATED))
-        governors = packs.with_charts(packs.governors_pack(con, f, GENERATED))
+        review = packs.with_charts(packs.review_pack(con, f, GENERATED), "svg")
+        governors = packs.governors_pack(con, f, GENERATED)
         pupils = con.execute("SELECT upn, surname, forename FROM pupils").fetchall()
     finally:
         con.close()
     files = {}
+    governors_png = packs.with_charts(governors, "png")  # Word takes pictures; the PDF vector charts
+    governors = packs.with_charts(governors, "svg")
     for name, pack, fmt in (
         ("review", review, "pdf"),
         ("governors", governors, "pdf"),
-        ("governors", governors, "docx"),
+        ("governors", governors_png, "docx"),
     ):
         path = folder / f"{name}.{fmt}"
         path.write_bytes(packs.render(pack, fmt))
         files[(name, fmt)] = path
-    return SimpleNamespace(review=review, governors=governors, files=files, pupils=pupils)
+    return SimpleNamespace(review=review, governors=governors, governors_png=governors_png, files=files, pupils=pupils)
 
 
 def _pdf_text(path) -> str:
@@ -100,19 +103,54 @@ def test_review_pack_has_what_changed_and_holidays(built):
     assert "Form" not in [s.title for s in built.governors.sections]
 
 
-def test_charts_are_images_at_print_size(built):
-    """Each chart is a PNG 1,800 px wide placed 180 mm wide: about 250 dpi, none clipped to a thumbnail."""
-    listing = subprocess.run(
-        ["pdfimages", "-list", str(built.files[("review", "pdf")])], capture_output=True, text=True, check=True
-    ).stdout.splitlines()[2:]
-    charts = [line.split() for line in listing if line.split()[2] == "image"]
-    charted = [s for s in built.review.sections if s.figure is not None]
-    assert len(charts) == len(charted) >= 6
-    for row in charts:
-        width, x_ppi = int(row[3]), int(row[12])
-        assert width == images.WIDTH_PX * images.SCALE
-        assert x_ppi >= 200
-    assert not built.review.images_note
+def _words(path) -> list[tuple[int, float, float, float, float, str]]:
+    """Every word of a PDF with its page and box (points), as poppler reads the text layer."""
+    xml = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    pattern = r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>'
+    words = []
+    for number, page in enumerate(xml.split("<page ")[1:], start=1):
+        for m in re.finditer(pattern, page):
+            words.append((number, *(float(v) for v in m.groups()[:4]), html.unescape(m.group(5))))
+    return words
+
+
+A4_WIDTH, MARGIN = 595.28, 15 / 25.4 * 72  # points: the page and its side margins (15 mm)
+
+
+@pytest.mark.parametrize("name", ["review", "governors"])
+def test_chart_labels_are_text_on_the_page_and_none_is_clipped(built, name):
+    """Axis numbers, group names beside bars and the heatmap's days are words inside the printed area."""
+    words = _words(built.files[(name, "pdf")])
+    for page, x0, _, x1, _, text in words:
+        assert x0 >= MARGIN - 1 and x1 <= A4_WIDTH - MARGIN + 1, f"{text!r} on page {page} runs off the text area"
+    pages = {}
+    for page, *_, text in words:
+        pages.setdefault(page, []).append(text)
+    text = {page: " ".join(ws) for page, ws in pages.items()}
+
+    def chart(title: str) -> list[str]:  # the words of the page a chart (found by its title) is on
+        return pages[next(p for p, t in text.items() if title in t)]
+
+    assert {"25", "20", "15", "10", "5", "0"} <= set(chart("the school and national"))  # y axis, numbers whole
+    days = set(chart("by day and session"))
+    assert {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "AM", "PM"} <= days
+    fsm = chart("Overall absence by FSM")
+    assert fsm.count("Not") >= 2 and fsm.count("FSM") >= 4  # "Not FSM" and "FSM" beside the bars and in the table
+    years = " ".join(chart("Overall absence by year group"))
+    assert all(f"Year {y}" in years for y in (7, 8, 9, 10, 11))
+
+
+def test_word_pictures_are_png_at_print_size(built):
+    document = docx.Document(str(built.files[("governors", "docx")]))
+    shapes = document.inline_shapes
+    assert len(shapes) == sum(s.figure is not None for s in built.governors.sections) >= 6
+    for shape in shapes:
+        assert round(shape.width.cm, 1) == 17.0
+        blob = shape._inline.graphic.graphicData.pic.blipFill.blip.embed
+        image = document.part.related_parts[blob].blob
+        assert image[:8] == b"\x89PNG\r\n\x1a\n"
+        assert int.from_bytes(image[16:20], "big") == images.WIDTH_PX * images.SCALE  # 1,800 px across 17 cm
+    assert not built.governors_png.images_note
 
 
 def test_the_governors_pack_holds_no_pupil_identifier(built):

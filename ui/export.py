@@ -98,20 +98,14 @@ PACK_FORMATS = {"review": ("pdf",), "governors": ("pdf", "docx")}
 FORMAT_NAMES = {"pdf": "PDF", "docx": "Word"}
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def _charted_pack(path: str, version: tuple, kind: str, f, day: str):
-    """A pack's content with its charts drawn, once per data version (a command-line import shows)."""
+@st.cache_data(show_spinner=False, max_entries=16)
+def _pack_file(path: str, version: tuple, kind: str, fmt: str, f, day: str) -> bytes:
+    """A pack file, made once per data version (so a command-line import shows) and day."""
     from ui import packs
 
     build = packs.review_pack if kind == "review" else packs.governors_pack
-    return packs.with_charts(common.cached(build, f))  # the content the page shows, when it was just drawn
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def _pack_file(path: str, version: tuple, kind: str, fmt: str, f, day: str) -> bytes:
-    from ui import packs
-
-    return packs.render(_charted_pack(path, version, kind, f, day), fmt)
+    content = common.cached(build, f)  # the content the page shows, when it was just drawn
+    return packs.render(packs.with_charts(content, packs.IMAGE_FORMAT[fmt]), fmt)
 
 
 def pack_bytes(kind: str, fmt: str, f) -> bytes:

@@ -58,6 +58,7 @@ class Pack:
     questions: list[str]
     sections: list[Section] = field(default_factory=list)
     images: list[bytes | None] = field(default_factory=list)  # one per section, None where it has no chart
+    image_format: str = ""  # 'svg' or 'png'
     images_note: str = ""  # why the charts are missing, when they are
     empty: bool = False  # no pupil matches the filter
 

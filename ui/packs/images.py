@@ -1,7 +1,9 @@
-"""Charts as print-size PNG images, drawn by Plotly itself (kaleido driving Debian's Chromium).
+"""Charts as print-size images, drawn by Plotly itself (kaleido driving Debian's Chromium).
 
 The figures are the ones the pages show (``ui/charts.py``): a pack never has
-charts of its own. One headless Chromium is started on the first pack a
+charts of its own. The PDF takes them as SVG (vector: sharp at any size, and
+every axis number, group name and day label is text in the PDF), Word as PNG
+(1,800 px across 17 cm, about 270 dpi). One headless Chromium is started on the first pack a
 process builds and kept for the next ones (starting it costs seconds, a chart
 a fraction of one); every caller shares it through one lock. Chromium comes
 from ``$BROWSER_PATH`` or Debian's ``/usr/bin/chromium`` (``make browser``
@@ -74,13 +76,13 @@ class _Renderer:
                 self._loop.call_soon_threadsafe(self._loop.stop)
             self._loop = self._kaleido = None
 
-    def png(self, figures: list[go.Figure]) -> list[bytes]:
+    def draw(self, figures: list[go.Figure], fmt: str) -> list[bytes]:
         with self._lock:
             if self._kaleido is None:
                 self._start()
             jobs = [
                 self._kaleido.calc_fig(
-                    fig, opts=dict(format="png", width=WIDTH_PX, height=fig.layout.height or 400, scale=SCALE)
+                    fig, opts=dict(format=fmt, width=WIDTH_PX, height=fig.layout.height or 400, scale=SCALE)
                 )
                 for fig in figures
             ]
@@ -103,16 +105,28 @@ atexit.register(_renderer.close)
 
 
 def print_ready(fig: go.Figure) -> go.Figure:
-    """A copy of a page's figure laid out for paper: room for every label, nothing interactive."""
+    """A copy of a page's figure laid out for paper: room for every label, nothing interactive.
+
+    A heatmap's colour bar is left out: every cell has its value written in it.
+    """
     out = go.Figure(fig)
     out.update_layout(width=WIDTH_PX, margin=dict(l=10, r=30, t=80, b=10), hovermode=False)
     out.update_xaxes(automargin=True)
     out.update_yaxes(automargin=True)
+    out.update_traces(showscale=False, selector=dict(type="heatmap"))
     return out
 
 
-def png_images(figures: list[go.Figure]) -> list[bytes]:
-    """Each figure as a PNG at print size, in order; raises ChartsUnavailable when no browser can draw."""
+FORMATS = ("svg", "png")
+
+
+def chart_images(figures: list[go.Figure], fmt: str = "svg") -> list[bytes]:
+    """Each figure as an image at print size (``fmt`` 'svg' or 'png'), in order.
+
+    Raises ChartsUnavailable when no browser can draw them.
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown image format {fmt!r}: choose from {', '.join(FORMATS)}")
     if not figures:
         return []
-    return _renderer.png([print_ready(f) for f in figures])
+    return _renderer.draw([print_ready(f) for f in figures], fmt)

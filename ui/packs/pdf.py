@@ -1,7 +1,7 @@
 """A pack as a PDF for A4: WeasyPrint lays out one HTML page flow with the charts as print-size images.
 
-Each section starts on a new page, its chart (a PNG drawn at about 250 dpi,
-placed 180 mm wide) then its figures; a table that runs over a page repeats its
+Each section starts on a new page, its chart (vector SVG, 180 mm wide, its
+labels text in the PDF; or a PNG drawn at about 250 dpi) then its figures; a table that runs over a page repeats its
 header row and never splits a row. Every page carries the school, the pack and
 its page number.
 """
@@ -15,6 +15,7 @@ import pandas as pd
 
 from ui.packs.content import OGL, Pack
 
+MIME = {"svg": "image/svg+xml", "png": "image/png", "": "image/png"}
 CSS = """
 @page {
   size: A4; margin: 16mm 15mm 18mm 15mm;
@@ -22,7 +23,7 @@ CSS = """
   @bottom-right { content: "Page " counter(page) " of " counter(pages);
                   font-family: "DejaVu Sans", Arial, sans-serif; font-size: 7.5pt; color: #555; }
 }
-body { font-family: "DejaVu Sans", Arial, Helvetica, sans-serif; font-size: 9.5pt; color: #1a1a1a; line-height: 1.35; }
+body { margin: 0; font-family: "DejaVu Sans", Arial, Helvetica, sans-serif; font-size: 9.5pt; color: #1a1a1a; line-height: 1.35; }
 h1 { font-size: 19pt; margin: 0 0 2mm; color: #0b3d66; }
 h2 { font-size: 14pt; color: #0b3d66; border-bottom: 1.5pt solid #0072B2; padding-bottom: 1mm;
      margin: 0 0 3mm; break-before: page; break-after: avoid; }
@@ -31,7 +32,7 @@ h3 { font-size: 11.5pt; margin: 5mm 0 1.5mm; break-after: avoid; }
 .key-points { border-left: 3pt solid #0072B2; background: #F2F6FA; padding: 3mm 4mm; margin: 4mm 0; }
 ol.questions li { margin-bottom: 1.5mm; }
 /* 180 mm across, never taller than what is left of a page under its heading */
-img.chart { width: auto; max-width: 180mm; max-height: 225mm; display: block; margin: 0 0 3mm; }
+img.chart { width: 180mm; max-height: 225mm; display: block; margin: 0 0 3mm; }
 table { border-collapse: collapse; width: 100%; font-size: 8.5pt; margin: 1mm 0 3mm; }
 thead { display: table-header-group; }
 tr { break-inside: avoid; }
@@ -86,7 +87,7 @@ def pack_html(pack: Pack) -> str:
         if image:
             alt = html.escape(f"Chart: {s.title}")
             parts.append(
-                f'<img class="chart" alt="{alt}" src="data:image/png;base64,{base64.b64encode(image).decode()}">'
+                f'<img class="chart" alt="{alt}" src="data:{MIME[pack.image_format]};base64,{base64.b64encode(image).decode()}">'
             )
         if s.table is not None and not s.table.empty:
             parts.append(table_html(s.table))
