@@ -16,6 +16,7 @@ import pandas as pd
 
 from analytics import groups, measures, national, patterns, periods, school
 from analytics.filters import Filter
+from analytics.groups import MIN_GROUP_SIZE
 
 # The headline measures, in the order a review reads them.
 HEADLINE_MEASURES = (
@@ -28,6 +29,8 @@ HEADLINE_MEASURES = (
 )
 COMPARISONS = ("previous", "last_year", "national")
 DECIMALS = 1  # rates are shown to one decimal place, so changes are worked out from the shown figures
+SMALL_COUNTS = (1, 2)  # as DfE statistics: a count of 1 or 2 pupils is not shown where people could be known
+COUNTED = ("persistent_absence", "severe_absence")  # measures that count pupils, not sessions
 
 
 def _rounded(value) -> float | None:
@@ -46,6 +49,7 @@ class Headline:
     previous_filter: Filter | None = None
     last_year: dict = field(default_factory=dict)
     national: dict = field(default_factory=dict)
+    hidden: dict = field(default_factory=dict)  # measure -> why it is not shown (governors: small numbers)
 
     @property
     def empty(self) -> bool:
@@ -82,6 +86,43 @@ class Headline:
         ).astype({"now": object, "previous": object, "last_year": object, "national": object, "count": object})
 
 
+def _small(figures: dict, measure: str) -> str | None:
+    if figures.get("enrolments") and figures["enrolments"] < MIN_GROUP_SIZE:
+        return f"fewer than {MIN_GROUP_SIZE} pupils"
+    if measure.removesuffix("_rate") in COUNTED and figures.get(measure.replace("_rate", "_count")) in SMALL_COUNTS:
+        return f"{' or '.join(str(n) for n in SMALL_COUNTS)} pupils"
+    return None
+
+
+def without_small_numbers(h: Headline) -> Headline:
+    """The headline as a governor may see it: a figure about fewer than 5 pupils, or a count of 1 or 2
+    pupils (persistent or severe absence), now or in a comparison, is left out with the reason."""
+    hidden = {}
+    for measure in HEADLINE_MEASURES:
+        reason = next((r for r in (_small(d, measure) for d in (h.now, h.previous, h.last_year)) if r), None)
+        if reason:
+            hidden[measure] = reason
+
+    def blank(figures: dict) -> dict:
+        out = dict(figures)
+        for measure in hidden:
+            out[measure] = None
+            out.pop(measure.replace("_rate", "_count"), None)
+        if figures.get("enrolments") and figures["enrolments"] < MIN_GROUP_SIZE:
+            out["pupils"] = out["enrolments"] = None
+        return out
+
+    return Headline(
+        now=blank(h.now) | {"enrolments": h.now.get("enrolments")},  # still says whether anyone matched
+        previous=blank(h.previous),
+        previous_label=h.previous_label,
+        previous_filter=h.previous_filter,
+        last_year=blank(h.last_year),
+        national=h.national,
+        hidden=hidden,
+    )
+
+
 def phase(con: duckdb.DuckDBPyConnection, f: Filter) -> str:
     """The phase the national comparators are for: the school's, or all schools for several."""
     found = school.phase_of(con, f.school_ids[0]) if len(f.school_ids) == 1 else None
@@ -89,14 +130,17 @@ def phase(con: duckdb.DuckDBPyConnection, f: Filter) -> str:
 
 
 def headline(con: duckdb.DuckDBPyConnection, f: Filter) -> Headline:
-    """The headline measures for the filter, the previous period, the same point last year and England."""
+    """The headline measures for the filter, the previous period, the same point last year and England.
+
+    For a role without pupil-level access (governors) small numbers are left out (``without_small_numbers``).
+    """
     now = measures.summary(con, f)
     england = national.national_headline(phase(con, f))
     if not now.get("enrolments"):
         return Headline(now=now, national=england)
     prev = periods.previous_period(con, f)
     last = periods.same_point_last_year(con, f)
-    return Headline(
+    h = Headline(
         now=now,
         previous=measures.summary(con, prev[0]) if prev else {},
         previous_label=prev[1] if prev else None,
@@ -104,6 +148,7 @@ def headline(con: duckdb.DuckDBPyConnection, f: Filter) -> Headline:
         last_year=measures.summary(con, last) if last else {},
         national=england,
     )
+    return h if f.scope.pupil_level else without_small_numbers(h)
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,8 @@ for column, key in zip(st.columns(len(CARDS)), CARDS, strict=True):
         delta=missing if change is None else headlines.points(change),
         delta_color="off" if not change else better,
         delta_arrow="off" if not change else "auto",
-        help=f"{headlines.MEASURE_HELP[key]} {COMPARE[against]}: {base}.",
+        help=f"{headlines.MEASURE_HELP[key]} {COMPARE[against]}: {base}."
+        + (f" Not shown: {h.hidden[key]}." if key in h.hidden else ""),
         border=True,
     )
     pupils = h.now.get(key.replace("_rate", "_count"))

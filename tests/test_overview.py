@@ -10,6 +10,7 @@ import pytest
 from analytics import national, overview, patterns, periods, school
 from analytics.filters import Filter
 from data import db
+from data.scope import Scope
 from ui import headlines
 
 
@@ -52,6 +53,40 @@ def test_rates_have_one_decimal_everywhere(value, rate, number):
     assert headlines.number(value) == number
 
 
+def _figures(enrolments: int, pa: int, severe: int) -> dict:
+    return {
+        "enrolments": enrolments,
+        "pupils": enrolments,
+        "attendance_rate": 93.0,
+        "persistent_absence_count": pa,
+        "persistent_absence_rate": 100 * pa / enrolments,
+        "severe_absence_count": severe,
+        "severe_absence_rate": 100 * severe / enrolments,
+    }
+
+
+@pytest.mark.parametrize(
+    ("now", "previous", "hidden"),
+    [
+        (_figures(100, 20, 5), _figures(100, 18, 4), {}),
+        (_figures(100, 20, 2), _figures(100, 18, 4), {"severe_absence_rate": "1 or 2 pupils"}),
+        (_figures(100, 20, 5), _figures(100, 18, 1), {"severe_absence_rate": "1 or 2 pupils"}),  # subtraction
+        (_figures(100, 0, 0), {}, {}),  # none is not a small number
+        (_figures(4, 3, 0), {}, {m: "fewer than 5 pupils" for m in overview.HEADLINE_MEASURES}),
+    ],
+)
+def test_governors_never_see_small_numbers_in_the_headline(now, previous, hidden):
+    h = overview.without_small_numbers(overview.Headline(now=now, previous=previous))
+    assert h.hidden == hidden
+    for measure in hidden:
+        assert h.now.get(measure) is None and h.previous.get(measure) is None
+        assert h.now.get(measure.replace("_rate", "_count")) is None
+    table = headlines.headline_table(h)
+    for measure, reason in hidden.items():
+        row = table[table["Measure"] == headlines.MEASURE_LABELS[measure]].iloc[0]
+        assert row["This period"] == f"not shown ({reason})" and row["Pupils"] == "—"
+
+
 @pytest.fixture
 def two_years(register, con):
     """A1 in 2024/25 and 2025/26, with half-terms: every figure below is worked out by hand."""
@@ -80,6 +115,14 @@ def test_the_headline_beside_the_previous_half_term_last_year_and_england(two_ye
     severe = table[table["Measure"] == "Severe absence"].iloc[0]
     assert severe["National (secondary)"] == "not published"
     assert "None" not in table.to_string() and "nan" not in table.to_string()
+
+
+def test_a_governors_headline_of_one_pupil_shows_no_figure(two_years):
+    f = Filter(school_ids=("T1",), academic_year=2025, term="autumn", half_term=2, scope=Scope(pupil_level=False))
+    h = overview.headline(two_years, f)
+    assert not h.empty and set(h.hidden) == set(overview.HEADLINE_MEASURES)
+    assert all(h.now[m] is None for m in overview.HEADLINE_MEASURES)
+    assert h.now["pupils"] is None
 
 
 def test_the_first_half_term_has_no_earlier_period_and_says_so(two_years):

@@ -104,7 +104,10 @@ def headline_table(h: Headline) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "Measure": [MEASURE_LABELS[m] for m in t["measure"]],
-            "This period": [rate(v) for v in t["now"]],
+            "This period": [
+                f"not shown ({h.hidden[m]})" if m in h.hidden else rate(v)
+                for m, v in zip(t["measure"], t["now"], strict=True)
+            ],
             names["previous"]: [rate(v, _why_empty(h.previous, "no earlier period")) for v in t["previous"]],
             names["last_year"]: [rate(v, _why_empty(h.last_year, "no marks last year")) for v in t["last_year"]],
             names["national"]: [rate(v, NOT_PUBLISHED) for v in t["national"]],

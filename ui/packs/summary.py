@@ -108,7 +108,7 @@ def key_points(facts: Facts, f: Filter) -> str:
     sentences = [first + (", " + " and ".join(comparisons) if comparisons else "") + "."]
     if h.national.get("attendance_rate") is not None:
         sentences[0] = sentences[0][:-1] + (
-            f"; nationally ({h.national.get('phase', 'all')} schools) it is {headlines.rate(h.national['attendance_rate'])}."
+            f"; nationally ({h.national.get('phase', 'all')} schools, year to date) it is {headlines.rate(h.national['attendance_rate'])}."
         )
     pa, pa_count = now.get("persistent_absence_rate"), now.get("persistent_absence_count")
     if pa is not None:
@@ -120,6 +120,8 @@ def key_points(facts: Facts, f: Filter) -> str:
             text += f", {vs_last}"
         if h.national.get("persistent_absence_rate") is not None:
             text += f", against {headlines.rate(h.national['persistent_absence_rate'])} nationally"
+        if f.term or f.date_from or f.date_to:
+            text += f" (over {phrase.removeprefix('over ')} only: the DfE reports it for the year to date)"
         sentences.append(text + ".")
     severe = now.get("severe_absence_count")
     if severe:
