@@ -32,13 +32,14 @@ against = st.segmented_control(
 )
 against = against or "previous"
 baseline = h.against(against)
-for column, key in zip(st.columns(len(CARDS)), CARDS, strict=True):
+# Three cards a row, so every label is read whole beside its help icon.
+for column, key in zip([*st.columns(3), *st.columns(3)[:2]], CARDS, strict=True):
     change = h.change(key, against)
     missing = headlines.NOT_PUBLISHED if against == "national" else "no figure"
     base = headlines.rate(baseline.get(key), missing)
     better = "normal" if key in headlines.GOOD_WHEN_HIGHER else "inverse"
     column.metric(
-        headlines.CARD_LABELS[key],
+        headlines.MEASURE_LABELS[key],
         headlines.rate(h.now.get(key)),
         delta=missing if change is None else headlines.points(change),
         delta_color="off" if not change else better,

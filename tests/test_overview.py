@@ -204,7 +204,13 @@ def test_the_overview_cards_read_cleanly_against_each_comparison(monkeypatch, ap
     at.segmented_control(key="overview_compare").set_value(against).run()
     assert not at.exception, [e.value for e in at.exception]
     cards = {m.label: m for m in at.metric}
-    assert list(cards) == ["Attendance", "Authorised", "Unauthorised", "Persistent absence", "Severe absence"]
+    assert list(cards) == [
+        "Attendance",
+        "Authorised absence",
+        "Unauthorised absence",
+        "Persistent absence",
+        "Severe absence",
+    ]
     for card in cards.values():
         assert card.value[:-2].replace(".", "", 1).isdigit() and card.value[-3] == ".", card.value  # "93.1%"
         assert card.delta in ("no figure", "not published", "no change") or card.delta.endswith(" pts"), card.delta

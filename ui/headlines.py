@@ -23,16 +23,12 @@ MEASURE_LABELS = {
     "persistent_absence_rate": "Persistent absence",
     "severe_absence_rate": "Severe absence",
 }
-# The Overview's cards are narrow: the two long names shortened there (their help says the full name).
-CARD_LABELS = {**MEASURE_LABELS, "authorised_absence_rate": "Authorised", "unauthorised_absence_rate": "Unauthorised"}
 MEASURE_HELP = {
     "attendance_rate": "Sessions attended (present, late before the register closed, approved activity) "
     "out of possible sessions.",
     "overall_absence_rate": "Authorised and unauthorised absence out of possible sessions (DfE).",
-    "authorised_absence_rate": "Authorised absence: absence the school authorised (illness, appointments, ...) "
-    "out of possible sessions.",
-    "unauthorised_absence_rate": "Unauthorised absence: absence without the school's authority (G, N, O, U) "
-    "out of possible sessions.",
+    "authorised_absence_rate": "Absence the school authorised (illness, appointments, ...) out of possible sessions.",
+    "unauthorised_absence_rate": "Absence without the school's authority (G, N, O, U) out of possible sessions.",
     "persistent_absence_rate": "Pupils missing 10% or more of their possible sessions (DfE).",
     "severe_absence_rate": "Pupils missing 50% or more of their possible sessions (DfE).",
 }
