@@ -60,7 +60,10 @@ def _extreme_sessions(facts: Facts) -> tuple[dict, dict] | None:
     if df is None or df.empty or df["absence_rate"].isna().all():
         return None
     ordered = df.dropna(subset=["absence_rate"]).sort_values("absence_rate")
-    return ordered.iloc[-1].to_dict(), ordered.iloc[0].to_dict()
+    high, low = ordered.iloc[-1].to_dict(), ordered.iloc[0].to_dict()
+    if round(high["absence_rate"], 1) == round(low["absence_rate"], 1):
+        return None  # every session alike: nothing stands out
+    return high, low
 
 
 def _at(label: str) -> str:
