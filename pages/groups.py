@@ -11,7 +11,7 @@ from ui import charts, common, export, filters
 
 con = common.connection()
 common.require_page("groups")
-f = filters.sidebar_filter(con)
+f = filters.sidebar_filter()
 st.title("Groups")
 period = filters.period_label(f)
 st.caption(
