@@ -18,13 +18,18 @@ counts once per year, as the DfE counts enrolments.
 
 from __future__ import annotations
 
+import csv
+from functools import cache
+from pathlib import Path
+
 import duckdb
 import pandas as pd
 
-from analytics import measures, national
+from analytics import measures, national, uncertainty
 from analytics.filters import FLAG_GROUPS, GROUP_COLUMNS, GROUP_LABELS, SEN_LABELS, Filter, year_group_label
 
 MIN_GROUP_SIZE = 5  # as DfE statistics: figures for fewer than 5 pupils are not shown
+MIN_COUNT = 3  # as DfE statistics: a count of 1 or 2 is not published, nor a rate built on one
 FREQUENCIES = ("half_term", "month", "week")
 DEFAULT_CHANGE_GROUPS = ("fsm", "sen", "eal", "cin", "lac", "year_group", "form", "gender")
 
@@ -43,6 +48,14 @@ _FLAG_LABELS = {
     "lac": ("Looked after", "Not looked after"),
 }
 _GENDER_LABELS = {"F": "Female", "M": "Male"}
+ETHNICITY_CODES = Path(__file__).resolve().parent.parent / "data" / "reference" / "ethnicity_codes.csv"
+
+
+@cache
+def ethnicity_names() -> dict[str, str]:
+    """The DfE census ethnicity codes and their names ('WBRI' -> 'White - British'), from data/reference."""
+    with ETHNICITY_CODES.open(encoding="utf-8", newline="") as fh:
+        return {row["code"].strip().upper(): row["name"].strip() for row in csv.DictReader(fh)}
 
 
 def _check(by: str) -> str:
@@ -63,6 +76,8 @@ def group_label(by: str, value) -> str:
         return year_group_label(int(value))
     if by == "gender":
         return _GENDER_LABELS.get(value, str(value))
+    if by == "ethnicity":
+        return ethnicity_names().get(str(value).strip().upper(), str(value))
     return str(value)
 
 
@@ -97,12 +112,15 @@ def _cells(con: duckdb.DuckDBPyConnection, f: Filter, groupings: list[tuple[str,
         values += [f"NULL::VARCHAR AS v{i}" for i in range(len(g), width)]
         selects.append(f"SELECT '{'|'.join(g)}' AS grouping, {', '.join(values)}, t.* FROM t")
     value_cols = ", ".join(f"v{i}" for i in range(width))
-    rest = ", ".join(f"a.{c} - g.{c} AS rest_{c}" for c in measures.SUM_COLUMNS)
+    sums = [*measures.SUM_COLUMNS, *uncertainty.cluster_sum_columns()]
+    rest = ", ".join(f"a.{c} - g.{c} AS rest_{c}" for c in sums)
+    # The squares and products per enrolment beside the sums give every interval from the same scan.
+    all_sums = f"{measures.ENROLMENT_SUMS_SQL}, {uncertainty.cluster_sums_sql()}"
     sql = f"""
         WITH t AS MATERIALIZED ({totals}),
         long AS ({" UNION ALL ".join(selects)}),
-        g AS (SELECT grouping, {value_cols}, {measures.ENROLMENT_SUMS_SQL} FROM long GROUP BY grouping, {value_cols}),
-        a AS (SELECT {measures.ENROLMENT_SUMS_SQL} FROM t),
+        g AS (SELECT grouping, {value_cols}, {all_sums} FROM long GROUP BY grouping, {value_cols}),
+        a AS (SELECT {all_sums} FROM t),
         r AS (SELECT g.*, {rest} FROM g CROSS JOIN a WHERE g.enrolments > 0)
         SELECT r.*, {measures.rates_sql()}, {measures.rates_sql("rest_", "rest_")} FROM r
     """
@@ -122,16 +140,84 @@ def _cells(con: duckdb.DuckDBPyConnection, f: Filter, groupings: list[tuple[str,
 
 def _figure_columns() -> list[str]:
     own = [*measures.SUM_COLUMNS, *_RATES]
-    return own + [f"rest_{c}" for c in own] + ["overall_absence_gap", "persistent_absence_gap", "attendance_gap"]
+    return (
+        own
+        + [f"rest_{c}" for c in own]
+        + ["overall_absence_gap", "persistent_absence_gap", "attendance_gap"]
+        + list(uncertainty.INTERVAL_COLUMNS)
+    )
+
+
+def _split_sums(cell: dict) -> tuple[dict, dict]:
+    """A cell's own sums and its rest's, each under the plain names ``uncertainty.intervals`` reads."""
+    names = [*measures.SUM_COLUMNS, *uncertainty.cluster_sum_columns()]
+    return {c: cell.get(c) for c in names}, {c: cell.get(f"rest_{c}") for c in names}
+
+
+# Each rate, the count it is built on, and the figures that go with it when a small count hides it.
+_NUMERATORS = {
+    "overall_absence_rate": ("absence_sessions", ["overall_absence_gap", "attendance_rate", "attendance_gap"]),
+    "authorised_absence_rate": ("authorised_sessions", []),
+    "unauthorised_absence_rate": ("unauthorised_sessions", []),
+    "persistent_absence_rate": ("persistent_absence_count", ["persistent_absence_gap"]),
+    "severe_absence_rate": ("severe_absence_count", []),
+}
+_RATE_NAMES = {
+    "overall_absence_rate": "absence",
+    "authorised_absence_rate": "authorised absence",
+    "unauthorised_absence_rate": "unauthorised absence",
+    "persistent_absence_rate": "persistent absence",
+    "severe_absence_rate": "severe absence",
+}
+
+
+def _blank_rate(row: dict, rate: str) -> None:
+    """Blank one rate of a row: its count, the rest's, the gaps and intervals built on it."""
+    count, linked = _NUMERATORS[rate]
+    measure = rate.removesuffix("_rate")
+    for c in [rate, count, f"rest_{rate}", f"rest_{count}", *linked, f"{measure}_rate_low", f"{measure}_rate_high"]:
+        if c in row:
+            row[c] = None
+    if rate == "overall_absence_rate":
+        for c in ("rest_attendance_rate", "overall_absence_gap_low", "overall_absence_gap_high", "beyond_chance"):
+            row[c] = None
+    if rate == "persistent_absence_rate":
+        for c in ("persistent_absence_gap_low", "persistent_absence_gap_high", "persistent_absence_beyond_chance"):
+            row[c] = None
+
+
+def _small_count(value) -> bool:
+    return value is not None and 0 < value < MIN_COUNT
+
+
+def _hide_small_counts(row: dict) -> None:
+    """For views without pupil-level access: no rate built on a count of 1 or 2 pupils or sessions.
+
+    The group's figure and the rest's go together (either gives the other away
+    against the whole-school figure shown elsewhere), with the reason.
+    """
+    reasons = []
+    for rate, (count, _linked) in _NUMERATORS.items():
+        if not (_small_count(row.get(count)) or _small_count(row.get(f"rest_{count}"))):
+            continue
+        _blank_rate(row, rate)
+        reasons.append(_RATE_NAMES[rate])
+    if reasons:
+        note = f"{', '.join(reasons)}: {MIN_COUNT - 2} or {MIN_COUNT - 1} pupils or sessions, not shown"
+        row["suppression_reason"] = f"{row['suppression_reason']}; {note}" if row["suppression_reason"] else note
 
 
 def _gap(a, b):
     return None if a is None or b is None else a - b
 
 
-def _finish(cell: dict, min_size: int) -> dict:
-    """Add the gaps and apply suppression to one cell."""
+def _finish(cell: dict, min_size: int, pupil_level: bool = True) -> dict:
+    """Add the gaps and intervals and apply suppression to one cell."""
     row = dict(cell)
+    row.update(uncertainty.intervals(*_split_sums(row)))
+    for c in uncertainty.cluster_sum_columns():
+        row.pop(c, None)
+        row.pop(f"rest_{c}", None)
     row["overall_absence_gap"] = _gap(row["overall_absence_rate"], row["rest_overall_absence_rate"])
     row["persistent_absence_gap"] = _gap(row["persistent_absence_rate"], row["rest_persistent_absence_rate"])
     row["attendance_gap"] = _gap(row["attendance_rate"], row["rest_attendance_rate"])
@@ -139,6 +225,8 @@ def _finish(cell: dict, min_size: int) -> dict:
     row["suppressed"], row["suppression_reason"] = False, None
     if small:
         _hide(row, f"fewer than {min_size} pupils")
+    elif not pupil_level:
+        _hide_small_counts(row)
     return row
 
 
@@ -150,6 +238,32 @@ def _hide(row: dict, reason: str) -> None:
 
 
 SECONDARY_REASON = "hidden too, so that a smaller group's figures cannot be worked out from the others"
+SECONDARY_COUNT_REASON = "hidden too, so that a count of 1 or 2 cannot be worked out from the others"
+
+
+def _protect_counts(rows: list[dict], lines: list[list[int]]) -> None:
+    """Secondary suppression of a rate hidden for its small count (``_hide_small_counts``), line by line.
+
+    Where one row of a line has a rate hidden for a count of 1 or 2 and the
+    others show theirs, that count would be the total less the others: the
+    shown row with the smallest count has that rate hidden too.
+    """
+    for rate, (count, _linked) in _NUMERATORS.items():
+        changed = True
+        while changed:
+            changed = False
+            for line in lines:
+                live = [i for i in line if not rows[i]["suppressed"]]
+                hidden = [i for i in live if rows[i][rate] is None]
+                shown = [i for i in live if rows[i][rate] is not None]
+                if len(hidden) == 1 and shown:
+                    row = rows[min(shown, key=lambda i: (rows[i][count] or 0, i))]
+                    _blank_rate(row, rate)
+                    note = f"{_RATE_NAMES[rate]}: {SECONDARY_COUNT_REASON}"
+                    row["suppression_reason"] = (
+                        f"{row['suppression_reason']}; {note}" if row["suppression_reason"] else note
+                    )
+                    changed = True
 
 
 def _protect(rows: list[dict], lines: list[list[int]]) -> None:
@@ -187,8 +301,15 @@ def group_breakdown(con: duckdb.DuckDBPyConnection, f: Filter, by: str, min_size
     the same prefixed ``rest_``; ``overall_absence_gap``, ``persistent_absence_gap``
     and ``attendance_gap`` (group minus rest, percentage points); the national
     comparator ``national_overall_absence_rate``, ``national_persistent_absence_rate``,
-    ``national_period``, ``national_source`` or ``national_note`` where none exists;
-    ``suppressed`` and ``suppression_reason``.
+    and the group's gap to it ``national_overall_absence_gap``, ``national_persistent_absence_gap``
+    (points), ``national_period``, ``national_source`` or ``national_note`` where none exists;
+    ``suppressed`` and ``suppression_reason``; the 95% intervals and whether the
+    group differs from the rest beyond chance (``uncertainty.INTERVAL_COLUMNS``:
+    ``overall_absence_rate_low`` / ``_high`` ... ``beyond_chance``), pupils as the unit.
+
+    Without pupil-level access (governors) a rate whose count is 1 or 2 pupils
+    or sessions is not shown either, with the reason, and nor is the one that
+    would give it away by subtraction.
     """
     _check(by)
     cells = sorted(_cells(con, f, [(by,)]), key=lambda c: _sort_key(c["values"][0]))
@@ -197,14 +318,20 @@ def group_breakdown(con: duckdb.DuckDBPyConnection, f: Filter, by: str, min_size
         value = cell["values"][0]
         row = {"by": by, "group": value, "label": group_label(by, value)}
         row.update({k: v for k, v in cell.items() if k not in ("values", "bys")})
-        rows.append(_finish(row, min_size))
+        rows.append(_finish(row, min_size, f.scope.pupil_level))
     _protect(rows, [list(range(len(rows)))])
+    if not f.scope.pupil_level:
+        _protect_counts(rows, [list(range(len(rows)))])
     for row in rows:
         value = row["group"]
         nat = national.national_by_characteristic(by, value) if value is not None else None
         shown = nat is not None and not row["suppressed"]
         row["national_overall_absence_rate"] = nat["overall_absence_rate"] if shown else None
         row["national_persistent_absence_rate"] = nat["persistent_absence_rate"] if shown else None
+        row["national_overall_absence_gap"] = _gap(row["overall_absence_rate"], row["national_overall_absence_rate"])
+        row["national_persistent_absence_gap"] = _gap(
+            row["persistent_absence_rate"], row["national_persistent_absence_rate"]
+        )
         row["national_period"] = nat["period"] if nat else None
         row["national_source"] = nat["source"] if nat else None
         row["national_note"] = None if nat else national.no_national_figure(by)
@@ -238,7 +365,7 @@ def intersection_breakdown(
             "label": f"{group_label(by_a, a)}, {group_label(by_b, b)}",
         }
         row.update({k: v for k, v in cell.items() if k not in ("values", "bys")})
-        rows.append(_finish(row, min_size))
+        rows.append(_finish(row, min_size, f.scope.pupil_level))
     # Each row and column of the grid adds up to a group shown in its own breakdown, and the grid to the whole.
     lines = [list(range(len(rows)))]
     for key in ("group_a", "group_b"):
@@ -247,6 +374,8 @@ def intersection_breakdown(
             by_value.setdefault(row[key], []).append(i)
         lines += list(by_value.values())
     _protect(rows, lines)
+    if not f.scope.pupil_level:
+        _protect_counts(rows, lines)
     return _frame(rows, ["by_a", "group_a", "label_a", "by_b", "group_b", "label_b", "label"])
 
 
