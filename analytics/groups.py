@@ -26,7 +26,15 @@ import duckdb
 import pandas as pd
 
 from analytics import measures, national, uncertainty
-from analytics.filters import FLAG_GROUPS, GROUP_COLUMNS, GROUP_LABELS, SEN_LABELS, Filter, year_group_label
+from analytics.filters import (
+    FLAG_GROUPS,
+    GROUP_COLUMNS,
+    GROUP_LABELS,
+    SEN_LABELS,
+    Filter,
+    require_pupil_level,
+    year_group_label,
+)
 
 MIN_GROUP_SIZE = 5  # as DfE statistics: figures for fewer than 5 pupils are not shown
 MIN_COUNT = 3  # as DfE statistics: a count of 1 or 2 is not published, nor a rate built on one
@@ -420,9 +428,12 @@ def group_gap_trend(
     out), 'month' or 'week' (weeks start on Monday). Columns: ``period``,
     ``period_start``, ``group_pupils``, ``group_possible_sessions``,
     ``group_overall_absence_rate``, ``rest_pupils``, ``rest_possible_sessions``,
-    ``rest_overall_absence_rate``, ``overall_absence_gap`` (points),
-    ``suppressed``, ``suppression_reason``. Rates here are over the period's
-    sessions; persistent absence is not shown by period (DfE: year to date only).
+    ``rest_overall_absence_rate``, ``group_persistent_absence_rate``,
+    ``rest_persistent_absence_rate``, ``overall_absence_gap``,
+    ``persistent_absence_gap`` (points), ``suppressed``, ``suppression_reason``.
+    Absence rates are over the period's sessions; persistent absence, which
+    the DfE judges only year to date, is each enrolment's year to date at the
+    end of the period.
     Pupils are counted as enrolments with a possible session in the period.
     """
     column = _check(by)  # a checked name: the marks carry each group as its own column
@@ -432,6 +443,8 @@ def group_gap_trend(
     join, period_cols, period_names, period_group, label = _period_sql(freq)
     keys = ", ".join(["m.school_id", "m.upn", "m.academic_year", *[f"cal.{n}" for n in period_names], "period_start"])
     # Counted per enrolment and period first, so pupils are counted without a DISTINCT over every mark.
+    # Persistent absence is the DfE's year-to-date measure: each enrolment's sessions summed from the
+    # start of the year to the end of each period, judged against 10% there.
     sql = f"""
         WITH per AS (
             SELECT m.school_id, m.upn, m.academic_year, {period_cols},
@@ -442,6 +455,14 @@ def group_gap_trend(
             {join}
             GROUP BY {keys}
         ),
+        cum AS (
+            SELECT *,
+                   sum(possible_sessions) OVER w AS ytd_possible,
+                   sum(absence_sessions) OVER w AS ytd_absence
+            FROM per
+            WINDOW w AS (PARTITION BY school_id, upn, academic_year ORDER BY period_start
+                         ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+        ),
         x AS (
             SELECT {label} AS period, min(period_start) AS period_start,
                    count(*) FILTER (WHERE in_group AND possible_sessions > 0)     AS group_pupils,
@@ -449,13 +470,22 @@ def group_gap_trend(
                    coalesce(sum(absence_sessions) FILTER (WHERE in_group), 0)    AS group_absence_sessions,
                    count(*) FILTER (WHERE NOT in_group AND possible_sessions > 0) AS rest_pupils,
                    coalesce(sum(possible_sessions) FILTER (WHERE NOT in_group), 0) AS rest_possible_sessions,
-                   coalesce(sum(absence_sessions) FILTER (WHERE NOT in_group), 0)  AS rest_absence_sessions
-            FROM per GROUP BY {period_group}
+                   coalesce(sum(absence_sessions) FILTER (WHERE NOT in_group), 0)  AS rest_absence_sessions,
+                   count(*) FILTER (WHERE in_group AND ytd_possible > 0)          AS group_ytd_pupils,
+                   count(*) FILTER (WHERE in_group AND ytd_possible > 0
+                                    AND ytd_absence * 10 >= ytd_possible)         AS group_persistent_count,
+                   count(*) FILTER (WHERE NOT in_group AND ytd_possible > 0)      AS rest_ytd_pupils,
+                   count(*) FILTER (WHERE NOT in_group AND ytd_possible > 0
+                                    AND ytd_absence * 10 >= ytd_possible)         AS rest_persistent_count
+            FROM cum GROUP BY {period_group}
         )
         SELECT period, period_start, group_pupils, group_possible_sessions::BIGINT AS group_possible_sessions,
                100.0 * group_absence_sessions / nullif(group_possible_sessions, 0) AS group_overall_absence_rate,
                rest_pupils, rest_possible_sessions::BIGINT AS rest_possible_sessions,
-               100.0 * rest_absence_sessions / nullif(rest_possible_sessions, 0)   AS rest_overall_absence_rate
+               100.0 * rest_absence_sessions / nullif(rest_possible_sessions, 0)   AS rest_overall_absence_rate,
+               100.0 * group_persistent_count / nullif(group_ytd_pupils, 0)       AS group_persistent_absence_rate,
+               100.0 * rest_persistent_count / nullif(rest_ytd_pupils, 0)         AS rest_persistent_absence_rate,
+               group_absence_sessions, group_persistent_count
         FROM x ORDER BY period_start, period
     """
     cur = con.execute(sql, [value, *params])
@@ -463,15 +493,30 @@ def group_gap_trend(
     rows = []
     for raw in cur.fetchall():
         row = measures._clean(dict(zip(names, raw, strict=True)))
+        absence, persistent = row.pop("group_absence_sessions"), row.pop("group_persistent_count")
         row["overall_absence_gap"] = _gap(row["group_overall_absence_rate"], row["rest_overall_absence_rate"])
+        row["persistent_absence_gap"] = _gap(row["group_persistent_absence_rate"], row["rest_persistent_absence_rate"])
         small = row["group_pupils"] < min_size or row["rest_pupils"] < min_size
         row["suppressed"] = small
         row["suppression_reason"] = f"fewer than {min_size} pupils" if small else None
         if small:
-            for c in [*names[2:], "overall_absence_gap"]:
+            for c in [*names[2:-2], "overall_absence_gap", "persistent_absence_gap"]:
                 row[c] = None
+        elif not f.scope.pupil_level:
+            # As in group_breakdown: no rate built on 1 or 2 sessions or pupils for a governor.
+            for count, cols in (
+                (absence, ("group_overall_absence_rate", "rest_overall_absence_rate", "overall_absence_gap")),
+                (
+                    persistent,
+                    ("group_persistent_absence_rate", "rest_persistent_absence_rate", "persistent_absence_gap"),
+                ),
+            ):
+                if _small_count(count):
+                    for c in cols:
+                        row[c] = None
+                    row["suppression_reason"] = f"{MIN_COUNT - 2} or {MIN_COUNT - 1} pupils or sessions, not shown"
         rows.append(row)
-    columns = [*names, "overall_absence_gap", "suppressed", "suppression_reason"]
+    columns = [*names[:-2], "overall_absence_gap", "persistent_absence_gap", "suppressed", "suppression_reason"]
     return pd.DataFrame(rows, columns=columns, dtype=object)
 
 
@@ -484,14 +529,23 @@ def biggest_changes(
     min_size: int = MIN_GROUP_SIZE,
     measure: str = "overall_absence",
 ) -> pd.DataFrame:
-    """The groups whose absence changed most between ``previous`` and ``f`` (largest change first).
+    """The groups whose absence changed most between ``previous`` and ``f``, rises and falls, real ones first.
 
-    ``measure``: 'overall_absence' or 'persistent_absence' (points). Groups with
-    fewer than ``min_size`` pupils in either period are left out: small groups
-    swing by chance. Columns: ``by``, ``by_label``, ``group``, ``label``,
-    ``current_enrolments``, ``previous_enrolments``,
-    ``current_overall_absence_rate``, ``previous_overall_absence_rate``,
-    ``overall_absence_change``, the same for ``persistent_absence``.
+    ``measure``: 'overall_absence' or 'persistent_absence' (points). Each
+    change has a 95% interval with pupils as the unit (``uncertainty.change``)
+    and ``beyond_chance`` when that interval leaves out zero. Up to ``top``
+    rows: half rises and half falls where there are both (the rest filled from
+    the other side), each side ranked changes beyond chance first, then by
+    size; rises come first, then falls. A group with fewer than ``min_size``
+    pupils in either period is kept with ``small_group`` true (its change is
+    mostly noise, and its interval says so), except without pupil-level access,
+    where it is left out as in published statistics.
+
+    Columns: ``by``, ``by_label``, ``group``, ``label``, ``current_enrolments``,
+    ``previous_enrolments``, ``small_group``, ``direction`` ('rise', 'fall' or
+    'none'), ``beyond_chance``; for each measure ``current_{m}_rate``,
+    ``previous_{m}_rate``, ``{m}_change``, ``{m}_change_low``,
+    ``{m}_change_high``, ``{m}_beyond_chance``.
     """
     if measure not in ("overall_absence", "persistent_absence"):
         raise ValueError("measure must be 'overall_absence' or 'persistent_absence'")
@@ -501,7 +555,8 @@ def biggest_changes(
     rows = []
     for key in now.keys() & before.keys():
         cur, prev = now[key], before[key]
-        if min(cur["enrolments"], prev["enrolments"]) < min_size:
+        small = min(cur["enrolments"], prev["enrolments"]) < min_size
+        if small and not (f.scope.pupil_level and previous.scope.pupil_level):
             continue
         by, value = key
         row = {
@@ -511,15 +566,172 @@ def biggest_changes(
             "label": group_label(by, value),
             "current_enrolments": cur["enrolments"],
             "previous_enrolments": prev["enrolments"],
+            "small_group": small,
         }
         for m in ("overall_absence", "persistent_absence"):
             row[f"current_{m}_rate"] = cur[f"{m}_rate"]
             row[f"previous_{m}_rate"] = prev[f"{m}_rate"]
-            row[f"{m}_change"] = _gap(cur[f"{m}_rate"], prev[f"{m}_rate"])
+            row[f"{m}_change"], row[f"{m}_change_low"], row[f"{m}_change_high"] = uncertainty.change(cur, prev, m)
+            low, high = row[f"{m}_change_low"], row[f"{m}_change_high"]
+            row[f"{m}_beyond_chance"] = None if low is None else bool(low > 0 or high < 0)
+        change = row[f"{measure}_change"]
+        row["direction"] = "none" if not change else ("rise" if change > 0 else "fall")
+        row["beyond_chance"] = row[f"{measure}_beyond_chance"]
         rows.append(row)
     other = "persistent_absence" if measure == "overall_absence" else "overall_absence"
-    rows.sort(key=lambda r: (-abs(r[f"{measure}_change"] or 0), -abs(r[f"{other}_change"] or 0), r["by"], r["label"]))
-    columns = ["by", "by_label", "group", "label", "current_enrolments", "previous_enrolments"]
+
+    def rank(r: dict):
+        return (
+            not r["beyond_chance"],
+            -abs(r[f"{measure}_change"] or 0),
+            -abs(r[f"{other}_change"] or 0),
+            r["by"],
+            r["label"],
+        )
+
+    rises = sorted((r for r in rows if r["direction"] == "rise"), key=rank)
+    falls = sorted((r for r in rows if r["direction"] == "fall"), key=rank)
+    n_rises = min(len(rises), max(top // 2, top - len(falls)))
+    n_falls = min(len(falls), top - n_rises)
+    chosen = rises[:n_rises] + falls[:n_falls]
+    columns = ["by", "by_label", "group", "label", "current_enrolments", "previous_enrolments", "small_group"]
+    columns += ["direction", "beyond_chance"]
     for m in ("overall_absence", "persistent_absence"):
         columns += [f"current_{m}_rate", f"previous_{m}_rate", f"{m}_change"]
-    return pd.DataFrame(rows[:top], columns=columns, dtype=object)
+        columns += [f"{m}_change_low", f"{m}_change_high", f"{m}_beyond_chance"]
+    return pd.DataFrame(chosen, columns=columns, dtype=object)
+
+
+def change_contributions(
+    con: duckdb.DuckDBPyConnection,
+    f: Filter,
+    previous: Filter,
+    by: str,
+    value,
+    measure: str = "overall_absence",
+    limit: int = 200,
+) -> pd.DataFrame:
+    """The pupils behind one group's change, ordered by their part in it (largest part in the change first).
+
+    A pupil's part in an overall absence change is their absence sessions over
+    the group's possible sessions now, less the same before (points); the
+    parts add up to the group's change. For persistent absence it is 100 over
+    the group's pupils now for a pupil persistently absent now, less the same
+    before. Pupils are matched across the two periods by school and UPN.
+    Columns: ``upn``, ``surname``, ``forename``, ``year_group``, ``form``,
+    ``possible_sessions``, ``absence_sessions``, ``absence_rate`` (now),
+    ``previous_possible_sessions``, ``previous_absence_sessions``,
+    ``previous_absence_rate``, ``part_in_change`` (points).
+    """
+    require_pupil_level(f)
+    require_pupil_level(previous)
+    column = _check(by)
+    if measure not in ("overall_absence", "persistent_absence"):
+        raise ValueError("measure must be 'overall_absence' or 'persistent_absence'")
+    now_sql, now_params = measures.enrolment_totals_sql(f)
+    before_sql, before_params = measures.enrolment_totals_sql(previous)
+    persistent = "(CASE WHEN {t}.absence_sessions * 10 >= {t}.possible_sessions THEN 1 ELSE 0 END)"
+    if measure == "overall_absence":
+        part = "coalesce(n.absence_sessions / nn.possible, 0) - coalesce(b.absence_sessions / bb.possible, 0)"
+    else:
+        part = (
+            f"coalesce({persistent.format(t='n')} / nn.pupils, 0) - coalesce({persistent.format(t='b')} / bb.pupils, 0)"
+        )
+    sql = f"""
+        WITH n AS (SELECT * FROM ({now_sql}) t WHERE possible_sessions > 0 AND t.{column} IS NOT DISTINCT FROM ?),
+        b AS (SELECT * FROM ({before_sql}) t WHERE possible_sessions > 0 AND t.{column} IS NOT DISTINCT FROM ?),
+        nn AS (SELECT sum(possible_sessions)::DOUBLE AS possible, count(*)::DOUBLE AS pupils FROM n),
+        bb AS (SELECT sum(possible_sessions)::DOUBLE AS possible, count(*)::DOUBLE AS pupils FROM b)
+        SELECT coalesce(n.upn, b.upn) AS upn, p.surname, p.forename,
+               coalesce(n.year_group, b.year_group) AS year_group, coalesce(n.form, b.form) AS form,
+               n.possible_sessions::BIGINT AS possible_sessions, n.absence_sessions::BIGINT AS absence_sessions,
+               100.0 * n.absence_sessions / n.possible_sessions AS absence_rate,
+               b.possible_sessions::BIGINT AS previous_possible_sessions,
+               b.absence_sessions::BIGINT AS previous_absence_sessions,
+               100.0 * b.absence_sessions / b.possible_sessions AS previous_absence_rate,
+               100.0 * ({part}) AS part_in_change
+        FROM n FULL JOIN b ON n.school_id = b.school_id AND n.upn = b.upn
+        CROSS JOIN nn CROSS JOIN bb
+        LEFT JOIN pupils p ON p.school_id = coalesce(n.school_id, b.school_id) AND p.upn = coalesce(n.upn, b.upn)
+    """
+    params = [*now_params, value, *before_params, value]
+    total = con.execute(f"SELECT sum(part_in_change) FROM ({sql}) x", params).fetchone()[0] or 0
+    order = "DESC" if total >= 0 else "ASC"
+    return con.execute(
+        f"SELECT * FROM ({sql}) x WHERE part_in_change <> 0 ORDER BY part_in_change {order}, upn LIMIT ?",
+        [*params, int(limit)],
+    ).df()
+
+
+FUNNEL_BY = ("form", "year_group")
+FUNNEL_MEASURES = ("overall_absence", "persistent_absence")
+
+
+def unit_funnel(
+    con: duckdb.DuckDBPyConnection,
+    f: Filter,
+    by: str = "form",
+    measure: str = "overall_absence",
+    min_size: int = MIN_GROUP_SIZE,
+) -> dict:
+    """A funnel plot of one kind of unit (forms, year groups): each unit's rate against its size.
+
+    Overall absence is out of possible sessions, with limits widened by the
+    over-dispersion between pupils (``uncertainty.dispersion``); persistent
+    absence is out of pupils (binomial). Limits (95% and 99.8%) sit around the
+    rate of everyone the filter covers. Units with fewer than ``min_size``
+    pupils are left out (and, without pupil-level access, a persistent absence
+    count of 1 or 2). Returns a dict: ``units`` (``by``, ``group``, ``label``,
+    ``enrolments``, ``size``, ``events``, ``rate``, ``low_95``, ``high_95``,
+    ``low_99_8``, ``high_99_8`` as percentages, ``beyond_95``, ``beyond_99_8``,
+    ``position``: 'high', 'low' or 'within' the 99.8% limits), ``curve`` (the
+    limits over a range of sizes), ``target`` (%), ``scale`` (the
+    over-dispersion), ``size_name`` ('possible sessions' or 'pupils').
+    """
+    _check(by)
+    if measure not in FUNNEL_MEASURES:
+        raise ValueError(f"measure must be one of {', '.join(FUNNEL_MEASURES)}")
+    cells = _cells(con, f, [(by,)])
+    empty = {"units": pd.DataFrame(), "curve": pd.DataFrame(), "target": None, "scale": None, "size_name": None}
+    if not cells:
+        return empty
+    whole = {c: (cells[0].get(c) or 0) + (cells[0].get(f"rest_{c}") or 0) for c in _split_sums(cells[0])[0]}
+    if measure == "overall_absence":
+        size_col, events_col, size_name = "possible_sessions", "absence_sessions", "possible sessions"
+        scale = uncertainty.dispersion(
+            whole["enrolments"],
+            whole["absence_sessions"],
+            whole["possible_sessions"],
+            whole["overall_absence_yy"],
+            whole["mm"],
+            whole["overall_absence_ym"],
+        )
+    else:
+        size_col, events_col, size_name, scale = "enrolments", "persistent_absence_count", "pupils", 1.0
+    target = whole[events_col] / whole[size_col] if whole[size_col] else None
+    if target is None:
+        return empty
+    rows = []
+    for cell in sorted(cells, key=lambda c: _sort_key(c["values"][0])):
+        if cell["enrolments"] < min_size:
+            continue
+        if not f.scope.pupil_level and _small_count(cell[events_col]):
+            continue
+        value = cell["values"][0]
+        rows.append(
+            {
+                "by": by,
+                "group": value,
+                "label": group_label(by, value),
+                "enrolments": cell["enrolments"],
+                "size": cell[size_col],
+                "events": cell[events_col],
+            }
+        )
+    if not rows:
+        return empty
+    units, curve = uncertainty.funnel(pd.DataFrame(rows), target=target, scale=scale)
+    pct = ["rate", "target", *[c for c in units.columns if c.startswith(("low_", "high_"))]]
+    units[pct] = units[pct] * 100
+    curve[[c for c in curve.columns if c != "size"]] = curve[[c for c in curve.columns if c != "size"]] * 100
+    return {"units": units, "curve": curve, "target": 100 * target, "scale": scale, "size_name": size_name}
