@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 import pandas as pd
 import streamlit as st
 
-from analytics import groups, measures, national, patterns, school
-from ui import charts, common, export, filters, packs
+from analytics import measures, national, patterns, school
+from ui import charts, common, export, filters, packs, signal
 
 con = common.connection()
 common.require_page("overview")
@@ -120,60 +120,7 @@ else:
         common.pupils_behind(week_f, key="overview_week_pupils", what=f"absence in the week of {start:%d %B}")
 
 st.subheader("What changed most")
-if previous is None:
-    st.info("There is no earlier period in this year's calendar to compare with yet.")
-else:
-    with st.spinner("Comparing with the last period..."):
-        changes = common.cached(groups.biggest_changes, f, previous[0])
-    if common.is_empty_frame(changes):
-        st.info("No group changed by enough to show (groups under 5 pupils are left out).")
-    else:
-        changes = changes.assign(name=changes["by_label"] + ": " + changes["label"].astype(str))
-        fig = charts.bars(
-            changes,
-            "name",
-            "overall_absence_change",
-            charts.chart_title(f"Change in overall absence since {previous[1]} (points)", f, period),
-            colours=[
-                charts.COMPARISON_COLOURS["group"] if (v or 0) > 0 else charts.COMPARISON_COLOURS["rest"]
-                for v in changes["overall_absence_change"]
-            ],
-            y_title="Change in absence (points)",
-            text_format="+.1f",
-            horizontal=True,
-        )
-        figures = changes[
-            [
-                "by_label",
-                "label",
-                "previous_overall_absence_rate",
-                "current_overall_absence_rate",
-                "overall_absence_change",
-                "current_enrolments",
-            ]
-        ].rename(
-            columns={
-                "by_label": "Group",
-                "label": "Value",
-                "previous_overall_absence_rate": f"Absence % ({previous[1]})",
-                "current_overall_absence_rate": "Absence % (now)",
-                "overall_absence_change": "Change (points)",
-                "current_enrolments": "Pupils",
-            }
-        )
-        event = charts.show(
-            fig,
-            figures,
-            key="overview_changes",
-            selectable=True,
-            caption="Red: absence rose. Blue: absence fell. Click a bar to see the pupils in that group.",
-        )
-        points = charts.selected_points(event)
-        if points:
-            row = changes.iloc[points[0]["point_index"]]
-            common.pupils_behind(
-                filters.narrowed(f, row["by"], row["group"]), key="overview_change_pupils", what=row["name"]
-            )
+signal.what_changed_most(f, previous, period)
 
 st.divider()
 
