@@ -211,7 +211,10 @@ def _hide_small_counts(row: dict) -> None:
         _blank_rate(row, rate)
         reasons.append(_RATE_NAMES[rate])
     if reasons:
-        note = f"{', '.join(reasons)}: {MIN_COUNT - 2} or {MIN_COUNT - 1} pupils or sessions, not shown"
+        note = (
+            f"{', '.join(reasons)}: {MIN_COUNT - 2} or {MIN_COUNT - 1} pupils or sessions "
+            "in this group or the rest, not shown"
+        )
         row["suppression_reason"] = f"{row['suppression_reason']}; {note}" if row["suppression_reason"] else note
 
 
