@@ -483,7 +483,8 @@ def funnel(funnel_result: dict, title: str, x_title: str, y_title: str) -> go.Fi
         x=units["size"],
         y=units["rate"],
         mode="markers+text",
-        text=units["label"].astype(str),
+        # Names only beside the units outside the limits: the rest are in the hover and the figures.
+        text=[str(n) if p != "within" else "" for n, p in zip(units["label"], units["position"], strict=True)],
         textposition="top center",
         textfont=dict(size=11, color="#444"),
         marker=dict(
