@@ -559,8 +559,12 @@ def biggest_changes(
     for key in now.keys() & before.keys():
         cur, prev = now[key], before[key]
         small = min(cur["enrolments"], prev["enrolments"]) < min_size
-        if small and not (f.scope.pupil_level and previous.scope.pupil_level):
+        pupil_level = f.scope.pupil_level and previous.scope.pupil_level
+        if small and not pupil_level:
             continue
+        count = "absence_sessions" if measure == "overall_absence" else "persistent_absence_count"
+        if not pupil_level and (_small_count(cur[count]) or _small_count(prev[count])):
+            continue  # as in group_breakdown: no change built on 1 or 2 pupils or sessions for a governor
         by, value = key
         row = {
             "by": by,

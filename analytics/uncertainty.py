@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -63,12 +64,22 @@ def cluster_sum_columns() -> list[str]:
 # --- intervals --------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=64)
 def _z(confidence: float = CONFIDENCE) -> float:
     return float(stats.norm.ppf(0.5 + confidence / 2))
 
 
+@lru_cache(maxsize=4096)
+def _t_quantile(df: float, confidence: float) -> float:
+    return float(stats.t.ppf(0.5 + confidence / 2, df))
+
+
 def _t(df: float, confidence: float = CONFIDENCE) -> float:
-    return float(stats.t.ppf(0.5 + confidence / 2, max(df, 1.0)))
+    """Student's t quantile; degrees of freedom rounded (to 0.1, or 1 past 100) so a breakdown reuses them."""
+    df = max(float(df), 1.0)
+    if df > 10_000:
+        return _z(confidence)
+    return _t_quantile(round(df, 1) if df < 100 else float(round(df)), confidence)
 
 
 def ratio_variance(n: int, y: float, m: float, yy: float, mm: float, ym: float) -> float | None:

@@ -66,8 +66,10 @@ with days:
             fig,
             _slot_table(by_slot),
             key="patterns_weekday",
-            selectable=True,
-            caption="Click a cell to see the pupils who missed those sessions most.",
+            selectable=common.pupil_level_allowed(),
+            caption="Click a cell to see the pupils who missed those sessions most."
+            if common.pupil_level_allowed()
+            else None,
         )
         _pupils_behind_cell(event, "patterns_weekday_pupils", " absence")
 
