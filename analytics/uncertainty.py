@@ -278,6 +278,35 @@ def change(now: dict, before: dict, measure: str = "overall_absence", confidence
     return tuple(_pct(x) for x in gap)
 
 
+# Per-pupil pairs across two periods: the products paired_change needs (y: numerator, m: denominator).
+PAIRED_PRODUCTS = ("y1y1", "m1m1", "y1m1", "y0y0", "m0m0", "y0m0", "y1y0", "y1m0", "m1y0", "m1m0")
+
+
+def paired_change(s: dict, confidence: float = CONFIDENCE) -> tuple:
+    """A rate's change from period 0 to period 1 (points) with its interval, pupils matched across the periods.
+
+    ``s`` holds, over the pupils in the group in either period, ``n`` (pupils),
+    ``y1``, ``m1``, ``y0``, ``m0`` (summed numerators and denominators) and the
+    sums of products in ``PAIRED_PRODUCTS``. Each pupil's part in the change is
+    linearised, ``(y1 - R1 m1) / M1 - (y0 - R0 m0) / M0``, and the variance is
+    the spread of those parts: periods that share pupils (a year to date against
+    the same year at the last term's end, overlapping completely) are judged on
+    how each pupil changed, periods with different pupils as independent samples.
+    """
+    n, y1, m1, y0, m0 = (s.get(k) or 0 for k in ("n", "y1", "m1", "y0", "m0"))
+    if not m1 or not m0 or n < 2:
+        return None, None, None
+    r1, r0 = y1 / m1, y0 / m0
+    g = {k: s.get(k) or 0 for k in PAIRED_PRODUCTS}
+    uu = (g["y1y1"] - 2 * r1 * g["y1m1"] + r1 * r1 * g["m1m1"]) / (m1 * m1)
+    ww = (g["y0y0"] - 2 * r0 * g["y0m0"] + r0 * r0 * g["m0m0"]) / (m0 * m0)
+    uw = (g["y1y0"] - r0 * g["y1m0"] - r1 * g["m1y0"] + r1 * r0 * g["m1m0"]) / (m1 * m0)
+    var = max(n / (n - 1) * (uu + ww - 2 * uw), 0.0)
+    half = _t(n - 1, confidence) * math.sqrt(var)
+    gap = r1 - r0
+    return _pct(gap), _pct(gap - half), _pct(gap + half)
+
+
 # --- funnel plots -----------------------------------------------------------------------------
 
 

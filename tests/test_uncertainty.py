@@ -134,6 +134,51 @@ def test_gap_false_alarms_by_simulation():
     assert 0.01 <= alarms / 200 <= 0.11
 
 
+def _paired_sums(y1, m1, y0, m0) -> dict:
+    y1, m1, y0, m0 = (np.asarray(a, float) for a in (y1, m1, y0, m0))
+    s = {"n": len(y1), "y1": y1.sum(), "m1": m1.sum(), "y0": y0.sum(), "m0": m0.sum()}
+    for k in uncertainty.PAIRED_PRODUCTS:
+        a, b = {"y1": y1, "m1": m1, "y0": y0, "m0": m0}[k[:2]], {"y1": y1, "m1": m1, "y0": y0, "m0": m0}[k[2:]]
+        s[k] = (a * b).sum()
+    return s
+
+
+def test_a_paired_change_of_different_pupils_is_two_independent_groups():
+    # No pupil in both periods: the paired variance is the two cluster variances added (n/(n-1) over all pupils).
+    y1, m1 = np.array([1, 2, 6, 0, 0, 0]), np.array([10, 10, 10, 0, 0, 0])
+    y0, m0 = np.array([0, 0, 0, 4, 6, 2]), np.array([0, 0, 0, 10, 30, 20])
+    change, low, high = uncertainty.paired_change(_paired_sums(y1, m1, y0, m0))
+    r1, r0 = 9 / 30, 12 / 60
+    var = 6 / 5 * (sum((y - r1 * m) ** 2 for y, m in zip(y1[:3], m1[:3], strict=True)) / 30**2)
+    var += 6 / 5 * (sum((y - r0 * m) ** 2 for y, m in zip(y0[3:], m0[3:], strict=True)) / 60**2)
+    half = 2.570582 * math.sqrt(var)  # t with 5 degrees of freedom
+    assert (change, low, high) == pytest.approx((100 * (r1 - r0), 100 * (r1 - r0 - half), 100 * (r1 - r0 + half)))
+
+
+def test_a_year_to_date_against_its_own_start_covers_no_change():
+    """The same pupils, the earlier period inside the later (as "since the end of last term"):
+    over 200 simulated forms whose pupils did not change, the interval holds zero about 95% of the time,
+    and is far narrower than treating the two periods as independent."""
+    rng = np.random.default_rng(5)
+    hits, paired_width, independent_width = 0, 0.0, 0.0
+    for _ in range(200):
+        p = rng.beta(0.08 * 12, 0.92 * 12, size=28)
+        absent = rng.random((28, 200)) < p[:, None]
+        y0, y1 = absent[:, :70].sum(axis=1), absent.sum(axis=1)
+        m0, m1 = np.full(28, 70), np.full(28, 200)
+        _, low, high = uncertainty.paired_change(_paired_sums(y1, m1, y0, m0))
+        hits += low <= 0 <= high
+        paired_width += high - low
+        a = {"enrolments": 28, "possible_sessions": m1.sum(), "absence_sessions": y1.sum(), "mm": (m1 * m1).sum()}
+        a |= {"overall_absence_yy": (y1 * y1).sum(), "overall_absence_ym": (y1 * m1).sum()}
+        b = {"enrolments": 28, "possible_sessions": m0.sum(), "absence_sessions": y0.sum(), "mm": (m0 * m0).sum()}
+        b |= {"overall_absence_yy": (y0 * y0).sum(), "overall_absence_ym": (y0 * m0).sum()}
+        _, low, high = uncertainty.change(a, b)
+        independent_width += high - low
+    assert 0.89 <= hits / 200 <= 0.99
+    assert paired_width < 0.6 * independent_width
+
+
 # --- generated schools in a real database ------------------------------------------------------------
 
 DAYS = 100  # school days from 1 September 2025
@@ -260,6 +305,15 @@ def test_biggest_changes_show_rises_and_falls_with_their_noise(schools):
     # Rises come first, then falls.
     order = changes["direction"].tolist()
     assert order == sorted(order, key=lambda d: {"rise": 0, "none": 1, "fall": 2}[d])
+
+
+def test_a_year_to_date_against_last_terms_end_marks_few_chance_changes(schools):
+    marked = 0
+    for seed in SEEDS:
+        now = _f(f"S{seed}")
+        then = now.replace(date_to=date(2025, 11, 30))
+        marked += int(groups.biggest_changes(schools, now, then, bys=("form",), top=8)["beyond_chance"].sum())
+    assert marked <= 7  # 40 forms whose pupils did not change: about 2 by chance
 
 
 def test_biggest_changes_keep_both_directions_when_rises_are_larger(schools):

@@ -8,7 +8,7 @@ import pandas as pd
 from analytics import measures, uncertainty
 from analytics.filters import GROUP_LABELS, Filter, require_pupil_level
 from analytics.groups.cells import _cells
-from analytics.groups.labels import _check, group_label
+from analytics.groups.labels import _check, _typed, group_label
 from analytics.groups.suppression import MIN_GROUP_SIZE, _small_count
 
 DEFAULT_CHANGE_GROUPS = ("fsm", "sen", "eal", "cin", "lac", "year_group", "form", "gender")
@@ -26,8 +26,10 @@ def biggest_changes(
     """The groups whose absence changed most between ``previous`` and ``f``, rises and falls, real ones first.
 
     ``measure``: 'overall_absence' or 'persistent_absence' (points). Each
-    change has a 95% interval with pupils as the unit (``uncertainty.change``)
-    and ``beyond_chance`` when that interval leaves out zero. Up to ``top``
+    change has a 95% interval with pupils as the unit, each pupil matched
+    across the two periods (``uncertainty.paired_change``: a year to date
+    against the same year at the last term's end shares its pupils and most of
+    its sessions), and ``beyond_chance`` when that interval leaves out zero. Up to ``top``
     rows: half rises and half falls where there are both (the rest filled from
     the other side), each side ranked changes beyond chance first, then by
     size; rises come first, then falls. A group with fewer than ``min_size``
@@ -46,6 +48,7 @@ def biggest_changes(
     groupings = [(_check(b),) for b in bys]
     now = {(c["bys"][0], c["values"][0]): c for c in _cells(con, f, groupings)}
     before = {(c["bys"][0], c["values"][0]): c for c in _cells(con, previous, groupings)}
+    paired = _paired_sums(con, f, previous, bys)
     rows = []
     for key in now.keys() & before.keys():
         cur, prev = now[key], before[key]
@@ -69,7 +72,10 @@ def biggest_changes(
         for m in ("overall_absence", "persistent_absence"):
             row[f"current_{m}_rate"] = cur[f"{m}_rate"]
             row[f"previous_{m}_rate"] = prev[f"{m}_rate"]
-            row[f"{m}_change"], row[f"{m}_change_low"], row[f"{m}_change_high"] = uncertainty.change(cur, prev, m)
+            change = uncertainty.paired_change(paired.get((key, m), {}))
+            if change[0] is None:
+                change = uncertainty.change(cur, prev, m)
+            row[f"{m}_change"], row[f"{m}_change_low"], row[f"{m}_change_high"] = change
             low, high = row[f"{m}_change_low"], row[f"{m}_change_high"]
             row[f"{m}_beyond_chance"] = None if low is None else bool(low > 0 or high < 0)
         change = row[f"{measure}_change"]
@@ -98,6 +104,61 @@ def biggest_changes(
         columns += [f"current_{m}_rate", f"previous_{m}_rate", f"{m}_change"]
         columns += [f"{m}_change_low", f"{m}_change_high", f"{m}_beyond_chance"]
     return pd.DataFrame(chosen, columns=columns, dtype=object)
+
+
+def _paired_sums(con: duckdb.DuckDBPyConnection, f: Filter, previous: Filter, bys: tuple[str, ...]) -> dict:
+    """Per group, the sums over its pupils (in it now or before, matched by school and UPN) for paired changes.
+
+    Keys: ((by, value), measure) for 'overall_absence' (absence over possible
+    sessions) and 'persistent_absence' (persistently absent pupils over pupils).
+    """
+    now_sql, now_params = measures.enrolment_totals_sql(f)
+    before_sql, before_params = measures.enrolment_totals_sql(previous)
+    parts = []
+    for by in bys:  # names checked against GROUP_COLUMNS, never user text
+        for side, table in (("1", "t1"), ("0", "t0")):
+            other = "0" if side == "1" else "1"
+            parts.append(
+                f"""SELECT '{by}' AS grouping, CAST({table}.{by} AS VARCHAR) AS value, school_id, upn,
+                       absence_sessions::DOUBLE AS y{side}, possible_sessions::DOUBLE AS m{side},
+                       (absence_sessions * 10 >= possible_sessions)::INTEGER::DOUBLE AS a{side},
+                       1::DOUBLE AS e{side},
+                       0::DOUBLE AS y{other}, 0::DOUBLE AS m{other}, 0::DOUBLE AS a{other}, 0::DOUBLE AS e{other}
+                FROM {table} WHERE possible_sessions > 0"""
+            )
+    # Same column order in every part: name them explicitly in the union.
+    cols = "grouping, value, school_id, upn, y1, m1, a1, e1, y0, m0, a0, e0"
+    union = " UNION ALL ".join(f"SELECT {cols} FROM ({p})" for p in parts)
+
+    def products(y: str, m: str) -> str:
+        names = {
+            "y1y1": f"{y}1 * {y}1", "m1m1": f"{m}1 * {m}1", "y1m1": f"{y}1 * {m}1",
+            "y0y0": f"{y}0 * {y}0", "m0m0": f"{m}0 * {m}0", "y0m0": f"{y}0 * {m}0",
+            "y1y0": f"{y}1 * {y}0", "y1m0": f"{y}1 * {m}0", "m1y0": f"{m}1 * {y}0", "m1m0": f"{m}1 * {m}0",
+        }  # fmt: skip
+        sums = [f"sum({y}1) AS {y}_y1", f"sum({m}1) AS {y}_m1", f"sum({y}0) AS {y}_y0", f"sum({m}0) AS {y}_m0"]
+        return ", ".join(sums + [f"sum({expr}) AS {y}_{k}" for k, expr in names.items()])
+
+    sql = f"""
+        WITH t1 AS MATERIALIZED ({now_sql}), t0 AS MATERIALIZED ({before_sql}),
+        pairs AS (
+            SELECT grouping, value, school_id, upn, sum(y1) AS y1, sum(m1) AS m1, sum(a1) AS a1, sum(e1) AS e1,
+                   sum(y0) AS y0, sum(m0) AS m0, sum(a0) AS a0, sum(e0) AS e0
+            FROM ({union}) GROUP BY grouping, value, school_id, upn
+        )
+        SELECT grouping, value, count(*) AS n, {products("y", "m")}, {products("a", "e")}
+        FROM pairs GROUP BY grouping, value
+    """
+    cur = con.execute(sql, [*now_params, *before_params])
+    names = [d[0] for d in cur.description]
+    out: dict = {}
+    for raw in cur.fetchall():
+        row = dict(zip(names, raw, strict=True))
+        key = (row["grouping"], _typed(row["grouping"], row["value"]))
+        for measure, y in (("overall_absence", "y"), ("persistent_absence", "a")):
+            sums = {k.removeprefix(f"{y}_"): float(v or 0) for k, v in row.items() if k.startswith(f"{y}_")}
+            out[(key, measure)] = {"n": row["n"], **sums}
+    return out
 
 
 def change_contributions(
