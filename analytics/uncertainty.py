@@ -213,7 +213,8 @@ def intervals(group: dict, rest: dict, confidence: float = CONFIDENCE) -> dict:
 
     _, low, high = ratio_gap(group, rest, "overall_absence", confidence)
     out["overall_absence_gap_low"], out["overall_absence_gap_high"] = _pct(low), _pct(high)
-    out["beyond_chance"] = _beyond(low, high)
+    # With no other pupils to compare with, a group cannot differ from them.
+    out["beyond_chance"] = _beyond(low, high) if rest.get("enrolments") else False
     _, low, high = proportion_gap(
         group.get("persistent_absence_count") or 0,
         n,
