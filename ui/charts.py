@@ -450,9 +450,7 @@ def changes_with_intervals(changes: pd.DataFrame, measure: str, title: str, x_ti
                 thickness=1.5,
                 width=4,
             ),
-            text=[None if pd.isna(v) else f"{v:+.1f}" for v in change],
-            textposition="outside",
-            cliponaxis=False,
+            # No number at the bar's end: the whisker runs through it (the hover and the figures have it).
             customdata=[
                 [f"{lo:+.1f}", f"{hi:+.1f}", "beyond chance" if s else "within noise"]
                 for lo, hi, s in zip(low, high, solid, strict=True)
