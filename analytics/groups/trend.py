@@ -8,7 +8,7 @@ import pandas as pd
 from analytics import measures
 from analytics.filters import Filter
 from analytics.groups.labels import _check
-from analytics.groups.suppression import MIN_COUNT, MIN_GROUP_SIZE, _gap, _small_count
+from analytics.groups.suppression import MIN_COUNT, MIN_GROUP_SIZE, PERSISTENT_FACTOR, _gap, _small_count
 
 FREQUENCIES = ("half_term", "month", "week")
 
@@ -99,10 +99,10 @@ def group_gap_trend(
                    coalesce(sum(absence_sessions) FILTER (WHERE NOT in_group), 0)  AS rest_absence_sessions,
                    count(*) FILTER (WHERE in_group AND ytd_possible > 0)          AS group_ytd_pupils,
                    count(*) FILTER (WHERE in_group AND ytd_possible > 0
-                                    AND ytd_absence * 10 >= ytd_possible)         AS group_persistent_count,
+                                    AND ytd_absence * {PERSISTENT_FACTOR} >= ytd_possible)         AS group_persistent_count,
                    count(*) FILTER (WHERE NOT in_group AND ytd_possible > 0)      AS rest_ytd_pupils,
                    count(*) FILTER (WHERE NOT in_group AND ytd_possible > 0
-                                    AND ytd_absence * 10 >= ytd_possible)         AS rest_persistent_count
+                                    AND ytd_absence * {PERSISTENT_FACTOR} >= ytd_possible)         AS rest_persistent_count
             FROM cum GROUP BY {period_group}
         )
         SELECT period, period_start, group_pupils, group_possible_sessions::BIGINT AS group_possible_sessions,
