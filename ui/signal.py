@@ -87,13 +87,20 @@ def pupils_behind_change(f: Filter, previous: Filter, row: pd.Series, measure: s
         "Ordered by each pupil's part in the change (points of the group's rate): their absence now, "
         "less their absence then, over the group's sessions. The parts add up to the change."
     )
-    shown = df.rename(
-        columns={
-            "previous_possible_sessions": "Possible sessions (then)",
-            "previous_absence_sessions": "Absence sessions (then)",
-            "previous_absence_rate": "Absence % (then)",
-            "part_in_change": "Part in the change (points)",
-        }
+    order = ["upn", "surname", "forename", "year_group", "form", "part_in_change", "absence_rate"]
+    order += ["previous_absence_rate", "absence_sessions", "possible_sessions"]
+    order += ["previous_absence_sessions", "previous_possible_sessions"]
+    shown = (
+        df[[c for c in order if c in df.columns]]
+        .round({"part_in_change": 2, "previous_absence_rate": 1})
+        .rename(
+            columns={
+                "previous_possible_sessions": "Possible sessions (then)",
+                "previous_absence_sessions": "Absence sessions (then)",
+                "previous_absence_rate": "Then: absence %",
+                "part_in_change": "Part in the change (points)",
+            }
+        )
     )
     common.pupil_table(shown, key="overview_change_pupils", name="pupils_behind_change", audit_detail=str(row["name"]))
 
