@@ -603,6 +603,3 @@ def gap_over_year(trend: pd.DataFrame, measure: str, title: str, group_name: str
 
 
 __all__ = ["CATEGORY_COLOURS", "COMPARISON_COLOURS", "OKABE_ITO", "bars", "chart_title", "heatmap", "show"]
-
-
-__all__ = ["CATEGORY_COLOURS", "COMPARISON_COLOURS", "OKABE_ITO", "bars", "chart_title", "heatmap", "show"]
