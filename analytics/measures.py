@@ -21,6 +21,7 @@ from fractions import Fraction
 import duckdb
 import pandas as pd
 
+from analytics import uncertainty
 from analytics.filters import GROUP_COLUMNS, Filter
 
 PERSISTENT_ABSENCE = 0.10  # DfE: 10% or more of possible sessions missed
@@ -242,18 +243,30 @@ def summary(con: duckdb.DuckDBPyConnection, f: Filter) -> dict:
     return _clean(dict(zip([d[0] for d in cur.description], row, strict=True)))
 
 
-def _summary_by_sql(f: Filter, by: str) -> tuple[str, list]:
-    """The measures per value of one group column: the query behind ``summary_by`` and ``summary_by_records``."""
+def _summary_by_rows(con: duckdb.DuckDBPyConnection, f: Filter, by: str) -> tuple[list[str], list[tuple]]:
+    """The measures per group with each row's interval columns (``uncertainty.INTERVAL_COLUMNS``)."""
     if by not in GROUP_COLUMNS:
         raise ValueError(f"unknown group {by!r}: choose from {', '.join(GROUP_COLUMNS)}")
     totals, params = enrolment_totals_sql(f)
-    sql = f"""
-        {_measures_select("t." + by)} FROM ({totals}) t
+    # The extra sums (absence sessions, squares and products per enrolment) give each group's
+    # interval and its gap to the rest (the whole minus the group) without another scan.
+    cur = con.execute(
+        f"""
+        {_measures_select("t." + by)},
+               coalesce(sum(absence_sessions) FILTER (WHERE possible_sessions > 0), 0)::BIGINT AS absence_sessions,
+               {uncertainty.cluster_sums_sql()}
+        FROM ({totals}) t
         GROUP BY t.{by}
         HAVING count(*) FILTER (WHERE possible_sessions > 0) > 0
         ORDER BY t.{by} NULLS LAST
-    """
-    return sql, params
+        """,
+        params,
+    )
+    names = [d[0] for d in cur.description]
+    rows = uncertainty.with_intervals([_clean(dict(zip(names, row, strict=True))) for row in cur.fetchall()])
+    helpers = {"absence_sessions", *uncertainty.cluster_sum_columns()}
+    columns = [n for n in names if n not in helpers] + list(uncertainty.INTERVAL_COLUMNS)
+    return columns, [tuple(r[c] for c in columns) for r in rows]
 
 
 def summary_by(con: duckdb.DuckDBPyConnection, f: Filter, by: str) -> pd.DataFrame:
@@ -261,10 +274,16 @@ def summary_by(con: duckdb.DuckDBPyConnection, f: Filter, by: str) -> pd.DataFra
 
     The ``group`` column holds the value (True/False for yes/no groups, 'E'/'K'/'N'
     for SEN, the year number, the form and gender as imported; None where unknown).
-    Only groups with at least one enrolment in the period appear.
+    Only groups with at least one enrolment in the period appear. Each row also
+    carries its 95% intervals and whether it differs from the rest of the pupils
+    beyond chance (``uncertainty.INTERVAL_COLUMNS``: ``overall_absence_rate_low``,
+    ``overall_absence_rate_high``, ``beyond_chance`` ...), pupils being the unit.
     """
-    sql, params = _summary_by_sql(f, by)
-    return con.execute(sql, params).df()
+    columns, rows = _summary_by_rows(con, f, by)
+    df = pd.DataFrame(rows, columns=columns)
+    for c in ("beyond_chance", "persistent_absence_beyond_chance"):
+        df[c] = df[c].astype(object)
+    return df
 
 
 def summary_by_records(con: duckdb.DuckDBPyConnection, f: Filter, by: str) -> list[dict]:
@@ -273,10 +292,8 @@ def summary_by_records(con: duckdb.DuckDBPyConnection, f: Filter, by: str) -> li
     Read straight from the cursor rather than through pandas, so a year group
     stays an ``int`` and a yes/no group a ``bool`` even when some are unknown.
     """
-    sql, params = _summary_by_sql(f, by)
-    cur = con.execute(sql, params)
-    names = [d[0] for d in cur.description]
-    return [_clean(dict(zip(names, row, strict=True))) for row in cur.fetchall()]
+    columns, rows = _summary_by_rows(con, f, by)
+    return [dict(zip(columns, row, strict=True)) for row in rows]
 
 
 def enrolment_rates_sql(f: Filter) -> tuple[str, list]:

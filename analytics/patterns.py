@@ -14,6 +14,7 @@ from datetime import timedelta
 import duckdb
 import pandas as pd
 
+from analytics import uncertainty
 from analytics.filters import WEEKDAYS, Filter, Scope, require_pupil_level
 from analytics.measures import flag_rate_sql, marks_sql, rate_sql
 from analytics.school import half_terms_sql
@@ -151,6 +152,48 @@ def weekly_trend(con: duckdb.DuckDBPyConnection, f: Filter, compare_last_year: b
         sql, params = f"SELECT * FROM ({sql}) UNION ALL SELECT * FROM ({last_sql})", params + last_params
         sql += " ORDER BY series DESC, week_start"
     return con.execute(sql, params).df()
+
+
+def weekly_control(con: duckdb.DuckDBPyConnection, f: Filter) -> pd.DataFrame:
+    """This year's weeks with control limits, so a week beyond ordinary week-to-week variation stands out.
+
+    Limits are Laney's p' chart (``uncertainty.control_limits``): three sigma
+    around the year's rate, widened by how much weeks really vary (pupils'
+    absences come in runs, so sessions are not independent). Each week also
+    carries the same week of last year (``last_year_absence_rate``, by week of
+    the academic year), the known seasonal pattern to read it against.
+    Columns: ``week_start``, ``academic_week``, ``half_term``,
+    ``possible_sessions``, ``absence_sessions``, ``absence_rate``, ``centre``,
+    ``low``, ``high`` (percentages), ``signal`` ('high', 'low' or None),
+    ``last_year_absence_rate``.
+    """
+    weekly = weekly_trend(con, f)
+    columns = [
+        "week_start",
+        "academic_week",
+        "half_term",
+        "possible_sessions",
+        "absence_sessions",
+        "absence_rate",
+        "centre",
+        "low",
+        "high",
+        "signal",
+        "last_year_absence_rate",
+    ]
+    if weekly.empty:
+        return pd.DataFrame(columns=columns)
+    this = weekly[weekly["series"] == "this year"].sort_values("week_start").reset_index(drop=True)
+    last = weekly[weekly["series"] == "last year"].set_index("academic_week")["absence_rate"]
+    limits = uncertainty.control_limits(this["absence_sessions"], this["possible_sessions"])
+    out = this.assign(
+        centre=100 * limits["centre"],
+        low=100 * limits["low"],
+        high=100 * limits["high"],
+        signal=limits["signal"].to_numpy(),
+        last_year_absence_rate=this["academic_week"].map(last.groupby(level=0).first()),
+    )
+    return out[columns]
 
 
 def term_boundaries(con: duckdb.DuckDBPyConnection, f: Filter) -> pd.DataFrame:

@@ -48,6 +48,13 @@ def schools(con: duckdb.DuckDBPyConnection, f: Filter) -> pd.DataFrame:
     ).df()
 
 
+def school_name(con: duckdb.DuckDBPyConnection, f: Filter) -> str:
+    """The name of the filter's school (or schools, comma-separated), within the user's scope."""
+    where, params = _school_where(f.replace(academic_year=None), "school_id")
+    names = [r[0] for r in con.execute(f"SELECT name FROM schools WHERE {where} ORDER BY name", params).fetchall()]
+    return ", ".join(names) or "No school loaded"
+
+
 def academic_years(con: duckdb.DuckDBPyConnection, f: Filter) -> list[int]:
     """Academic years (start year) with enrolments or marks for the filter's schools, newest first."""
     where, params = _school_where(f, "school_id")

@@ -13,7 +13,7 @@ import sys
 import duckdb
 import pandas as pd
 
-from data import db
+from data import db, readers
 
 MISSING_BY_DATE_ROWS = 60  # the dates with most missing marks; a page shows the worst first
 LEGACY_CODES = ("H", "J", "Y")  # withdrawn by the 2024 registration rules (now H -> none, J -> J1, Y -> Y1-Y7)
@@ -102,6 +102,12 @@ def report(con: duckdb.DuckDBPyConnection, school_id: str | None = None) -> dict
             WHERE NOT EXISTS (SELECT 1 FROM enrolments e WHERE e.school_id = p.school_id AND e.upn = p.upn)""",
         s,
     )
+    # A UPN whose first letter is not its check letter (DfE algorithm): mistyped, kept, never refused.
+    out["upns_with_wrong_check_letter"] = sum(
+        1
+        for (upn,) in con.execute(f"SELECT upn FROM pupils WHERE {where}", s).fetchall()
+        if readers.upn_check_letter_ok(upn) is False
+    )
     out["unknown_codes"] = _scalar(
         con,
         f"""SELECT count(*) FROM (
@@ -167,6 +173,7 @@ def _text(r: dict) -> str:
         f"Pupils without characteristics: {r['pupils_without_characteristics']:,}"
         f"    Pupils without an enrolment: {r['pupils_without_enrolment']:,}",
         f"Unknown codes: {r['unknown_codes']:,}",
+        f"UPNs whose check letter is wrong (check them in the MIS): {r['upns_with_wrong_check_letter']:,}",
     ]
     lines += [
         f"Legacy code {c['code']} used after 19 August 2024: {c['marks']:,} marks ({c['first_date']} to {c['last_date']})"

@@ -6,13 +6,12 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analytics import risk
-from ui import charts, common, filters, risk_text
+from ui import charts, common, filters, risk_text, tables
 
-con = common.connection()
 common.require_page("model")
-f = filters.sidebar_filter(con)
+f = filters.sidebar_filter()
 st.title("At-risk model: should you trust it?")
-st.caption(f"{filters.school_name(con, f)} · whole school · the backtest ignores the other filters")
+st.caption(f"{common.cached(filters.school_name, f)} · whole school · the backtest ignores the other filters")
 
 with st.spinner("Running the backtest (the first time takes a little while)..."):
     report = common.cached(risk.model_report, f.replace(academic_year=None))
@@ -27,7 +26,7 @@ st.markdown("\n".join(f"- {line}" for line in risk_text.trust_summary(report)))
 
 st.subheader("The model against the rules schools already use")
 methods = risk_text.methods_table(report)
-st.dataframe(methods.round(3), hide_index=True, width="stretch")
+st.dataframe(tables.readable(methods.round(3)), hide_index=True, width="stretch")
 st.caption(
     f"Trained on {', '.join(report['train_years'])} at the same point of each year ({', '.join(report['train_cutoffs'])}); "
     f"tested on {report['test_year']} at {report['cutoff']}. PR-AUC and recall reward finding the pupils who become "
@@ -85,7 +84,7 @@ level = st.segmented_control(
     default="top_10pct",
 )
 fairness = risk_text.fairness_frame(report, level or "top_10pct")
-st.dataframe(fairness.round(3), hide_index=True, width="stretch")
+st.dataframe(tables.readable(fairness.round(3), blank="too few pupils"), hide_index=True, width="stretch")
 st.caption(
     "Recall: share of the group's persistently absent pupils the flags caught. False-positive rate: share of the "
     "group's other pupils flagged. Mean predicted against observed: calibration within the group. 95% Wilson "
@@ -94,7 +93,7 @@ st.caption(
 )
 
 st.subheader("What pupil characteristics would add")
-st.dataframe(risk_text.characteristics_table(report).round(3), hide_index=True, width="stretch")
+st.dataframe(tables.readable(risk_text.characteristics_table(report).round(3)), hide_index=True, width="stretch")
 st.caption(
     "The model uses attendance only. Adding FSM, SEND, EAL, CiN, LAC, gender and ethnicity is shown here for "
     "comparison only. It is off by default: scoring children by who they are rather than by their attendance needs "
@@ -102,4 +101,4 @@ st.caption(
 )
 if report.get("coefficients"):
     with st.expander("What the model weighs (standardised coefficients)"):
-        st.dataframe(risk_text.coefficients_table(report).round(3), hide_index=True, width="stretch")
+        st.dataframe(tables.readable(risk_text.coefficients_table(report).round(3)), hide_index=True, width="stretch")

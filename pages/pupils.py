@@ -5,13 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analytics import measures, patterns, pupils
+from analytics import measures, overview, pupils
 from analytics.filters import FLAG_LABELS, SEN_LABELS, PupilLevelDenied, year_group_label
 from ui import alerts, charts, common, export, filters
 
-con = common.connection()
 common.require_page("pupils")
-f = filters.sidebar_filter(con)
+f = filters.sidebar_filter()
 st.title("Pupils")
 if not common.pupil_level_allowed():
     st.info("Your role sees figures for groups only, not individual pupils.")
@@ -78,7 +77,7 @@ st.caption(
     )
 )
 
-alerts.pupil_absence_notice(con, pf, upn)
+alerts.pupil_absence_notice(common.connection(), pf, upn)
 
 if not profile.get("measures"):
     st.info("No possible sessions for this pupil in the chosen period.")
@@ -249,23 +248,18 @@ with tab_spells:
         st.dataframe(table, hide_index=True, width="stretch")
 
 with tab_trend:
-    weekly = common.cached(patterns.weekly_trend, pf.replace(upns=(upn,)))
-    if common.is_empty_frame(weekly):
+    weekly = common.cached(overview.weekly_comparison, pf.replace(upns=(upn,)), value="attendance_rate")
+    if weekly.empty:
         st.info("No weekly figures for this pupil.")
     else:
-        plot = weekly.assign(
-            week=pd.to_datetime(weekly["week_start"])
-            + pd.to_timedelta((weekly["series"] == "last year") * 364, unit="D")
-        )
-        wide = plot.pivot_table(index="week", columns="series", values="attendance_rate").reset_index()
-        wide.columns.name = None
+        wide = weekly.weeks
         fig = charts.lines(
             wide,
             "week",
-            {"this year": "school", "last year": "last_year"},
+            {"this_year": "school", "last_year": "last_year"},
             charts.chart_title(f"Attendance week by week: {who}", pf, period),
             y_title="Attendance %",
-            names={"this year": "This year", "last year": "Last year"},
+            names={"this_year": "This year", "last_year": "Last year"},
         )
         line = measures.PERSISTENT_LINE
         fig.add_hline(
