@@ -96,6 +96,17 @@ def test_the_pdf_holds_key_points_questions_and_every_sections_table(built, name
         assert not re.search(rf"(?<![\w.]){re.escape(never)}(?![\w])", text), never
 
 
+@pytest.mark.parametrize("name", ["review", "governors"])
+def test_each_section_starts_a_new_page(built, name):
+    path = built.files[(name, "pdf")]
+    pages = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    tops = [page.strip().splitlines()[0] for page in pages.split("\f") if page.strip()]
+    assert tops[0] == getattr(built, name).title
+    assert [s.title for s in getattr(built, name).sections] == [
+        t for t in dict.fromkeys(tops[1:]) if t in {s.title for s in getattr(built, name).sections}
+    ]
+
+
 def test_review_pack_has_what_changed_and_holidays(built):
     titles = [s.title for s in built.review.sections]
     assert any(t.startswith("What changed most since") for t in titles)
