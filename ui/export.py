@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import io
 import re
+from dataclasses import replace
+from datetime import datetime
 
 import pandas as pd
 import streamlit as st
@@ -105,6 +107,7 @@ def _pack_file(path: str, version: tuple, kind: str, fmt: str, f, day: str) -> b
 
     build = packs.review_pack if kind == "review" else packs.governors_pack
     content = common.cached(build, f)  # the content the page shows, when it was just drawn
+    content = replace(content, generated=datetime.now())
     return packs.render(packs.with_charts(content, packs.IMAGE_FORMAT[fmt]), fmt)
 
 
