@@ -135,8 +135,9 @@ def pack_downloads(kind: str, f, school_name: str) -> None:
     from ui import packs
 
     stem = f"{kind if kind == 'governors' else 'termly_review'}_pack_{file_stem(school_name)}"
-    columns = st.columns(len(PACK_FORMATS[kind]))
-    for column, fmt in zip(columns, PACK_FORMATS[kind], strict=True):
+    formats = PACK_FORMATS[kind]
+    columns = st.columns([1] * len(formats) + [1])  # side by side, the last column left empty
+    for column, fmt in zip(columns, formats, strict=False):
         suffix, mime = packs.FORMATS[fmt]
         column.download_button(
             f"Download the {PACK_NAMES[kind]} ({FORMAT_NAMES[fmt]})",
