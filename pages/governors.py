@@ -8,7 +8,7 @@ from ui import charts, common, export, filters, packs
 
 con = common.connection()
 common.require_page("governors")
-f = packs.governor_filter(filters.sidebar_filter(con))
+f = packs.governor_filter(filters.sidebar_filter())
 st.title("Governors' pack")
 name = common.cached(filters.school_name, f)
 st.caption(

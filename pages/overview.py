@@ -7,13 +7,14 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from analytics import overview
-from ui import charts, common, export, filters, headlines
+from analytics import overview, periods
+from ui import alerts, charts, common, export, filters, headlines, signal
 
 con = common.connection()
 common.require_page("overview")
-f = filters.sidebar_filter(con)
+f = filters.sidebar_filter()
 st.title("Overview")
+alerts.stale_data_warning(con, f)
 name = common.cached(filters.school_name, f)
 period = filters.period_label(f)
 st.caption(f"{name} · {period} · {f.describe()}")
@@ -74,30 +75,7 @@ else:
         common.pupils_behind(week_f, key="overview_week_pupils", what=f"absence in the week of {start:%d %B}")
 
 st.subheader("What changed most")
-with st.spinner("Comparing with the last period..."):
-    found = common.cached(overview.changes_since_previous, f)
-if found is None:
-    st.info("There is no earlier period in this year's calendar to compare with yet.")
-elif common.is_empty_frame(found[1]):
-    st.info("No group changed by enough to show (groups under 5 pupils are left out).")
-else:
-    since, changes = found
-    event = charts.show(
-        headlines.changes_figure(changes, since, f, period),
-        headlines.changes_table(changes, since),
-        key="overview_changes",
-        selectable=common.pupil_level_allowed(),
-        caption="Red: absence rose. Blue: absence fell."
-        + (" Click a bar to see the pupils in that group." if common.pupil_level_allowed() else ""),
-    )
-    points = charts.selected_points(event)
-    if points:
-        row = changes.iloc[points[0]["point_index"]]
-        common.pupils_behind(
-            filters.narrowed(f, row["by"], row["group"]),
-            key="overview_change_pupils",
-            what=f"{row['by_label']}: {row['label']}",
-        )
+signal.what_changed_most(f, common.cached(periods.previous_period, f), period)
 
 st.divider()
 export.pack_downloads("review", f, name)

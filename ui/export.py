@@ -16,7 +16,7 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from ui import common
+from ui import auth, session
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 EXCEL_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -76,7 +76,7 @@ def download_table(df: pd.DataFrame, name: str, key: str | None = None) -> None:
         mime="text/csv",
         key=f"{key}_csv",
         icon=":material/download:",
-        on_click=common.audit,
+        on_click=auth.audit,
         args=("export",),
         kwargs={"detail": f"{stem}.csv ({len(df)} rows)"},
     )
@@ -87,7 +87,7 @@ def download_table(df: pd.DataFrame, name: str, key: str | None = None) -> None:
         mime=EXCEL_MIME,
         key=f"{key}_xlsx",
         icon=":material/download:",
-        on_click=common.audit,
+        on_click=auth.audit,
         args=("export",),
         kwargs={"detail": f"{stem}.xlsx ({len(df)} rows)"},
     )
@@ -106,7 +106,7 @@ def _pack_file(path: str, version: tuple, kind: str, fmt: str, f, day: str) -> b
     from ui import packs
 
     build = packs.review_pack if kind == "review" else packs.governors_pack
-    content = common.cached(build, f)  # the content the page shows, when it was just drawn
+    content = session.cached(build, f)  # the content the page shows, when it was just drawn
     content = replace(content, generated=datetime.now())
     return packs.render(packs.with_charts(content, packs.IMAGE_FORMAT[fmt]), fmt)
 
@@ -124,10 +124,10 @@ def pack_bytes(kind: str, fmt: str, f) -> bytes:
 
     in_run = get_script_run_ctx(suppress_warning=True) is not None
     try:
-        return _pack_file(common.db_path(), common.data_version(), kind, fmt, f, date.today().isoformat())
+        return _pack_file(session.db_path(), session.data_version(), kind, fmt, f, date.today().isoformat())
     finally:
         if not in_run:
-            common.release()
+            session.release()
 
 
 def pack_downloads(kind: str, f, school_name: str) -> None:
@@ -147,7 +147,7 @@ def pack_downloads(kind: str, f, school_name: str) -> None:
             key=f"pack_{kind}_{fmt}",
             icon=":material/print:" if fmt == "pdf" else ":material/description:",
             type="primary" if kind == "governors" and fmt == "pdf" else "secondary",
-            on_click=common.audit,
+            on_click=auth.audit,
             args=("export",),
             kwargs={"detail": f"{PACK_NAMES[kind]} ({FORMAT_NAMES[fmt]}): {f.describe()}"},
         )
