@@ -13,7 +13,7 @@ from datetime import date
 
 import streamlit as st
 
-from analytics import periods, school
+from analytics import school
 from analytics.filters import SEN_LABELS, TERMS, Filter, Scope, year_group_label
 from data.db import academic_year_label
 from ui import auth, common
@@ -300,16 +300,6 @@ def _write_query(wanted: dict[str, str]) -> None:
 
 
 school_name = school.school_name  # pages call it through here; the query is analytics'
-
-
-def previous_period(con, f: Filter) -> tuple[Filter, str] | None:
-    """The period a termly review compares with (worked out in ``analytics.periods``)."""
-    return periods.previous_period(con, f)
-
-
-def same_point_last_year(con, f: Filter) -> Filter | None:
-    """The same period a year earlier (worked out in ``analytics.periods``)."""
-    return periods.same_point_last_year(con, f)
 
 
 def period_label(f: Filter) -> str:
