@@ -1,0 +1,419 @@
+"""Each pupil's road to the end of the school year: what is left, what they can still miss, where they are heading.
+
+For every enrolment in the filter, as of the latest marks (or a given date):
+
+- sessions and school days left in the year, from the school calendar: the
+  weekdays of the half-terms still to come (holidays between half-terms are
+  not school days), up to the last half-term's end. Where the calendar does not
+  reach past the latest mark into a summer term (a calendar derived from the
+  marks stops at the latest mark), a standard 380-session year is assumed:
+  380 minus the sessions the school has held so far. ``basis`` says which.
+  Bank holidays inside a half-term are counted as school days: the calendar
+  does not record them.
+- the most sessions the pupil can still miss and end the year above the
+  target (the persistent-absence line by default: ending on exactly 10%
+  absence is persistent absence, so the pupil must stay strictly above 90%);
+- the best attendance they can still reach (every remaining session attended);
+- at their rate since the current half-term began, the attendance they will
+  end on and the date they would reach the penalty-notice threshold
+  (``PENALTY_SESSIONS`` unauthorised sessions within ``PENALTY_WEEKS`` school
+  weeks, counted as ``lists.penalty_notice_threshold`` does: school weeks are
+  Monday weeks with marks, the window runs back across holidays and years);
+- the "Rule of 3" left this half-term: the days they can still miss this
+  half-term and still average 90% over it (three days in a six-week
+  half-term; the half-term's real length is used).
+
+A pupil who joined late, or leaves before the year ends, is judged on their own
+sessions: those they have had so far and those left between their admission
+and leaving dates. Remaining sessions are assumed to be possible sessions.
+Every threshold comes from ``analytics.measures``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+from analytics.filters import Filter, Scope, require_pupil_level
+from analytics.measures import PENALTY_SESSIONS, PENALTY_WEEKS, PERSISTENT_ABSENCE, PERSISTENT_LINE, marks_sql
+from analytics.pupils import SESSIONS_PER_DAY, SESSIONS_PER_YEAR
+
+BAD_WEEK_SESSIONS = 5 * SESSIONS_PER_DAY  # a "bad week": every session of a five-day school week missed
+BASIS_CALENDAR = "calendar"  # the school calendar reaches past the latest mark into the summer term
+BASIS_STANDARD = "standard"  # no calendar beyond the latest mark: a standard 380-session year
+
+OUTLOOK_COLUMNS = [
+    "school_id",
+    "upn",
+    "surname",
+    "forename",
+    "gender",
+    "year_group",
+    "form",
+    "academic_year",
+    "admission_date",
+    "leaving_date",
+    "as_of",
+    "basis",
+    "year_end",
+    "possible_sessions",
+    "absence_sessions",
+    "unauthorised_sessions",
+    "attendance_rate",
+    "remaining_sessions",
+    "remaining_days",
+    "year_end_sessions",
+    "target",
+    "can_miss_sessions",
+    "can_miss_days",
+    "cannot_avoid",
+    "safe_whatever",
+    "bad_weeks_to_line",
+    "best_attendance",
+    "rate_from",
+    "absence_rate_since",
+    "unauthorised_rate_since",
+    "projected_attendance",
+    "unauthorised_last_weeks",
+    "penalty_status",
+    "penalty_date",
+    "half_term_start",
+    "half_term_end",
+    "half_term_days_off",
+    "half_term_days_left",
+]
+
+
+def _year_of(con: duckdb.DuckDBPyConnection, f: Filter) -> int | None:
+    """The filter's academic year, else the latest year with marks in its schools."""
+    if f.academic_year is not None:
+        return f.academic_year
+    where, params = Filter(school_ids=f.school_ids, scope=Scope(school_ids=f.scope.school_ids)).where("m")
+    return con.execute(f"SELECT max(academic_year) FROM on_roll_sessions m WHERE {where}", params).fetchone()[0]
+
+
+def year_end_outlook(
+    con: duckdb.DuckDBPyConnection,
+    f: Filter,
+    as_of: date | None = None,
+    target: float = PERSISTENT_LINE,
+    bad_week: int = BAD_WEEK_SESSIONS,
+) -> pd.DataFrame:
+    """One row per enrolment in the filter with possible sessions so far: its road to the end of the year.
+
+    ``as_of``: the day the figures stand at (default: each school's latest
+    mark in the year). ``target``: the attendance (percent) to end the year
+    above (default the persistent-absence line). ``bad_week``: the sessions a
+    bad week misses. The filter's date range, term, weekdays and sessions are
+    ignored: the year is judged whole, from its start to ``as_of``.
+
+    Columns (``OUTLOOK_COLUMNS``): the pupil; ``as_of``; ``basis``
+    ('calendar' or 'standard') and ``year_end`` (the last half-term's end,
+    None on a standard year); so far: ``possible_sessions``,
+    ``absence_sessions``, ``unauthorised_sessions``, ``attendance_rate``; left:
+    ``remaining_sessions``, ``remaining_days`` (the pupil's own, between
+    admission and leaving), ``year_end_sessions`` (so far + left);
+    ``can_miss_sessions`` / ``can_miss_days`` (the most they can still miss and
+    end above ``target``, 0 when they cannot), ``cannot_avoid`` (even
+    attending every remaining session they end at or below ``target``),
+    ``safe_whatever`` (missing every remaining session still ends above it),
+    ``bad_weeks_to_line`` (how many bad weeks take them to the line: 1 = the
+    next one; 0 when they cannot avoid it, None when they are safe whatever);
+    ``best_attendance``; ``rate_from`` (the start of the current half-term),
+    ``absence_rate_since`` and ``unauthorised_rate_since`` (percent of
+    possible sessions since then), ``projected_attendance`` (ending the year at
+    that rate); ``unauthorised_last_weeks`` (unauthorised sessions in the last
+    ``PENALTY_WEEKS`` school weeks to ``as_of``), ``penalty_status``
+    ('reached': a window ending in the last ``PENALTY_WEEKS`` school weeks
+    already holds ``PENALTY_SESSIONS``; 'projected': reached on
+    ``penalty_date`` at the rate since half-term; 'not this year' otherwise);
+    ``half_term_start`` / ``half_term_end`` of the current half-term,
+    ``half_term_days_off`` so far in it and ``half_term_days_left`` (None when
+    the calendar does not say when the half-term ends).
+    """
+    require_pupil_level(f)
+    built = _outlook_sql(con, f, as_of, target, bad_week)
+    if built is None:
+        return pd.DataFrame(columns=OUTLOOK_COLUMNS)
+    sql, params = built
+    return con.execute(f"SELECT {', '.join(OUTLOOK_COLUMNS)} FROM ({sql}) o {_ORDER}", params).df()
+
+
+_ORDER = "ORDER BY best_attendance, projected_attendance, upn"
+
+
+def _outlook_sql(
+    con: duckdb.DuckDBPyConnection, f: Filter, as_of: date | None, target: float, bad_week: int
+) -> tuple[str, list] | None:
+    """The SELECT behind ``year_end_outlook`` and its parameters (None when the filter has no year)."""
+    year = _year_of(con, f)
+    if year is None:
+        return None
+    g = f.whole_year().replace(academic_year=year, weekdays=(), sessions=(), date_to=as_of)
+    marks, params = marks_sql(g, pupils=False, enrolments=False)
+    spd = SESSIONS_PER_DAY
+    sql = f"""
+        WITH m AS ({marks}),
+        now_date AS (SELECT school_id, coalesce(?::DATE, max(date)) AS as_of FROM m GROUP BY school_id),
+        cal AS (
+            SELECT c.school_id, c.term, c.start_date, c.end_date
+            FROM calendar c JOIN now_date a ON a.school_id = c.school_id WHERE c.academic_year = ?
+        ),
+        held AS (  -- sessions the school has held so far: a calendar fact, so the raw marks
+            SELECT a.school_id, count(DISTINCT (sm.date, sm.session)) AS held
+            FROM now_date a JOIN session_marks sm ON sm.school_id = a.school_id
+            WHERE sm.academic_year = ? AND sm.date <= a.as_of
+            GROUP BY a.school_id
+        ),
+        school AS (
+            SELECT a.school_id, a.as_of, coalesce(h.held, 0) AS held,
+                   CASE WHEN max(c.end_date) > a.as_of AND coalesce(bool_or(c.term = 'summer'), FALSE)
+                        THEN '{BASIS_CALENDAR}' ELSE '{BASIS_STANDARD}' END AS basis,
+                   max(c.end_date) AS cal_end,
+                   max(c.start_date) FILTER (WHERE c.start_date <= a.as_of) AS ht_start,
+                   arg_max(c.end_date, c.start_date) FILTER (WHERE c.start_date <= a.as_of) AS ht_end
+            FROM now_date a LEFT JOIN cal c ON c.school_id = a.school_id LEFT JOIN held h ON h.school_id = a.school_id
+            GROUP BY a.school_id, a.as_of, h.held
+        ),
+        -- The school days still to come: the calendar's, or on a standard year as many weekdays as
+        -- the 380 sessions leave (holidays unknown, so only their count is meaningful).
+        fdays AS (
+            SELECT DISTINCT s.school_id, t.d::DATE AS day
+            FROM school s JOIN cal c ON c.school_id = s.school_id,
+                 unnest(generate_series(greatest(c.start_date, s.as_of + 1)::TIMESTAMP, c.end_date::TIMESTAMP,
+                                        INTERVAL 1 DAY)) t(d)
+            WHERE s.basis = '{BASIS_CALENDAR}' AND isodow(t.d) <= 5
+            UNION ALL
+            SELECT school_id, day FROM (
+                SELECT s.school_id, t.d::DATE AS day, s.held,
+                       row_number() OVER (PARTITION BY s.school_id ORDER BY t.d) AS n
+                FROM school s,
+                     unnest(generate_series((s.as_of + 1)::TIMESTAMP, (s.as_of + 400)::TIMESTAMP,
+                                            INTERVAL 1 DAY)) t(d)
+                WHERE s.basis = '{BASIS_STANDARD}' AND isodow(t.d) <= 5
+            ) WHERE n <= greatest({SESSIONS_PER_YEAR} - held, 0) // {spd}
+        ),
+        so_far AS (
+            SELECT m.enrolment_id, any_value(m.school_id) AS school_id,
+                   count(*) FILTER (WHERE m.possible) AS possible,
+                   count(*) FILTER (WHERE m.absent) AS absent,
+                   count(*) FILTER (WHERE m.unauthorised) AS unauthorised,
+                   count(*) FILTER (WHERE m.possible AND m.date >= s.ht_start) AS possible_since,
+                   count(*) FILTER (WHERE m.absent AND m.date >= s.ht_start) AS absent_since,
+                   count(*) FILTER (WHERE m.unauthorised AND m.date >= s.ht_start) AS unauthorised_since
+            FROM m JOIN school s ON s.school_id = m.school_id
+            WHERE m.date <= s.as_of
+            GROUP BY m.enrolment_id
+            HAVING count(*) FILTER (WHERE m.possible) > 0
+        ),
+        -- The rate since half-term, as a fraction (numerator, denominator) kept in integers so that
+        -- reaching a threshold is decided exactly; the year to date where nothing is possible since.
+        pupil AS (
+            SELECT p.*, e.upn, e.admission_date, e.leaving_date,
+                   CASE WHEN possible_since > 0 THEN absent_since ELSE absent END AS r_abs,
+                   CASE WHEN possible_since > 0 THEN unauthorised_since ELSE unauthorised END AS r_unauth,
+                   CASE WHEN possible_since > 0 THEN possible_since ELSE possible END AS r_possible
+            FROM so_far p JOIN enrolments e ON e.enrolment_id = p.enrolment_id
+        ),
+        pfuture AS (
+            SELECT p.enrolment_id, fd.day, date_trunc('week', fd.day)::DATE AS week_start
+            FROM pupil p JOIN fdays fd ON fd.school_id = p.school_id
+            WHERE fd.day >= coalesce(p.admission_date, DATE '0001-01-01')
+              AND fd.day <= coalesce(p.leaving_date, DATE '9999-12-31')
+        ),
+        left_in AS (
+            SELECT pf.enrolment_id, count(*) AS days_left,
+                   count(*) FILTER (WHERE pf.day <= s.ht_end) AS ht_days_left
+            FROM pfuture pf JOIN pupil p USING (enrolment_id) JOIN school s ON s.school_id = p.school_id
+            GROUP BY pf.enrolment_id
+        ),
+        half_term AS (
+            SELECT m.enrolment_id, count(*) FILTER (WHERE m.possible) AS ht_possible,
+                   count(*) FILTER (WHERE m.absent) AS ht_absent
+            FROM m JOIN school s ON s.school_id = m.school_id
+            WHERE m.date BETWEEN s.ht_start AND s.as_of
+            GROUP BY m.enrolment_id
+        ),
+        -- School weeks for the penalty-notice window: the school's last weeks with marks up to as_of
+        -- (enough for every window ending in the last {PENALTY_WEEKS}) and the weeks still to come.
+        past_weeks AS (
+            SELECT school_id, week_start FROM (
+                SELECT DISTINCT sm.school_id, date_trunc('week', sm.date)::DATE AS week_start
+                FROM session_marks sm JOIN school s ON s.school_id = sm.school_id
+                WHERE sm.date <= s.as_of AND sm.date > s.as_of - INTERVAL {7 * 4 * PENALTY_WEEKS} DAY
+            ) QUALIFY row_number() OVER (PARTITION BY school_id ORDER BY week_start DESC) <= {2 * PENALTY_WEEKS - 1}
+        ),
+        weeks AS (
+            SELECT school_id, week_start, row_number() OVER (PARTITION BY school_id ORDER BY week_start) AS week_no
+            FROM (SELECT school_id, week_start FROM past_weeks
+                  UNION SELECT school_id, date_trunc('week', day)::DATE FROM fdays)
+        ),
+        now_week AS (  -- the school week holding as_of (or the last before it, for a date in a holiday)
+            SELECT w.school_id, max(w.week_no) AS week_no FROM weeks w JOIN school s ON s.school_id = w.school_id
+            WHERE w.week_start <= s.as_of GROUP BY w.school_id
+        ),
+        actual AS (  -- unauthorised sessions in every enrolment at the school, as the penalty list counts them
+            SELECT p.enrolment_id, date_trunc('week', o.date)::DATE AS week_start, count(*) AS sessions
+            FROM pupil p JOIN school s ON s.school_id = p.school_id
+            JOIN on_roll_sessions o ON o.school_id = p.school_id AND o.upn = p.upn
+            WHERE o.unauthorised AND o.date <= s.as_of
+              AND o.date >= (SELECT min(week_start) FROM past_weeks pw WHERE pw.school_id = s.school_id)
+            GROUP BY ALL
+        ),
+        pweeks AS (
+            SELECT enrolment_id, week_start, sum(actual)::BIGINT AS actual, sum(future_days)::BIGINT AS future_days
+            FROM (SELECT enrolment_id, week_start, sessions AS actual, 0 AS future_days FROM actual
+                  UNION ALL
+                  SELECT enrolment_id, week_start, 0, count(*) FROM pfuture GROUP BY ALL)
+            GROUP BY ALL
+        ),
+        -- In units of 1/r_possible session, so the projected counts stay whole numbers.
+        rolling AS (
+            SELECT pw.enrolment_id, pw.week_start, pw.future_days, w.week_no, nw.week_no AS now_no,
+                   p.r_possible, p.r_unauth,
+                   sum(pw.actual * p.r_possible + pw.future_days * {spd} * p.r_unauth) OVER win AS scaled,
+                   sum(pw.actual) OVER win AS actual_window
+            FROM pweeks pw JOIN pupil p USING (enrolment_id)
+            JOIN weeks w ON w.school_id = p.school_id AND w.week_start = pw.week_start
+            JOIN now_week nw ON nw.school_id = p.school_id
+            WINDOW win AS (PARTITION BY pw.enrolment_id ORDER BY w.week_no
+                           RANGE BETWEEN {PENALTY_WEEKS - 1} PRECEDING AND CURRENT ROW)
+        ),
+        penalty AS (
+            SELECT enrolment_id,
+                   max(actual_window) FILTER (WHERE week_no <= now_no AND week_no > now_no - {PENALTY_WEEKS})
+                       >= {PENALTY_SESSIONS} AS reached,
+                   max(actual_window) FILTER (WHERE week_no = now_no) AS last_weeks,
+                   arg_min(week_start, week_no) FILTER (WHERE future_days > 0
+                       AND scaled >= {PENALTY_SESSIONS} * r_possible) AS hit_week,
+                   -- the days into that week: what the window still needs, at the pupil's daily rate
+                   arg_min((({PENALTY_SESSIONS} * r_possible - (scaled - future_days * {spd} * r_unauth))
+                            + {spd} * r_unauth - 1) // nullif({spd} * r_unauth, 0), week_no)
+                       FILTER (WHERE future_days > 0 AND scaled >= {PENALTY_SESSIONS} * r_possible) AS hit_day
+            FROM rolling GROUP BY enrolment_id
+        ),
+        hit AS (
+            SELECT pf.enrolment_id, pf.day
+            FROM pfuture pf JOIN penalty pe ON pe.enrolment_id = pf.enrolment_id AND pf.week_start = pe.hit_week
+            QUALIFY row_number() OVER (PARTITION BY pf.enrolment_id ORDER BY pf.day) = greatest(pe.hit_day, 1)
+        ),
+        outlook AS (
+            SELECT p.school_id, p.upn, pp.surname, pp.forename, pp.gender, e.year_group, e.form, e.academic_year,
+                   p.admission_date, p.leaving_date, s.as_of, s.basis,
+                   CASE WHEN s.basis = '{BASIS_CALENDAR}' THEN s.cal_end END AS year_end,
+                   p.possible::BIGINT AS possible_sessions, p.absent::BIGINT AS absence_sessions,
+                   p.unauthorised::BIGINT AS unauthorised_sessions,
+                   100.0 * (p.possible - p.absent) / p.possible AS attendance_rate,
+                   ({spd} * coalesce(l.days_left, 0))::BIGINT AS remaining_sessions,
+                   coalesce(l.days_left, 0)::BIGINT AS remaining_days,
+                   (p.possible + {spd} * coalesce(l.days_left, 0))::BIGINT AS year_end_sessions,
+                   -- most still to miss and end strictly above the target: absent < limit x sessions
+                   (ceil(round(? * (p.possible + {spd} * coalesce(l.days_left, 0)), 9)) - 1 - p.absent)::BIGINT
+                       AS spare,
+                   100.0 * (p.possible - p.absent + {spd} * coalesce(l.days_left, 0))
+                       / (p.possible + {spd} * coalesce(l.days_left, 0)) AS best_attendance,
+                   s.ht_start AS rate_from,
+                   100.0 * p.r_abs / p.r_possible AS absence_rate_since,
+                   100.0 * p.r_unauth / p.r_possible AS unauthorised_rate_since,
+                   100.0 - 100.0 * (p.absent + 1.0 * p.r_abs / p.r_possible * {spd} * coalesce(l.days_left, 0))
+                       / (p.possible + {spd} * coalesce(l.days_left, 0)) AS projected_attendance,
+                   coalesce(pe.last_weeks, 0)::BIGINT AS unauthorised_last_weeks,
+                   CASE WHEN pe.reached THEN 'reached' WHEN h.day IS NOT NULL THEN 'projected'
+                        ELSE 'not this year' END AS penalty_status,
+                   CASE WHEN NOT coalesce(pe.reached, FALSE) THEN h.day END AS penalty_date,
+                   s.ht_start AS half_term_start, s.ht_end AS half_term_end,
+                   coalesce(ht.ht_absent, 0) / {spd} AS half_term_days_off,
+                   CASE WHEN s.ht_end > s.as_of OR s.basis = '{BASIS_CALENDAR}' THEN
+                       least(greatest(floor(round(? * (coalesce(ht.ht_possible, 0)
+                                                        + {spd} * coalesce(l.ht_days_left, 0)), 9))
+                                      - coalesce(ht.ht_absent, 0), 0),
+                             {spd} * coalesce(l.ht_days_left, 0)) / {spd}
+                   END AS half_term_days_left
+            FROM pupil p
+            JOIN enrolments e ON e.enrolment_id = p.enrolment_id
+            JOIN school s ON s.school_id = p.school_id
+            LEFT JOIN pupils pp ON pp.school_id = p.school_id AND pp.upn = p.upn
+            LEFT JOIN left_in l ON l.enrolment_id = p.enrolment_id
+            LEFT JOIN half_term ht ON ht.enrolment_id = p.enrolment_id
+            LEFT JOIN penalty pe ON pe.enrolment_id = p.enrolment_id
+            LEFT JOIN hit h ON h.enrolment_id = p.enrolment_id
+        )
+        SELECT * EXCLUDE (spare), ?::DOUBLE AS target,
+               greatest(least(spare, remaining_sessions), 0)::BIGINT AS can_miss_sessions,
+               greatest(least(spare, remaining_sessions), 0) / {spd} AS can_miss_days,
+               spare < 0 AS cannot_avoid,
+               spare >= remaining_sessions AS safe_whatever,
+               CASE WHEN spare < 0 THEN 0 WHEN spare < remaining_sessions THEN spare // ?::BIGINT + 1 END AS bad_weeks_to_line
+        FROM outlook
+    """
+    limit = (100.0 - float(target)) / 100.0
+    return sql, [*params, as_of, year, year, limit, PERSISTENT_ABSENCE, float(target), int(bad_week)]
+
+
+def pupil_outlook(con: duckdb.DuckDBPyConnection, f: Filter, upn: str, **kwargs) -> dict:
+    """One pupil's row of ``year_end_outlook`` as a dict ({} when they have no possible session this year)."""
+    df = year_end_outlook(con, f.replace(upns=(upn,)), **kwargs)
+    if df.empty:
+        return {}
+    return {k: (None if _missing(v) else v) for k, v in df.iloc[0].to_dict().items()}
+
+
+def _outlook_where(
+    con: duckdb.DuckDBPyConnection,
+    f: Filter,
+    condition: str,
+    order: str,
+    as_of: date | None,
+    bad_week: int,
+    extra: list,
+) -> pd.DataFrame:
+    require_pupil_level(f)
+    built = _outlook_sql(con, f, as_of, PERSISTENT_LINE, bad_week)
+    if built is None:
+        return pd.DataFrame(columns=OUTLOOK_COLUMNS)
+    sql, params = built
+    return con.execute(
+        f"SELECT {', '.join(OUTLOOK_COLUMNS)} FROM ({sql}) o WHERE {condition} ORDER BY {order}", [*params, *extra]
+    ).df()
+
+
+def cannot_avoid_persistent_absence(
+    con: duckdb.DuckDBPyConnection, f: Filter, as_of: date | None = None
+) -> pd.DataFrame:
+    """Pupils who will end the year persistently absent even if they attend every remaining session.
+
+    Best reachable attendance first (lowest), as ``year_end_outlook`` rows.
+    """
+    return _outlook_where(con, f, "cannot_avoid", "best_attendance, upn", as_of, BAD_WEEK_SESSIONS, [])
+
+
+def bad_weeks_from_persistent_absence(
+    con: duckdb.DuckDBPyConnection,
+    f: Filter,
+    weeks: int = 2,
+    as_of: date | None = None,
+    bad_week: int = BAD_WEEK_SESSIONS,
+) -> pd.DataFrame:
+    """Pupils who can still avoid persistent absence but would not after ``weeks`` bad weeks or fewer.
+
+    A bad week misses ``bad_week`` sessions (a whole school week by default).
+    Fewest bad weeks to the line first, then the fewest sessions to spare.
+    """
+    return _outlook_where(
+        con,
+        f,
+        "bad_weeks_to_line BETWEEN 1 AND ?",
+        "bad_weeks_to_line, can_miss_sessions, upn",
+        as_of,
+        bad_week,
+        [int(weeks)],
+    )
+
+
+def _missing(v) -> bool:
+    try:
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
