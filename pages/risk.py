@@ -7,11 +7,12 @@ import streamlit as st
 from analytics import risk
 from analytics.filters import PupilLevelDenied
 from ui import common, filters
+from ui import projection as road
 
 con = common.connection()
 common.require_page("risk")
 f = filters.sidebar_filter(con)
-st.title("At risk of persistent absence")
+st.title("At risk: predicted to become persistently absent")
 st.caption(f"{filters.school_name(con, f)} · {filters.period_label(f)} · {f.describe()}")
 if not common.pupil_level_allowed():
     st.info("Your role sees figures for groups only, not lists of pupils.")
@@ -29,6 +30,7 @@ except PupilLevelDenied:
 if common.is_empty_frame(ranked):
     common.empty_state()
     st.stop()
+ranked = road.set_aside_beyond_recovery(f, ranked)
 
 st.caption(
     "The chance that each pupil ends the year persistently absent (10% or more of sessions missed), from a model "

@@ -56,6 +56,7 @@ from analytics import projection
 from analytics.filters import Filter, PupilLevelDenied, Scope
 from analytics.measures import PERSISTENT_LINE
 from tests.registers import Register, school_days
+from ui.projection import days_text, parent_sentences
 
 F = Filter(school_ids=("T1",), academic_year=2025)
 HALF_TERMS = (
@@ -261,3 +262,68 @@ def pd_date(text: str):
 
 def _na(value) -> bool:
     return value is None or value != value
+
+
+# ---------------------------------------------------------------- in parent terms
+
+
+@pytest.mark.parametrize(
+    ("upn", "expected"),
+    [
+        (
+            "A",
+            [
+                "There are 145 school days left this year, to 17 July 2026.",
+                "PupilA can miss 14½ more days this year and still end above 90%.",
+                "If she attends every remaining day, she will end the year on 97.9%.",
+                "At her rate since half-term (3 November) she will end the year on 90.3% and reach the "
+                "penalty-notice threshold around 23 January.",
+                "This half-term (to 19 December) PupilA can miss 2½ more days and still average 90% over the "
+                "half-term (the Rule of 3).",
+            ],
+        ),
+        (
+            "B",
+            [
+                "There are 145 school days left this year, to 17 July 2026.",
+                "Even attending every remaining day, PupilB cannot now end the year above 90%: the best she can "
+                "reach is 88.4%.",
+                "At her rate since half-term (3 November) she will end the year on 73.2% and reach the "
+                "penalty-notice threshold around 5 December.",
+                "This half-term (to 19 December) PupilB can miss 1½ more days and still average 90% over the "
+                "half-term (the Rule of 3).",
+            ],
+        ),
+        (
+            "L",
+            [
+                "There are 25 school days left before PupilL leaves on 19 December.",
+                "PupilL can miss 6½ more days this year and still end above 90%.",
+                "If she attends every remaining day, she will end the year on 100.0%.",
+                "At her rate since half-term (3 November) she will end the year on 100.0%.",
+                "This half-term (to 19 December) PupilL can miss 3½ more days and still average 90% over the "
+                "half-term (the Rule of 3).",
+            ],
+        ),
+    ],
+)
+def test_parent_sentences(con, upn, expected):
+    golden(con)
+    assert parent_sentences(projection.pupil_outlook(con, F, upn)) == expected
+
+
+@pytest.mark.parametrize(
+    ("gender", "words"), [("M", "If he attends every"), (None, "If they attend every"), ("F", "If she attends every")]
+)
+def test_parent_sentences_pronouns(con, gender, words):
+    golden(con)
+    row = {**projection.pupil_outlook(con, F, "A"), "gender": gender}
+    assert any(s.startswith(words) for s in parent_sentences(row))
+
+
+@pytest.mark.parametrize(
+    ("days", "more", "text"),
+    [(7, False, "7 days"), (14.5, True, "14½ more days"), (0.5, False, "half a day"), (1, True, "1 more day")],
+)
+def test_days_text(days, more, text):
+    assert days_text(days, more=more) == text
