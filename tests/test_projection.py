@@ -49,12 +49,14 @@ from __future__ import annotations
 
 from datetime import date
 
+import duckdb
 import pandas as pd
 import pytest
 
 from analytics import projection
 from analytics.filters import Filter, PupilLevelDenied, Scope
 from analytics.measures import PERSISTENT_LINE
+from data import db
 from tests.registers import Register, school_days
 from ui.projection import days_text, parent_sentences
 
@@ -95,9 +97,11 @@ PUPILS = {
 
 
 def golden(con, half_terms=HALF_TERMS) -> Register:
+    """The register above, its marks written in one statement (as the importer does) rather than one by one."""
     reg = Register(con)
     for term, half, start, end in half_terms:
         reg.calendar(2025, term, half, start, end)
+    rows = []
     for upn, (admission, leaving, autumn1, autumn2) in PUPILS.items():
         reg.pupil(upn, admission_date=admission or "2025-09-01", leaving_date=leaving, forename=f"Pupil{upn}")
         for days, absent in ((AUTUMN1, autumn1), (AUTUMN2, autumn2)):
@@ -105,15 +109,35 @@ def golden(con, half_terms=HALF_TERMS) -> Register:
                 if admission and day < date.fromisoformat(admission):
                     continue
                 am, pm = absent.get(day, ("/", "\\"))
-                reg.mark(upn, day, "AM", am, sync=False)
-                reg.mark(upn, day, "PM", pm, sync=False)
+                rows += [(upn, day, "AM", am), (upn, day, "PM", pm)]
+    marks = pd.DataFrame(rows, columns=["upn", "date", "session", "code"])  # noqa: F841 (read by DuckDB)
+    con.execute(
+        """INSERT INTO session_marks (school_id, upn, date, session, code, academic_year, enrolment_id)
+           SELECT e.school_id, m.upn, m.date, m.session, m.code, e.academic_year, e.enrolment_id
+           FROM marks m JOIN enrolments e ON e.school_id = ? AND e.upn = m.upn AND e.academic_year = 2025""",
+        [reg.school_id],
+    )
     return reg.sync()
 
 
+def _built(tmp_path_factory, name: str, half_terms) -> duckdb.DuckDBPyConnection:
+    path = tmp_path_factory.mktemp(name) / "golden.duckdb"
+    con = db.connect(path)
+    golden(con, half_terms)
+    return con
+
+
+@pytest.fixture(scope="module")
+def full(tmp_path_factory):
+    """The golden register with the whole year's calendar (built once: the tests only read it)."""
+    con = _built(tmp_path_factory, "full", HALF_TERMS)
+    yield con
+    con.close()
+
+
 @pytest.fixture
-def outlook(con):
-    golden(con)
-    return projection.year_end_outlook(con, F).set_index("upn")
+def outlook(full):
+    return projection.year_end_outlook(full, F).set_index("upn")
 
 
 # upn, possible, absent, remaining, year-end sessions, can miss (sessions), days, cannot avoid, bad weeks, best
@@ -186,8 +210,8 @@ def test_cannot_avoid_exactly_when_best_is_not_above_the_line(outlook):
     assert set(outlook.index[cannot]) == {"B", "G"}
 
 
-def test_lists(con):
-    golden(con)
+def test_lists(full):
+    con = full
     assert list(projection.cannot_avoid_persistent_absence(con, F)["upn"]) == ["B", "G"]
     # Fewest bad weeks first, then fewest sessions to spare: H 0, D 7 (one week); L 13, E 17 (two).
     assert list(projection.bad_weeks_from_persistent_absence(con, F)["upn"]) == ["H", "D", "L", "E"]
@@ -207,17 +231,16 @@ def test_lists(con):
         (PERSISTENT_LINE, "E", 17, False),
     ],
 )
-def test_a_school_target(con, target, upn, can_miss, cannot):
-    golden(con)
-    row = projection.year_end_outlook(con, F, target=target).set_index("upn").loc[upn]
+def test_a_school_target(full, target, upn, can_miss, cannot):
+    row = projection.year_end_outlook(full, F, target=target).set_index("upn").loc[upn]
     assert (row["can_miss_sessions"], bool(row["cannot_avoid"])) == (can_miss, cannot)
 
 
-def test_standard_year_without_a_calendar_beyond_the_marks(con):
+def test_standard_year_without_a_calendar_beyond_the_marks(tmp_path_factory):
     # Only autumn in the calendar: a standard 380-session year. 90 held, 290 left (145 weekdays with no
     # holidays known), so A's figures are the same but the penalty window runs on through Christmas:
     # w17 is the week of 5 January, Friday 9 January.
-    golden(con, half_terms=HALF_TERMS[:2])
+    con = _built(tmp_path_factory, "autumn", HALF_TERMS[:2])
     row = projection.year_end_outlook(con, F).set_index("upn").loc["A"]
     assert row["basis"] == projection.BASIS_STANDARD
     assert _na(row["year_end"])
@@ -227,27 +250,25 @@ def test_standard_year_without_a_calendar_beyond_the_marks(con):
     assert row["half_term_days_left"] == 2.5
 
 
-def test_no_calendar_at_all(con):
+def test_no_calendar_at_all(tmp_path_factory):
     # No half-terms: the rate is the year to date's and the half-term is unknown.
-    golden(con, half_terms=())
+    con = _built(tmp_path_factory, "none", ())
     row = projection.year_end_outlook(con, F).set_index("upn").loc["A"]
     assert row["basis"] == projection.BASIS_STANDARD
     assert _na(row["rate_from"]) and _na(row["half_term_days_left"])
     assert row["absence_rate_since"] == pytest.approx(100 * 8 / 90)
 
 
-def test_as_of_an_earlier_date(con):
+def test_as_of_an_earlier_date(full):
     # As of Friday 17 October (end of autumn 1): 70 sessions so far, 310 left; A has missed 6.
-    golden(con)
-    row = projection.year_end_outlook(con, F, as_of=date(2025, 10, 17)).set_index("upn").loc["A"]
+    row = projection.year_end_outlook(full, F, as_of=date(2025, 10, 17)).set_index("upn").loc["A"]
     assert (row["possible_sessions"], row["absence_sessions"], row["remaining_sessions"]) == (70, 6, 310)
     assert row["rate_from"] == pd_date("2025-09-01")
 
 
-def test_pupil_level_only(con):
-    golden(con)
+def test_pupil_level_only(full):
     with pytest.raises(PupilLevelDenied):
-        projection.year_end_outlook(con, F.replace(scope=Scope(pupil_level=False)))
+        projection.year_end_outlook(full, F.replace(scope=Scope(pupil_level=False)))
 
 
 def test_empty(con):
@@ -307,17 +328,15 @@ def _na(value) -> bool:
         ),
     ],
 )
-def test_parent_sentences(con, upn, expected):
-    golden(con)
-    assert parent_sentences(projection.pupil_outlook(con, F, upn)) == expected
+def test_parent_sentences(full, upn, expected):
+    assert parent_sentences(projection.pupil_outlook(full, F, upn)) == expected
 
 
 @pytest.mark.parametrize(
     ("gender", "words"), [("M", "If he attends every"), (None, "If they attend every"), ("F", "If she attends every")]
 )
-def test_parent_sentences_pronouns(con, gender, words):
-    golden(con)
-    row = {**projection.pupil_outlook(con, F, "A"), "gender": gender}
+def test_parent_sentences_pronouns(full, gender, words):
+    row = {**projection.pupil_outlook(full, F, "A"), "gender": gender}
     assert any(s.startswith(words) for s in parent_sentences(row))
 
 
