@@ -31,13 +31,14 @@ Every threshold comes from ``analytics.measures``.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import duckdb
 import pandas as pd
 
 from analytics.filters import Filter, Scope, require_pupil_level
 from analytics.measures import PENALTY_SESSIONS, PENALTY_WEEKS, PERSISTENT_ABSENCE, PERSISTENT_LINE, marks_sql
+from analytics.patterns import school_filter
 from analytics.pupils import SESSIONS_PER_DAY, SESSIONS_PER_YEAR
 
 BAD_WEEK_SESSIONS = 5 * SESSIONS_PER_DAY  # a "bad week": every session of a five-day school week missed
@@ -153,19 +154,31 @@ def _outlook_sql(
         return None
     g = f.whole_year().replace(academic_year=year, weekdays=(), sessions=(), date_to=as_of)
     marks, params = marks_sql(g, pupils=False, enrolments=False)
+    sm_where, sm_params = school_filter(f).where("sm")
+    # The school's marked sessions from far enough back for a penalty window before the year began.
+    since = date(year, 9, 1) - timedelta(days=7 * 4 * PENALTY_WEEKS)
     spd = SESSIONS_PER_DAY
     sql = f"""
         WITH m AS ({marks}),
-        now_date AS (SELECT school_id, coalesce(?::DATE, max(date)) AS as_of FROM m GROUP BY school_id),
+        -- Sessions the school held (any mark): a calendar fact, so the raw marks. Made distinct before
+        -- any join, so the big scan is one grouping on a few thousand keys.
+        held_sessions AS (
+            SELECT DISTINCT sm.school_id, sm.date, sm.session, sm.academic_year
+            FROM session_marks sm WHERE {sm_where} AND sm.date BETWEEN ? AND ?
+        ),
+        -- Each school's latest register of the year (or the day asked for): the marks ``m`` are read
+        -- once, by ``so_far``, and stream rather than being held for a second reader.
+        now_date AS (
+            SELECT school_id, coalesce(?::DATE, max(date)) AS as_of FROM held_sessions
+            WHERE academic_year = ? GROUP BY school_id
+        ),
         cal AS (
             SELECT c.school_id, c.term, c.start_date, c.end_date
             FROM calendar c JOIN now_date a ON a.school_id = c.school_id WHERE c.academic_year = ?
         ),
-        held AS (  -- sessions the school has held so far: a calendar fact, so the raw marks
-            SELECT a.school_id, count(DISTINCT (sm.date, sm.session)) AS held
-            FROM now_date a JOIN session_marks sm ON sm.school_id = a.school_id
-            WHERE sm.academic_year = ? AND sm.date <= a.as_of
-            GROUP BY a.school_id
+        held AS (
+            SELECT a.school_id, count(*) FILTER (WHERE h.academic_year = ? AND h.date <= a.as_of) AS held
+            FROM held_sessions h JOIN now_date a ON a.school_id = h.school_id GROUP BY a.school_id
         ),
         school AS (
             SELECT a.school_id, a.as_of, coalesce(h.held, 0) AS held,
@@ -195,6 +208,13 @@ def _outlook_sql(
                 WHERE s.basis = '{BASIS_STANDARD}' AND isodow(t.d) <= 5
             ) WHERE n <= greatest({SESSIONS_PER_YEAR} - held, 0) // {spd}
         ),
+        fweeks AS (
+            SELECT fd.school_id, date_trunc('week', fd.day)::DATE AS week_start, count(*) AS days,
+                   count(*) FILTER (WHERE fd.day <= s.ht_end) AS ht_days, max(fd.day) AS last_day
+            FROM fdays fd JOIN school s ON s.school_id = fd.school_id GROUP BY ALL
+        ),
+        -- Every mark is up to its school's as_of already (the filter ends there), so the counts need
+        -- no date test but the half-term's start, inside each count rather than in the join.
         so_far AS (
             SELECT m.enrolment_id, any_value(m.school_id) AS school_id,
                    count(*) FILTER (WHERE m.possible) AS possible,
@@ -204,69 +224,74 @@ def _outlook_sql(
                    count(*) FILTER (WHERE m.absent AND m.date >= s.ht_start) AS absent_since,
                    count(*) FILTER (WHERE m.unauthorised AND m.date >= s.ht_start) AS unauthorised_since
             FROM m JOIN school s ON s.school_id = m.school_id
-            WHERE m.date <= s.as_of
             GROUP BY m.enrolment_id
             HAVING count(*) FILTER (WHERE m.possible) > 0
         ),
         -- The rate since half-term, as a fraction (numerator, denominator) kept in integers so that
         -- reaching a threshold is decided exactly; the year to date where nothing is possible since.
+        -- ``whole``: on roll for every school day left (most pupils), so the school's weeks are theirs.
         pupil AS (
             SELECT p.*, e.upn, e.admission_date, e.leaving_date,
                    CASE WHEN possible_since > 0 THEN absent_since ELSE absent END AS r_abs,
                    CASE WHEN possible_since > 0 THEN unauthorised_since ELSE unauthorised END AS r_unauth,
-                   CASE WHEN possible_since > 0 THEN possible_since ELSE possible END AS r_possible
+                   CASE WHEN possible_since > 0 THEN possible_since ELSE possible END AS r_possible,
+                   coalesce(e.admission_date <= s.as_of, TRUE)
+                       AND coalesce(e.leaving_date >= (SELECT max(day) FROM fdays fd WHERE fd.school_id = s.school_id),
+                                    TRUE) AS whole
             FROM so_far p JOIN enrolments e ON e.enrolment_id = p.enrolment_id
+            JOIN school s ON s.school_id = p.school_id
         ),
-        pfuture AS (
-            SELECT p.enrolment_id, fd.day, date_trunc('week', fd.day)::DATE AS week_start
-            FROM pupil p JOIN fdays fd ON fd.school_id = p.school_id
-            WHERE fd.day >= coalesce(p.admission_date, DATE '0001-01-01')
+        pfuture AS (  -- each pupil's school days to come, by week
+            SELECT p.enrolment_id, fw.week_start, fw.days, fw.ht_days
+            FROM pupil p JOIN fweeks fw ON fw.school_id = p.school_id WHERE p.whole
+            UNION ALL
+            SELECT p.enrolment_id, date_trunc('week', fd.day)::DATE, count(*),
+                   count(*) FILTER (WHERE fd.day <= s.ht_end)
+            FROM pupil p JOIN fdays fd ON fd.school_id = p.school_id JOIN school s ON s.school_id = p.school_id
+            WHERE NOT p.whole AND fd.day >= coalesce(p.admission_date, DATE '0001-01-01')
               AND fd.day <= coalesce(p.leaving_date, DATE '9999-12-31')
+            GROUP BY ALL
         ),
         left_in AS (
-            SELECT pf.enrolment_id, count(*) AS days_left,
-                   count(*) FILTER (WHERE pf.day <= s.ht_end) AS ht_days_left
-            FROM pfuture pf JOIN pupil p USING (enrolment_id) JOIN school s ON s.school_id = p.school_id
-            GROUP BY pf.enrolment_id
-        ),
-        half_term AS (
-            SELECT m.enrolment_id, count(*) FILTER (WHERE m.possible) AS ht_possible,
-                   count(*) FILTER (WHERE m.absent) AS ht_absent
-            FROM m JOIN school s ON s.school_id = m.school_id
-            WHERE m.date BETWEEN s.ht_start AND s.as_of
-            GROUP BY m.enrolment_id
+            SELECT enrolment_id, sum(days) AS days_left, sum(ht_days) AS ht_days_left
+            FROM pfuture GROUP BY enrolment_id
         ),
         -- School weeks for the penalty-notice window: the school's last weeks with marks up to as_of
         -- (enough for every window ending in the last {PENALTY_WEEKS}) and the weeks still to come.
         past_weeks AS (
             SELECT school_id, week_start FROM (
-                SELECT DISTINCT sm.school_id, date_trunc('week', sm.date)::DATE AS week_start
-                FROM session_marks sm JOIN school s ON s.school_id = sm.school_id
-                WHERE sm.date <= s.as_of AND sm.date > s.as_of - INTERVAL {7 * 4 * PENALTY_WEEKS} DAY
+                SELECT DISTINCT h.school_id, date_trunc('week', h.date)::DATE AS week_start
+                FROM held_sessions h JOIN now_date a ON a.school_id = h.school_id
+                WHERE h.date <= a.as_of
             ) QUALIFY row_number() OVER (PARTITION BY school_id ORDER BY week_start DESC) <= {2 * PENALTY_WEEKS - 1}
         ),
         weeks AS (
             SELECT school_id, week_start, row_number() OVER (PARTITION BY school_id ORDER BY week_start) AS week_no
-            FROM (SELECT school_id, week_start FROM past_weeks
-                  UNION SELECT school_id, date_trunc('week', day)::DATE FROM fdays)
+            FROM (SELECT school_id, week_start FROM past_weeks UNION SELECT school_id, week_start FROM fweeks)
         ),
         now_week AS (  -- the school week holding as_of (or the last before it, for a date in a holiday)
-            SELECT w.school_id, max(w.week_no) AS week_no FROM weeks w JOIN school s ON s.school_id = w.school_id
+            SELECT w.school_id, max(w.week_no) AS week_no, min(w.week_start) AS first_week
+            FROM weeks w JOIN school s ON s.school_id = w.school_id
             WHERE w.week_start <= s.as_of GROUP BY w.school_id
         ),
         actual AS (  -- unauthorised sessions in every enrolment at the school, as the penalty list counts them
             SELECT p.enrolment_id, date_trunc('week', o.date)::DATE AS week_start, count(*) AS sessions
-            FROM pupil p JOIN school s ON s.school_id = p.school_id
-            JOIN on_roll_sessions o ON o.school_id = p.school_id AND o.upn = p.upn
-            WHERE o.unauthorised AND o.date <= s.as_of
-              AND o.date >= (SELECT min(week_start) FROM past_weeks pw WHERE pw.school_id = s.school_id)
+            FROM on_roll_sessions o
+            JOIN pupil p ON o.school_id = p.school_id AND o.upn = p.upn
+            JOIN now_week nw ON nw.school_id = p.school_id
+            JOIN school s ON s.school_id = p.school_id
+            WHERE o.unauthorised AND o.date BETWEEN ? AND ?
+              AND o.date >= nw.first_week AND o.date <= s.as_of
             GROUP BY ALL
         ),
+        -- Only pupils with an unauthorised session in the window or since half-term can reach it.
         pweeks AS (
             SELECT enrolment_id, week_start, sum(actual)::BIGINT AS actual, sum(future_days)::BIGINT AS future_days
             FROM (SELECT enrolment_id, week_start, sessions AS actual, 0 AS future_days FROM actual
                   UNION ALL
-                  SELECT enrolment_id, week_start, 0, count(*) FROM pfuture GROUP BY ALL)
+                  SELECT pf.enrolment_id, pf.week_start, 0, pf.days
+                  FROM pfuture pf JOIN pupil p ON p.enrolment_id = pf.enrolment_id
+                  WHERE p.r_unauth > 0)
             GROUP BY ALL
         ),
         -- In units of 1/r_possible session, so the projected counts stay whole numbers.
@@ -294,10 +319,13 @@ def _outlook_sql(
                        FILTER (WHERE future_days > 0 AND scaled >= {PENALTY_SESSIONS} * r_possible) AS hit_day
             FROM rolling GROUP BY enrolment_id
         ),
-        hit AS (
-            SELECT pf.enrolment_id, pf.day
-            FROM pfuture pf JOIN penalty pe ON pe.enrolment_id = pf.enrolment_id AND pf.week_start = pe.hit_week
-            QUALIFY row_number() OVER (PARTITION BY pf.enrolment_id ORDER BY pf.day) = greatest(pe.hit_day, 1)
+        hit AS (  -- that day: the pupil's hit_day-th school day of the week
+            SELECT pe.enrolment_id, fd.day
+            FROM penalty pe JOIN pupil p ON p.enrolment_id = pe.enrolment_id
+            JOIN fdays fd ON fd.school_id = p.school_id AND date_trunc('week', fd.day)::DATE = pe.hit_week
+            WHERE fd.day >= coalesce(p.admission_date, DATE '0001-01-01')
+              AND fd.day <= coalesce(p.leaving_date, DATE '9999-12-31')
+            QUALIFY row_number() OVER (PARTITION BY pe.enrolment_id ORDER BY fd.day) = greatest(pe.hit_day, 1)
         ),
         outlook AS (
             SELECT p.school_id, p.upn, pp.surname, pp.forename, pp.gender, e.year_group, e.form, e.academic_year,
@@ -324,11 +352,11 @@ def _outlook_sql(
                         ELSE 'not this year' END AS penalty_status,
                    CASE WHEN NOT coalesce(pe.reached, FALSE) THEN h.day END AS penalty_date,
                    s.ht_start AS half_term_start, s.ht_end AS half_term_end,
-                   coalesce(ht.ht_absent, 0) / {spd} AS half_term_days_off,
+                   coalesce(p.absent_since, 0) / {spd} AS half_term_days_off,
                    CASE WHEN s.ht_end > s.as_of OR s.basis = '{BASIS_CALENDAR}' THEN
-                       least(greatest(floor(round(? * (coalesce(ht.ht_possible, 0)
+                       least(greatest(floor(round(? * (coalesce(p.possible_since, 0)
                                                         + {spd} * coalesce(l.ht_days_left, 0)), 9))
-                                      - coalesce(ht.ht_absent, 0), 0),
+                                      - coalesce(p.absent_since, 0), 0),
                              {spd} * coalesce(l.ht_days_left, 0)) / {spd}
                    END AS half_term_days_left
             FROM pupil p
@@ -336,7 +364,6 @@ def _outlook_sql(
             JOIN school s ON s.school_id = p.school_id
             LEFT JOIN pupils pp ON pp.school_id = p.school_id AND pp.upn = p.upn
             LEFT JOIN left_in l ON l.enrolment_id = p.enrolment_id
-            LEFT JOIN half_term ht ON ht.enrolment_id = p.enrolment_id
             LEFT JOIN penalty pe ON pe.enrolment_id = p.enrolment_id
             LEFT JOIN hit h ON h.enrolment_id = p.enrolment_id
         )
@@ -349,7 +376,22 @@ def _outlook_sql(
         FROM outlook
     """
     limit = (100.0 - float(target)) / 100.0
-    return sql, [*params, as_of, year, year, limit, PERSISTENT_ABSENCE, float(target), int(bad_week)]
+    return sql, [
+        *params,
+        *sm_params,
+        since,
+        date(year + 1, 8, 31),
+        as_of,
+        year,
+        year,
+        year,
+        since,
+        date(year + 1, 8, 31),
+        limit,
+        PERSISTENT_ABSENCE,
+        float(target),
+        int(bad_week),
+    ]
 
 
 def pupil_outlook(con: duckdb.DuckDBPyConnection, f: Filter, upn: str, **kwargs) -> dict:
