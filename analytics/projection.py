@@ -37,9 +37,16 @@ import duckdb
 import pandas as pd
 
 from analytics.filters import Filter, Scope, require_pupil_level
-from analytics.measures import PENALTY_SESSIONS, PENALTY_WEEKS, PERSISTENT_ABSENCE, PERSISTENT_LINE, marks_sql
+from analytics.measures import (
+    PENALTY_SESSIONS,
+    PENALTY_WEEKS,
+    PERSISTENT_ABSENCE,
+    PERSISTENT_LINE,
+    SESSIONS_PER_DAY,
+    marks_sql,
+)
 from analytics.patterns import school_filter
-from analytics.pupils import SESSIONS_PER_DAY, SESSIONS_PER_YEAR
+from analytics.pupils.time_lost import SESSIONS_PER_YEAR
 
 BAD_WEEK_SESSIONS = 5 * SESSIONS_PER_DAY  # a "bad week": every session of a five-day school week missed
 BASIS_CALENDAR = "calendar"  # the school calendar reaches past the latest mark into the summer term

@@ -9,11 +9,10 @@ from analytics.filters import PupilLevelDenied
 from ui import common, filters
 from ui import projection as road
 
-con = common.connection()
 common.require_page("risk")
-f = filters.sidebar_filter(con)
+f = filters.sidebar_filter()
 st.title("At risk: predicted to become persistently absent")
-st.caption(f"{filters.school_name(con, f)} · {filters.period_label(f)} · {f.describe()}")
+st.caption(f"{common.cached(filters.school_name, f)} · {filters.period_label(f)} · {filters.describe(f)}")
 if not common.pupil_level_allowed():
     st.info("Your role sees figures for groups only, not lists of pupils.")
     st.stop()
@@ -73,4 +72,10 @@ table = shown.assign(
         change_label,
     ]
 ]
-common.pupil_table(table, key="risk_table", name="at_risk_model", audit_detail=f"at-risk model list: {f.describe()}")
+common.pupil_table(
+    table,
+    key="risk_table",
+    name="at_risk_model",
+    audit_detail=f"at-risk model list: {f.describe()}",
+    blanks={change_label: "no earlier score"},
+)

@@ -250,11 +250,17 @@ def test_standard_year_without_a_calendar_beyond_the_marks(tmp_path_factory):
     assert row["half_term_days_left"] == 2.5
 
 
-def test_no_calendar_at_all(tmp_path_factory):
-    # No half-terms: the rate is the year to date's and the half-term is unknown.
-    con = _built(tmp_path_factory, "none", ())
+def test_calendar_derived_from_the_marks(tmp_path_factory):
+    # No calendar imported: the half-terms derived from the marks stop at the latest mark, so the year is a
+    # standard one, the rate runs from the derived half-term's start and its end is unknown.
+    con = _built(tmp_path_factory, "derived", ())
     row = projection.year_end_outlook(con, F).set_index("upn").loc["A"]
     assert row["basis"] == projection.BASIS_STANDARD
+    assert row["rate_from"] == pd_date("2025-11-03") and row["absence_rate_since"] == pytest.approx(10.0)
+    assert _na(row["half_term_days_left"])
+    # With no calendar rows at all the rate is the year to date's.
+    con.execute("DELETE FROM calendar")
+    row = projection.year_end_outlook(con, F).set_index("upn").loc["A"]
     assert _na(row["rate_from"]) and _na(row["half_term_days_left"])
     assert row["absence_rate_since"] == pytest.approx(100 * 8 / 90)
 

@@ -14,7 +14,7 @@ import streamlit as st
 
 from analytics import projection
 from analytics.measures import PENALTY_SESSIONS, PENALTY_WEEKS, PERSISTENT_LINE
-from ui import common
+from ui import common, filters
 
 LIST_COLUMNS = {
     "upn": "upn",
@@ -221,7 +221,7 @@ def _list(df: pd.DataFrame, key: str, title: str, f) -> None:
         common.empty_state("No pupils on this list.")
         return
     shown = df[[c for c in LIST_COLUMNS if c in df.columns]].rename(columns=LIST_COLUMNS)
-    common.pupil_table(shown, key=key, name=key, audit_detail=f"{title}: {f.describe()}")
+    common.pupil_table(shown, key=key, name=key, audit_detail=f"{title}: {filters.describe(f)}")
 
 
 # ---------------------------------------------------------------- At risk page
@@ -276,6 +276,6 @@ def set_aside_beyond_recovery(f, ranked: pd.DataFrame) -> pd.DataFrame:
                 }
             )
             common.pupil_table(
-                table, key="risk_beyond", name="beyond_recovery", audit_detail=f"beyond recovery: {f.describe()}"
+                table, key="risk_beyond", name="beyond_recovery", audit_detail=f"beyond recovery: {filters.describe(f)}"
             )
     return kept
