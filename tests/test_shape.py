@@ -16,7 +16,6 @@ MAX_PAGE_LINES = 150
 STILL_SPLITTING = {
     "pages/patterns.py",  # tabs -> ui/ functions (issue 13 item 4)
     "pages/pupils.py",  # tabs -> ui/ functions (issue 13 item 4)
-    "ui/charts.py",  # grew with the packs' static charts and the intervals: to split by kind of chart
 }
 
 # A threshold written as a number rather than by its name in analytics/measures.py: a comparison with the
@@ -185,10 +184,7 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 
 # Cycles still held together by imports inside functions: the lead empties this list as they are broken.
-# ui.export builds packs, whose content reads ui.filters, which reads ui.common, which imports ui.export.
-KNOWN_CYCLES: list[list[str]] = [
-    ["ui.common", "ui.export", "ui.filters", "ui.packs", "ui.packs.content", "ui.packs.pdf", "ui.packs.word"]
-]
+KNOWN_CYCLES: list[list[str]] = []
 
 
 def test_no_import_cycle():
