@@ -350,3 +350,13 @@ def confirm_stage(
         [school_id, upn, stage, who],
     )
     audit.record(con, who, "confirm escalation stage", role=role, upn=upn, school_id=school_id, detail=stage)
+
+
+def confirmed_stages(con: duckdb.DuckDBPyConnection, school_id: str) -> dict[str, str]:
+    """The latest stage staff confirmed for each pupil at a school (callers apply the scope)."""
+    rows = con.execute(
+        """SELECT upn, stage FROM escalation_stages WHERE school_id = ?
+           QUALIFY row_number() OVER (PARTITION BY upn ORDER BY confirmed_at DESC, stage_id DESC) = 1""",
+        [school_id],
+    ).fetchall()
+    return dict(rows)
