@@ -58,7 +58,7 @@ def _pool_filter(f: Filter) -> Filter:
     return f.replace(academic_year=None, date_from=None, date_to=None, term=None, half_term=None)
 
 
-def _school_weeks(con: duckdb.DuckDBPyConnection, f: Filter) -> dict[str, list[date]]:
+def school_weeks(con: duckdb.DuckDBPyConnection, f: Filter) -> dict[str, list[date]]:
     """Monday of every week with any session marks, per school, in order."""
     where, params = school_filter(f).where("sm")
     rows = con.execute(
@@ -112,10 +112,10 @@ def pupil_windows(
     columns = ["school_id", "d", "upn", "year_group", "busy"] + [
         f"{w}_{c}" for w in ("before", "after", "recent", "prior") for c in ("possible", "attended")
     ]
-    school_weeks = _school_weeks(con, f)
+    weeks_by_school = school_weeks(con, f)
     by_school: dict[str, list[tuple]] = {}
     for school_id, when in sorted(set(index)):
-        b = _bounds(school_weeks.get(school_id, []), when, weeks, None if to_latest else weeks)
+        b = _bounds(weeks_by_school.get(school_id, []), when, weeks, None if to_latest else weeks)
         if b is not None:
             by_school.setdefault(school_id, []).append((when, *b))
     if not by_school:
