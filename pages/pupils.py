@@ -7,7 +7,7 @@ import streamlit as st
 
 from analytics import patterns, pupils
 from analytics.filters import SEN_LABELS, PupilLevelDenied, year_group_label
-from ui import charts, common, export, filters
+from ui import charts, common, export, filters, interventions_panel
 
 con = common.connection()
 common.require_page("pupils")
@@ -307,3 +307,5 @@ with tab_lessons:
         )
         charts.show(fig, table, key="pupil_subjects")
         export.download_table(table, f"lessons_by_subject_{upn}")
+
+interventions_panel.interventions_panel(con, f, upn, profile["school_id"])

@@ -281,8 +281,8 @@ def test_a_page_opened_without_signing_in_shows_the_sign_in_page(real_school):
     [
         ("admin", set(auth.PAGE_KEYS)),
         ("leader", set(auth.PAGE_KEYS) - {"import", "users", "audit"}),
-        ("pastoral", {"pupils", "lists", "risk"}),
-        ("governor", {"overview", "groups", "patterns", "model", "governors"}),
+        ("pastoral", {"pupils", "lists", "risk", "caseload"}),
+        ("governor", {"overview", "groups", "patterns", "model", "governors", "action_plan"}),
     ],
 )
 def test_role_pages(role, pages):

@@ -65,14 +65,17 @@ PAGE_KEYS = (
     "quality",
     "users",
     "audit",
+    "caseload",
+    "impact",
+    "action_plan",
 )
 ROLE_PAGES: dict[str, frozenset[str]] = {
     "admin": frozenset(PAGE_KEYS),
     # Leaders see every pupil of their schools, including the data-quality report (missing marks to chase).
     "leader": frozenset(PAGE_KEYS) - {"import", "users", "audit"},
-    "pastoral": frozenset({"pupils", "lists", "risk"}),
+    "pastoral": frozenset({"pupils", "lists", "risk"}) | {"caseload"},
     # Aggregate pages only; analytics refuse pupil-level rows for a governor's scope as well.
-    "governor": frozenset({"overview", "groups", "patterns", "model", "governors"}),
+    "governor": frozenset({"overview", "groups", "patterns", "model", "governors"}) | {"action_plan"},
 }
 ROLE_LABELS = {
     "admin": "Administrator",
