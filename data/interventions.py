@@ -71,27 +71,46 @@ def import_log(
     checked by the importer. Re-importing the same file does not duplicate: a row with the same
     school, pupil, date and type replaces the earlier one. Runs inside the caller's transaction.
     """
-    written = 0
-    for row in rows:
-        key = [school_id, row["upn"], row["date"], canonical_type(row["type"])]
+    frame = pd.DataFrame(
+        [
+            {
+                "upn": row["upn"],
+                "date": row["date"],
+                "type": canonical_type(row["type"]),
+                "owner": row.get("owner") or None,
+                "status": row.get("status") or "open",
+                "notes": row.get("notes") or None,
+                "review_date": row.get("review_date"),
+            }
+            for row in rows
+        ],
+        columns=["upn", "date", "type", "owner", "status", "notes", "review_date"],
+    )
+    if frame.empty:
+        return 0
+    # The same pupil, date and type twice in one file: the later row wins, as it would row by row.
+    frame = frame.drop_duplicates(["upn", "date", "type"], keep="last")
+    frame = frame.astype({"owner": object, "notes": object, "review_date": object}).where(frame.notna(), None)
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _log_rows (upn VARCHAR, date DATE, type VARCHAR, owner VARCHAR, status VARCHAR,"
+        " notes VARCHAR, review_date DATE)"
+    )
+    con.executemany("INSERT INTO _log_rows VALUES (?, ?, ?, ?, ?, ?, ?)", frame.values.tolist())
+    try:
         con.execute(
-            "DELETE FROM interventions WHERE school_id = ? AND upn = ? AND date = ? AND type = ?",
-            key,
+            """DELETE FROM interventions i USING _log_rows r
+               WHERE i.school_id = ? AND i.upn = r.upn AND i.date = r.date::DATE AND i.type = r.type""",
+            [school_id],
         )
         con.execute(
-            "INSERT INTO interventions (school_id, upn, date, type, owner, status, notes, review_date,"
-            " source, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'import', ?)",
-            [
-                *key,
-                row.get("owner") or None,
-                row.get("status") or "open",
-                row.get("notes") or None,
-                row.get("review_date"),
-                by,
-            ],
+            """INSERT INTO interventions (school_id, upn, date, type, owner, status, notes, review_date, source,
+                                          created_by)
+               SELECT ?, upn, date::DATE, type, owner, status, notes, review_date::DATE, 'import', ? FROM _log_rows""",
+            [school_id, by],
         )
-        written += 1
-    return written
+    finally:
+        con.execute("DROP TABLE IF EXISTS _log_rows")
+    return len(frame)
 
 
 # The guidance's escalation sequence ("support first"), lowest first.

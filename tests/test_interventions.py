@@ -118,3 +118,24 @@ def test_confirmed_stage_is_stored_and_checked(con, school):
     with pytest.raises(interventions.InterventionError, match="stage must be"):
         interventions.confirm_stage(con, LEADER, "staff@school", "T1", "Y9A", "panic")
     assert interventions.confirmed_stages(con, "T1") == {"Y9A": "formalise support"}
+
+
+def test_the_sample_school_carries_its_intervention_log(sample_db, tmp_path):
+    import shutil
+
+    from data import db, sample
+
+    log = sample.SAMPLE_DIR / sample.SECONDARY.folder / sample.INTERVENTION_LOG
+    expected = len(log.read_text(encoding="utf-8").splitlines()) - 1
+    path = tmp_path / "sample.duckdb"
+    shutil.copy(sample_db, path)
+    with db.connection(path) as con:
+        # Loading again changes nothing (the shared sample may or may not hold it already).
+        assert sample.load_intervention_log(con, sample.SECONDARY) == expected
+        counts = dict(con.execute("SELECT source, count(*) FROM interventions GROUP BY source").fetchall())
+        kinds = {r[0] for r in con.execute("SELECT DISTINCT type FROM interventions").fetchall()}
+        unknown = con.execute(
+            "SELECT count(*) FROM interventions i ANTI JOIN pupils p ON p.school_id = i.school_id AND p.upn = i.upn"
+        ).fetchone()[0]
+    assert counts == {"import": expected} and unknown == 0
+    assert {"Letter", "Mentoring", "Attendance plan", "Notice to Improve"} <= kinds
