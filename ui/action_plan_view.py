@@ -59,7 +59,7 @@ def add_form(con, school_id: str) -> None:
     email, role = who()
     with st.form("add_action", clear_on_submit=True):
         st.markdown("**Add an action**")
-        action = st.text_input("Action")
+        action = st.text_input("Action", key="plan_action")
         c1, c2, c3 = st.columns(3)
         owner = c1.text_input("Owner")
         due = c2.date_input("Due", value=None, format="DD/MM/YYYY")
