@@ -31,6 +31,7 @@ if common.is_empty_frame(rows):
 caseload_view.metrics(rows)
 cases, todo, log = st.tabs(["Caseload", "To do", "Whole log"])
 with cases:
+    caseload_view.recent_actions(rows)
     caseload_view.caseload_table(rows, f)
     caseload_view.confirm_stage(con, rows, f)
 with todo:

@@ -47,6 +47,20 @@ def caseload_table(rows: pd.DataFrame, f: Filter) -> None:
     common.pupil_table(shown, key="caseload_table", name="caseload", audit_detail=f"caseload: {f.describe()}")
 
 
+def recent_actions(rows: pd.DataFrame, limit: int = 8) -> None:
+    """The latest actions as lines of text: what was done for whom, newest first."""
+    done = rows[~rows["to_do"]].sort_values("last_action_date", ascending=False).head(limit)
+    if done.empty:
+        return
+    st.markdown("**Latest actions**")
+    lines = [
+        f"- {pd.Timestamp(r.last_action_date):%d/%m/%Y} · {r.last_action} · {r.surname}, {r.forename} "
+        f"({r.form or ''}, {r.upn}) · stage: {r.suggested_stage}"
+        for r in done.itertuples()
+    ]
+    st.markdown("\n".join(lines))
+
+
 def to_do(con, rows: pd.DataFrame, f: Filter) -> None:
     todo = rows[rows["to_do"]]
     st.caption("Below the persistent-absence line, at risk or at the penalty-notice threshold, with nothing recorded.")
