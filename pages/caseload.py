@@ -6,7 +6,7 @@ import streamlit as st
 
 from analytics import caseload
 from analytics.filters import PupilLevelDenied
-from ui import caseload_view, common, filters
+from ui import caseload_view, common, filters, letter_templates_view
 
 con = common.connection()
 common.require_page("caseload")
@@ -29,7 +29,7 @@ if common.is_empty_frame(rows):
     st.stop()
 
 caseload_view.metrics(rows)
-cases, todo, log = st.tabs(["Caseload", "To do", "Whole log"])
+cases, todo, log, wording = st.tabs(["Caseload", "To do", "Whole log", "Letter wording"])
 with cases:
     caseload_view.recent_actions(rows)
     caseload_view.caseload_table(rows, f)
@@ -38,3 +38,6 @@ with todo:
     caseload_view.to_do(con, rows, f)
 with log:
     caseload_view.whole_log(con, f)
+with wording:
+    school_ids = f.school_ids or tuple(rows["school_id"].unique())
+    letter_templates_view.editor(con, school_ids[0])
