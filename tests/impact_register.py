@@ -112,20 +112,23 @@ def generate(
 
 
 def _write(con, upns, years, mondays, attend, rng) -> None:
-    con.executemany(
-        "INSERT INTO pupils VALUES (?, ?, ?, ?, NULL, 'F', 'WBRI')",
-        [[SCHOOL, u, f"Surname{u}", f"Forename{u}"] for u in upns],
+    roll = pd.DataFrame({"upn": upns, "year_group": years.astype(int)})
+    con.register("generated_roll", roll)
+    con.execute(
+        "INSERT INTO pupils SELECT ?, upn, 'Surname' || upn, 'Forename' || upn, NULL, 'F', 'WBRI' FROM generated_roll",
+        [SCHOOL],
     )
-    con.executemany(
-        "INSERT INTO enrolments (school_id, upn, academic_year, year_group, form, fsm, sen, eal, cin, lac)"
-        " VALUES (?, ?, 2025, ?, ?, FALSE, 'N', FALSE, FALSE, FALSE)",
-        [[SCHOOL, u, int(y), f"{int(y)}A"] for u, y in zip(upns, years, strict=True)],
+    con.execute(
+        """INSERT INTO enrolments (school_id, upn, academic_year, year_group, form, fsm, sen, eal, cin, lac)
+           SELECT ?, upn, 2025, year_group, year_group || 'A', FALSE, 'N', FALSE, FALSE, FALSE FROM generated_roll""",
+        [SCHOOL],
     )
+    con.unregister("generated_roll")
     # Absent sessions are a mix of authorised illness and unauthorised absence.
     codes = np.where(attend, "/", np.where(rng.random(attend.shape) < 0.7, "I", "O"))
     n_pupils, n_weeks = len(upns), len(mondays)
     offsets = np.array([timedelta(days=s // 2) for s in range(10)])
-    dates = (np.array(mondays)[:, None] + offsets[None, :]).ravel()  # week-major, 10 sessions a week
+    dates = (np.array(mondays)[:, None] + offsets[None, :]).ravel().astype("datetime64[D]")  # week-major
     df = pd.DataFrame(
         {
             "upn": np.repeat(np.array(upns, dtype=object), n_weeks * 10),

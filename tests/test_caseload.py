@@ -8,8 +8,9 @@ import pytest
 
 from analytics import caseload
 from analytics.filters import Filter, PupilLevelDenied
-from data import interventions
+from data import db, interventions
 from data.scope import Scope
+from tests.registers import Register
 
 
 @pytest.mark.parametrize(
@@ -33,8 +34,11 @@ def test_suggested_stage(attendance, types, flags, stage, reason):
     assert reason in "; ".join(reasons)
 
 
-@pytest.fixture
-def school(register):
+@pytest.fixture(scope="module")
+def school_db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("caseload") / "caseload.duckdb"
+    con = db.connect(path)
+    register = Register(con)
     # Six weeks from 1 September: A1 misses 2 days a week (60%), B2 is always in, C3 misses
     # a day a fortnight (90%... then at risk) and D4 (Year 10) is off ill 3 days a week.
     register.pupil("A1", year_group=9).marks("A1", "2025-09-01", "/ / / / / / N N N N " * 6)
@@ -43,10 +47,20 @@ def school(register):
         "C3", "2025-09-01", ("/ / / / / / / / / / " * 2 + "/ / / / / / / / I /") * 2
     )
     register.pupil("D4", year_group=10).marks("D4", "2025-09-01", "/ / / / I I I I I I " * 6)
-    return register
+    con.close()
+    return path
 
 
-def test_caseload_and_to_do(con, school):
+@pytest.fixture
+def con(school_db):
+    """The module's register, with an empty log for each test."""
+    connection = db.connect(school_db)
+    connection.execute("DELETE FROM interventions; DELETE FROM escalation_stages")
+    yield connection
+    connection.close()
+
+
+def test_caseload_and_to_do(con):
     interventions.record(
         con, Scope(), "lead@school", "T1", "A1", date(2025, 9, 15), "Attendance plan", review_date=date(2025, 9, 29)
     )
@@ -64,14 +78,14 @@ def test_caseload_and_to_do(con, school):
     assert rows.loc["D4", "to_do"] and rows.loc["D4", "suggested_stage"] == "listen and understand"
 
 
-def test_pastoral_caseload_keeps_to_their_year_and_governors_are_refused(con, school):
+def test_pastoral_caseload_keeps_to_their_year_and_governors_are_refused(con):
     rows = caseload.caseload(con, Filter(academic_year=2025, scope=Scope(year_groups=(10,))))
     assert set(rows["upn"]) == {"D4"}
     with pytest.raises(PupilLevelDenied):
         caseload.caseload(con, Filter(scope=Scope(pupil_level=False)))
 
 
-def test_confirmed_stage_shows_beside_the_suggestion(con, school):
+def test_confirmed_stage_shows_beside_the_suggestion(con):
     interventions.confirm_stage(con, Scope(), "lead@school", "T1", "D4", "facilitate support")
     rows = caseload.caseload(con, Filter(academic_year=2025)).set_index("upn")
     assert rows.loc["D4", "confirmed_stage"] == "facilitate support"
