@@ -212,7 +212,7 @@ def _since_last(con, f: Filter, log: pd.DataFrame) -> dict:
     if windows.empty:
         return {}
     windows["d"] = pd.to_datetime(windows["d"]).dt.date
-    rate = lambda a, p: 100.0 * a / p if p else None  # noqa: E731
+    rate = impact.attendance_percent
     by = {(r.school_id, r.upn, r.d): r for r in windows.itertuples(index=False)}
     out = {}
     for key, when in last_dates.items():

@@ -182,11 +182,21 @@ def pupil_windows(
     return pd.concat(frames, ignore_index=True)[columns]
 
 
+def attendance_percent(attended, possible):
+    """Attendance as the DfE rate, sessions attended / possible x 100 (None, or NaN in a column, without any).
+
+    The one place these windows turn counts into a rate; works on numbers and on columns alike.
+    """
+    if isinstance(possible, pd.Series):
+        return 100.0 * attended / possible.where(possible > 0)
+    return 100.0 * attended / possible if possible else None
+
+
 def _rates(df: pd.DataFrame) -> pd.DataFrame:
     """Attendance (%) before, after and earlier in the year; earlier falls back to before where unknown."""
     out = df.copy()
     for w in ("before", "after", "recent", "prior"):
-        out[w] = 100.0 * out[f"{w}_attended"] / out[f"{w}_possible"].where(out[f"{w}_possible"] > 0)
+        out[w] = attendance_percent(out[f"{w}_attended"], out[f"{w}_possible"])
     out["prior"] = out["prior"].fillna(out["before"])
     out["recent"] = out["recent"].fillna(out["before"])
     out["change"] = out["after"] - out["before"]

@@ -144,10 +144,15 @@ def letter_maker(con, f: Filter, upns: list[str], key: str) -> None:
     kind = c1.selectbox("Letter", list(wording.TITLES), format_func=wording.TITLES.get, key=f"{key}_kind")
     fmt = c2.radio("Format", ["pdf", "docx"], format_func={"pdf": "PDF", "docx": "Word"}.get, key=f"{key}_fmt")
     meeting = c3.text_input("Meeting or review date (for the letter)", key=f"{key}_meeting")
+    combine = True
+    if len(upns) > 1:
+        combine = fmt == "pdf" and not st.checkbox("One file per pupil, in a zip", key=f"{key}_zip")
     label = "Make letter" if len(upns) == 1 else f"Make {len(upns)} letters"
     if st.button(label, key=f"{key}_make"):
         try:
-            made = letters.make_letters(con, f, upns, kind, fmt, email, role=role, meeting_date=meeting)
+            made = letters.make_letters(
+                con, f, upns, kind, fmt, email, role=role, meeting_date=meeting, combine=combine
+            )
         except interventions.LogDenied as exc:
             st.error(str(exc))
             return
