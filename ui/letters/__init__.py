@@ -87,7 +87,7 @@ def make_letters(
     today = today or date.today()
     built, skipped = [], []
     for upn in upns:
-        if not interventions.in_scope(con, f.scope, *(f.school_ids[:1] or _school_of(con, upn)), upn):
+        if not interventions.in_scope(con, f.scope, _school_of(con, upn, f.school_ids), upn):
             raise interventions.LogDenied("a pupil on this list is outside the year groups or forms you look after")
         made = build_letter(con, f, upn, kind, meeting_date, today)
         (built.append((upn, *made)) if made else skipped.append(upn))
@@ -121,8 +121,11 @@ def make_letters(
     return Made(file_name, data, mime, len(built), tuple(skipped))
 
 
-def _school_of(con: duckdb.DuckDBPyConnection, upn: str) -> tuple[str]:
+def _school_of(con: duckdb.DuckDBPyConnection, upn: str, school_ids: tuple[str, ...]) -> str:
+    """The pupil's school (their latest enrolment among the filter's schools)."""
+    where = f" AND school_id IN ({', '.join('?' * len(school_ids))})" if school_ids else ""
     row = con.execute(
-        "SELECT school_id FROM enrolments WHERE upn = ? ORDER BY academic_year DESC LIMIT 1", [upn]
+        f"SELECT school_id FROM enrolments WHERE upn = ?{where} ORDER BY academic_year DESC LIMIT 1",
+        [upn, *school_ids],
     ).fetchone()
-    return (row[0] if row else "",)
+    return row[0] if row else ""
