@@ -138,7 +138,8 @@ def caseload(con: duckdb.DuckDBPyConnection, f: Filter, as_of: date | None = Non
     as_of = as_of or latest
     log = interventions.entries(con, f.scope, school_ids=tuple(pupils["school_id"].unique()))
     if f.academic_year is not None:
-        log = log[pd.to_datetime(log["date"]).dt.date >= date(f.academic_year, 9, 1)]
+        days = pd.to_datetime(log["date"]).dt.date
+        log = log[(days >= date(f.academic_year, 9, 1)) & (days <= date(f.academic_year + 1, 8, 31))]
     keys = set(zip(pupils["school_id"], pupils["upn"], strict=True))
     log = log[np.array([k in keys for k in zip(log["school_id"], log["upn"], strict=True)], dtype=bool)]
     risk = set(lists.at_risk(con, f)["upn"])
