@@ -7,7 +7,7 @@ import pandas as pd
 
 from analytics import measures
 from analytics.filters import Filter
-from analytics.patterns import half_terms_sql
+from analytics.school import half_terms_sql
 
 # Measures an action may be linked to, with the word the page uses.
 LINKABLE = {

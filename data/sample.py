@@ -8,15 +8,13 @@ Every pupil in them is made up: see ``sample_data/README.md``.
 
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 import duckdb
 
-from data import db, importer, interventions
+from data import db, importer
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
 INTERVENTION_LOG = "interventions.csv"  # the attendance team's log (secondary sample), no academic year in the name
@@ -74,45 +72,25 @@ def load_sample(con: duckdb.DuckDBPyConnection, primary: bool = False) -> import
         if not result.ok:
             return result
         files += result.files
+    log = load_intervention_log(con, school)
+    if log is not None:
+        if not log.ok:
+            return log
+        files += log.files
     result.files = files
-    load_intervention_log(con, school)
     return result
 
 
-def _uk_date(text: str):
-    return datetime.strptime(text.strip(), "%d/%m/%Y").date() if text and text.strip() else None
+def load_intervention_log(con: duckdb.DuckDBPyConnection, school: SampleSchool) -> importer.ImportResult | None:
+    """Import the sample's intervention log (``UPN, Date, Type, Owner, Status, Notes, Review date``).
 
-
-def load_intervention_log(con: duckdb.DuckDBPyConnection, school: SampleSchool) -> int:
-    """Write the sample's intervention log (``UPN, Date, Type, Owner, Status, Notes, Review date``).
-
-    Read here with the csv module and written through ``interventions.import_log``, the same
-    entry point the importer uses for a school's own log. Idempotent, like the import.
+    Through the importer, as a school's own log would come in (after the pupils it names).
+    None when the school has no log file. Importing it again changes nothing.
     """
     path = SAMPLE_DIR / school.folder / INTERVENTION_LOG
     if not path.exists():
-        return 0
-    with path.open(newline="", encoding="utf-8") as fh:
-        rows = [
-            {
-                "upn": r["UPN"].strip(),
-                "date": _uk_date(r["Date"]),
-                "type": r["Type"],
-                "owner": r["Owner"],
-                "status": interventions.canonical_status(r["Status"]),
-                "notes": r["Notes"],
-                "review_date": _uk_date(r["Review date"]),
-            }
-            for r in csv.DictReader(fh)
-        ]
-    con.execute("BEGIN")
-    try:
-        written = interventions.import_log(con, school.school_id, rows, by="sample")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
-    return written
+        return None
+    return importer.import_files(con, [str(path)], school_id=school.school_id)
 
 
 def cli(args) -> int:

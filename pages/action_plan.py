@@ -9,9 +9,9 @@ from analytics.filters import Filter
 from data import school_actions
 from ui import action_plan_view, common, filters
 
-con = common.connection()
 common.require_page("action_plan")
-f = filters.sidebar_filter(con)
+f = filters.sidebar_filter()
+con = common.connection()
 st.title("Attendance action plan")
 st.caption(f"{common.cached(filters.school_name, f)} · whole-school actions; no pupil is named here")
 

@@ -8,11 +8,11 @@ from analytics import caseload
 from analytics.filters import PupilLevelDenied
 from ui import caseload_view, common, filters, letter_templates_view
 
-con = common.connection()
 common.require_page("caseload")
-f = filters.sidebar_filter(con)
+f = filters.sidebar_filter()
+con = common.connection()
 st.title("Caseload")
-st.caption(f"{common.cached(filters.school_name, f)} · {filters.period_label(f)} · {f.describe()}")
+st.caption(f"{common.cached(filters.school_name, f)} · {filters.period_label(f)} · {filters.describe(f)}")
 if not common.pupil_level_allowed():
     st.info("Your role sees figures for groups only, not pupils' records.")
     st.stop()

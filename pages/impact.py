@@ -7,9 +7,9 @@ import streamlit as st
 from analytics import impact
 from ui import common, filters, impact_view
 
-con = common.connection()
 common.require_page("impact")
-f = filters.sidebar_filter(con)
+f = filters.sidebar_filter()
+con = common.connection()
 st.title("Impact of interventions")
 st.caption(f"{common.cached(filters.school_name, f)} · interventions dated in {filters.period_label(f)}")
 

@@ -130,8 +130,10 @@ def test_the_sample_school_carries_its_intervention_log(sample_db, tmp_path):
     path = tmp_path / "sample.duckdb"
     shutil.copy(sample_db, path)
     with db.connection(path) as con:
-        # Loading again changes nothing (the shared sample may or may not hold it already).
-        assert sample.load_intervention_log(con, sample.SECONDARY) == expected
+        # Through the importer; loading again changes nothing (the shared sample may hold it already).
+        result = sample.load_intervention_log(con, sample.SECONDARY)
+        assert result.ok, result.summary()
+        assert result.files[0].rows == expected
         counts = dict(con.execute("SELECT source, count(*) FROM interventions GROUP BY source").fetchall())
         kinds = {r[0] for r in con.execute("SELECT DISTINCT type FROM interventions").fetchall()}
         unknown = con.execute(
