@@ -448,6 +448,9 @@ class Generator:
                 if complete and p.leaving is None:
                     if yg == m.last_year_group:
                         p.leaving = _d(Y11_LAST_DAY[year]) if not m.primary else last_day
+                        # A Year 11 who joined after the last exam stays on roll to the end of term: a
+                        # leaving date before the admission date is refused by the importer, as it should be.
+                        p.leaving = max(p.leaving, p.admission)
                     elif r.random() < 0.015:
                         p.leaving = last_day  # moving away over the summer
                 p.history[year] = {"fsm": p.fsm, "sen": p.sen, "cin": p.cin, "lac": p.lac, "year_group": yg}

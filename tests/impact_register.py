@@ -139,7 +139,9 @@ def _write(con, upns, years, mondays, attend, rng) -> None:
     )
     con.register("generated_marks", df)
     con.execute(
-        "INSERT INTO session_marks SELECT ?, upn, date, session, code, 2025, NULL FROM generated_marks", [SCHOOL]
+        "INSERT INTO session_marks (school_id, upn, date, session, code, academic_year)"
+        " SELECT ?, upn, date, session, code, 2025 FROM generated_marks",
+        [SCHOOL],
     )
     con.unregister("generated_marks")
     db.link_marks(con, SCHOOL)
