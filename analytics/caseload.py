@@ -24,7 +24,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import impact, lists, measures
+from analytics import attendance_windows, lists, measures
 from analytics.filters import Filter, require_pupil_level
 from analytics.measures import AT_RISK_ATTENDANCE, PERSISTENT_LINE
 from data import interventions
@@ -209,11 +209,11 @@ def _since_last(con, f: Filter, log: pd.DataFrame) -> dict:
     }
     g = f.replace(upns=tuple(sorted({u for _, u in last_dates} | {u for _, u in support_dates})))
     index = [(s, d) for (s, _), d in [*last_dates.items(), *support_dates.items()]]
-    windows = impact.pupil_windows(con, g, index, NO_IMPROVEMENT_WEEKS, to_latest=True)
+    windows = attendance_windows.pupil_windows(con, g, index, NO_IMPROVEMENT_WEEKS, to_latest=True)
     if windows.empty:
         return {}
     windows["d"] = pd.to_datetime(windows["d"]).dt.date
-    rate = impact.attendance_percent
+    rate = attendance_windows.attendance_percent
     by = {(r.school_id, r.upn, r.d): r for r in windows.itertuples(index=False)}
     out = {}
     for key, when in last_dates.items():
@@ -221,7 +221,7 @@ def _since_last(con, f: Filter, log: pd.DataFrame) -> dict:
         before = rate(r.before_attended, r.before_possible) if r is not None else None
         after = rate(r.after_attended, r.after_possible) if r is not None else None
         out[key] = (before, after, False)
-    school_weeks = impact.school_weeks(con, g)
+    school_weeks = attendance_windows.school_weeks(con, g)
     for key, when in support_dates.items():
         r = by.get((*key, when))
         weeks_since = sum(1 for w in school_weeks.get(key[0], []) if w >= when)
