@@ -16,7 +16,7 @@ import streamlit as st
 from analytics import periods, school
 from analytics.filters import SEN_LABELS, TERMS, Filter, Scope, year_group_label
 from data.db import academic_year_label
-from ui import auth, common
+from ui import auth
 from ui.session import cached
 
 STATE = "filters"
@@ -25,6 +25,12 @@ FLAG_LABELS = {"fsm": "FSM", "eal": "EAL", "cin": "Child in need", "lac": "Looke
 YES_NO = {"any": "Any", "yes": "Yes", "no": "No"}
 # Query-string keys this module owns; any other key (``upn``) belongs to the page.
 QUERY_KEYS = ("school", "year", "term", "half", "from", "to", "yg", "form", "sen", "gender", "eth", *FLAGS)
+
+
+def forget_widgets() -> None:
+    """Drop the filter widgets' own values so the next draw seeds them from the kept choices."""
+    for name in [k for k in st.session_state if str(k).startswith("flt_")]:
+        del st.session_state[name]
 
 
 def _defaults() -> dict:
@@ -163,7 +169,7 @@ def _load_state() -> dict:
     kept = st.session_state.get(STATE)
     if params and params != st.session_state.get("_filters_written"):
         state = state_from_query(params)
-        common.forget_widgets()  # the URL wins over what the widgets held
+        forget_widgets()  # the URL wins over what the widgets held
         return state
     return dict(kept) if kept else _defaults()
 
@@ -272,7 +278,7 @@ def sidebar_filter(_con=None) -> Filter:
         state["eth"] = st.session_state["flt_eth"]
 
     if sb.button("Reset filters", icon=":material/restart_alt:"):
-        common.forget_widgets()
+        forget_widgets()
         st.session_state[STATE] = _defaults()
         _write_query({})
         st.rerun()
