@@ -8,7 +8,7 @@ import streamlit as st
 from analytics.filters import Filter
 from data import interventions
 from data.interventions import STAGES
-from ui import common
+from ui import common, tables
 from ui.interventions_panel import letter_maker, who
 
 CASELOAD_COLUMNS = {
@@ -28,6 +28,17 @@ CASELOAD_COLUMNS = {
     "next_review": "Review by",
     "review_overdue": "Overdue",
 }
+# Why a caseload cell may be empty.
+BLANKS = {
+    "Confirmed stage": "not confirmed",
+    "Why": "—",
+    "Since then %": "no sessions since",
+    "Next": "no review set",
+    "Review by": "no review set",
+    "Last action": "nothing recorded",
+    "On": "—",
+}
+LOG_BLANKS = {"owner": "no owner", "notes": "no notes", "review_date": "no review set", "created_by": "imported"}
 TODO_COLUMNS = ["upn", "surname", "forename", "year_group", "form", "attendance", "suggested_stage", "reasons"]
 
 
@@ -44,7 +55,9 @@ def caseload_table(rows: pd.DataFrame, f: Filter) -> None:
         common.empty_state("Nothing recorded yet for the pupils you look after.")
         return
     shown = cases[list(CASELOAD_COLUMNS)].rename(columns=CASELOAD_COLUMNS)
-    common.pupil_table(shown, key="caseload_table", name="caseload", audit_detail=f"caseload: {f.describe()}")
+    common.pupil_table(
+        shown, key="caseload_table", name="caseload", audit_detail=f"caseload: {f.describe()}", blanks=BLANKS
+    )
 
 
 def recent_actions(rows: pd.DataFrame, limit: int = 8) -> None:
@@ -68,7 +81,9 @@ def to_do(con, rows: pd.DataFrame, f: Filter) -> None:
         common.empty_state("Every flagged pupil has something recorded.")
         return
     shown = todo[TODO_COLUMNS].rename(columns=CASELOAD_COLUMNS)
-    common.pupil_table(shown, key="todo_table", name="to_do", audit_detail=f"caseload to-do: {f.describe()}")
+    common.pupil_table(
+        shown, key="todo_table", name="to_do", audit_detail=f"caseload to-do: {f.describe()}", blanks=BLANKS
+    )
     st.markdown("**Letters for the whole list**")
     letter_maker(con, f, list(todo["upn"]), key="todo_letters")
 
@@ -92,7 +107,8 @@ def whole_log(con, f: Filter) -> None:
     if log.empty:
         common.empty_state("The log is empty.")
         return
-    st.dataframe(log.drop(columns=["intervention_id", "school_id"]), hide_index=True, width="stretch")
+    shown = tables.readable(log.drop(columns=["intervention_id", "school_id"]), LOG_BLANKS)
+    st.dataframe(shown, hide_index=True, width="stretch")
     if st.button("Prepare CSV of the log", key="log_csv"):
         st.session_state["log_csv_data"] = interventions.export_csv(
             con, f.scope, email, role=role, school_ids=f.school_ids

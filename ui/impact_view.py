@@ -7,6 +7,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analytics import impact
+from ui import tables
 
 COLUMNS = {
     "type": "Intervention",
@@ -75,7 +76,7 @@ def render(df: pd.DataFrame, weeks: int) -> None:
     for row in df.to_dict("records"):
         st.markdown(f"**{row['type']}** ({row['pupils']} pupils): {verdict(row)}")
     st.dataframe(
-        df.drop(columns=["small"]).rename(columns=COLUMNS),
+        tables.readable(df.drop(columns=["small"]).rename(columns=COLUMNS)),
         hide_index=True,
         width="stretch",
         column_config={

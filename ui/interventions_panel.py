@@ -15,7 +15,7 @@ import streamlit as st
 from analytics import caseload, impact
 from analytics.filters import Filter
 from data import interventions
-from ui import common, letters
+from ui import common, letters, tables
 from ui.letters import wording
 
 OTHER = "Other (type it)"
@@ -189,7 +189,9 @@ def interventions_panel(con, f: Filter, upn: str, school_id: str | None = None) 
     if log.empty:
         st.caption("Nothing recorded for this pupil yet.")
     else:
-        st.dataframe(log[list(LOG_COLUMNS)].rename(columns=LOG_COLUMNS), hide_index=True, width="stretch")
+        shown = log[list(LOG_COLUMNS)].rename(columns=LOG_COLUMNS)
+        blanks = {"Owner": "no owner", "Review": "no review set", "Notes": "no notes"}
+        st.dataframe(tables.readable(shown, blanks), hide_index=True, width="stretch")
         stage, _ = caseload.suggest_stage(None, list(log["type"]))
         st.caption(f"Furthest step logged: {stage}.")
     _record_form(con, f, school_id, upn, key)
