@@ -143,8 +143,9 @@ def _require_log(scope: Scope) -> None:
 def scope_sql(scope: Scope, alias: str = "i") -> tuple[str, list]:
     """A predicate keeping log rows (``alias`` has school_id, upn) whose pupil is in ``scope``.
 
-    Year groups and forms are read from the pupil's latest enrolment at that school and
-    combine with OR, as ``Scope`` says.
+    Year groups and forms are read from the pupil's enrolment in the school's current (latest)
+    academic year and combine with OR, as ``Scope`` says: a pupil who has left is in no pastoral
+    lead's year group any more (leaders still see their log).
     """
     clauses, params = [], []
     if scope.school_ids:
@@ -159,9 +160,11 @@ def scope_sql(scope: Scope, alias: str = "i") -> tuple[str, list]:
             inner.append(f"le.form IN ({', '.join('?' * len(scope.forms))})")
             inner_params += list(scope.forms)
         clauses.append(
-            f"""EXISTS (SELECT 1 FROM (SELECT year_group, form FROM enrolments x
-                        WHERE x.school_id = {alias}.school_id AND x.upn = {alias}.upn
-                        ORDER BY academic_year DESC LIMIT 1) le WHERE {" OR ".join(inner)})"""
+            f"""EXISTS (SELECT 1 FROM enrolments le
+                        WHERE le.school_id = {alias}.school_id AND le.upn = {alias}.upn
+                          AND le.academic_year = (SELECT max(academic_year) FROM enrolments
+                                                  WHERE school_id = {alias}.school_id)
+                          AND ({" OR ".join(inner)}))"""
         )
         params += inner_params
     return " AND ".join(clauses) or "TRUE", params
