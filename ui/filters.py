@@ -13,10 +13,10 @@ from datetime import date
 
 import streamlit as st
 
-from analytics import periods, school
+from analytics import school
 from analytics.filters import SEN_LABELS, TERMS, Filter, Scope, year_group_label
 from data.db import academic_year_label
-from ui import auth
+from ui import auth, headlines
 from ui.session import cached
 
 STATE = "filters"
@@ -308,24 +308,7 @@ def _write_query(wanted: dict[str, str]) -> None:
 school_name = school.school_name  # pages call it through here; the query is analytics'
 
 
-def previous_period(con, f: Filter) -> tuple[Filter, str] | None:
-    """The period a termly review compares with (worked out in ``analytics.periods``)."""
-    return periods.previous_period(con, f)
-
-
-def same_point_last_year(con, f: Filter) -> Filter | None:
-    """The same period a year earlier (worked out in ``analytics.periods``)."""
-    return periods.same_point_last_year(con, f)
-
-
-def period_label(f: Filter) -> str:
-    if f.term:
-        return f"{f.term.capitalize()} " + (str(f.half_term) if f.half_term else "term")
-    if f.date_from or f.date_to:
-        left = f"{f.date_from:%d/%m/%Y}" if f.date_from else "start of year"
-        right = f"{f.date_to:%d/%m/%Y}" if f.date_to else "latest"
-        return f"{left} to {right}"
-    return "Year to date"
+period_label = headlines.period_label  # how a period is named (ui/headlines: the packs use it too)
 
 
 def narrowed(f: Filter, by: str, value) -> Filter:
