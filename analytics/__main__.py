@@ -23,6 +23,11 @@ def _parser() -> argparse.ArgumentParser:
     risk.add_argument("--cutoff", metavar="YYYY-MM-DD")
     risk.add_argument("--school")
     risk.add_argument("--json", action="store_true")
+
+    imp = sub.add_parser("impact", help="attendance before and after each intervention type, against matched pupils")
+    imp.add_argument("--db")
+    imp.add_argument("--weeks", type=int, default=6, help="school weeks before and after (default 6)")
+    imp.add_argument("--json", action="store_true")
     return parser
 
 
@@ -36,6 +41,10 @@ def main(argv: list[str] | None = None) -> int:
         from analytics import risk
 
         return risk.cli(args)
+    if args.command == "impact":
+        from analytics import cli
+
+        return cli.impact(args)
     return 2
 
 

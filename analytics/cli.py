@@ -112,3 +112,39 @@ def summary(args: argparse.Namespace) -> int:
     else:
         print(_table(result))
     return 0
+
+
+def impact(args: argparse.Namespace) -> int:
+    """Run ``impact``: each intervention type's effect beyond matched pupils; JSON exactly as
+    ``analytics.impact.impact_record`` (``--json``) or a table with small groups flagged."""
+    from analytics import impact as impact_analysis
+
+    try:
+        if args.weeks < 1:
+            raise UsageError("--weeks must be at least 1")
+        path = db.db_path(args.db)
+        if not path.exists():
+            raise UsageError(f"no database at {path} (import registers first, or pass --db)")
+        try:
+            con = db.connect(path, read_only=True)
+        except Exception as exc:
+            raise UsageError(f"cannot open database {path}: {exc.__class__.__name__}") from None
+        try:
+            df = impact_analysis.intervention_impact(con, Filter(), weeks=args.weeks)
+        finally:
+            con.close()
+    except UsageError as exc:
+        print(f"python -m analytics impact: error: {exc}", file=sys.stderr)
+        return 2
+    result = impact_analysis.impact_record(df, args.weeks)
+    if getattr(args, "json", False):
+        print(json.dumps(result, indent=2))
+        return 0
+    if not result["types"]:
+        print("No intervention with attendance on both sides of its date.")
+        return 0
+    print(_table(result["types"]))
+    small = [t for t, s in zip(df["type"], df["small"], strict=True) if s]
+    if small:
+        print(f"Fewer than {impact_analysis.SMALL_GROUP} pupils (treat with care): {', '.join(small)}")
+    return 0

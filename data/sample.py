@@ -17,6 +17,7 @@ import duckdb
 from data import db, importer
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
+INTERVENTION_LOG = "interventions.csv"  # the attendance team's log (secondary sample), no academic year in the name
 NOTICE = "This is generated sample data: made-up pupils in a made-up school, not a real school's registers."
 
 
@@ -71,8 +72,25 @@ def load_sample(con: duckdb.DuckDBPyConnection, primary: bool = False) -> import
         if not result.ok:
             return result
         files += result.files
+    log = load_intervention_log(con, school)
+    if log is not None:
+        if not log.ok:
+            return log
+        files += log.files
     result.files = files
     return result
+
+
+def load_intervention_log(con: duckdb.DuckDBPyConnection, school: SampleSchool) -> importer.ImportResult | None:
+    """Import the sample's intervention log (``UPN, Date, Type, Owner, Status, Notes, Review date``).
+
+    Through the importer, as a school's own log would come in (after the pupils it names).
+    None when the school has no log file. Importing it again changes nothing.
+    """
+    path = SAMPLE_DIR / school.folder / INTERVENTION_LOG
+    if not path.exists():
+        return None
+    return importer.import_files(con, [str(path)], school_id=school.school_id)
 
 
 def cli(args) -> int:

@@ -248,6 +248,44 @@ CREATE TABLE IF NOT EXISTS interventions (
     updated_at      TIMESTAMP NOT NULL DEFAULT current_timestamp
 );
 
+-- The escalation stage staff confirmed for a pupil (data/interventions.py), beside the one the data
+-- suggests (analytics/caseload.py). The latest row per pupil is the current stage.
+CREATE SEQUENCE IF NOT EXISTS escalation_stage_seq;
+CREATE TABLE IF NOT EXISTS escalation_stages (
+    stage_id     BIGINT PRIMARY KEY DEFAULT nextval('escalation_stage_seq'),
+    school_id    VARCHAR NOT NULL,
+    upn          VARCHAR NOT NULL,
+    stage        VARCHAR NOT NULL,      -- one of data.interventions.STAGES
+    confirmed_by VARCHAR,
+    confirmed_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+);
+
+-- The school's attendance action plan (data/school_actions.py): whole-school, no pupils in it.
+CREATE SEQUENCE IF NOT EXISTS school_action_seq;
+CREATE TABLE IF NOT EXISTS school_actions (
+    action_id   BIGINT PRIMARY KEY DEFAULT nextval('school_action_seq'),
+    school_id   VARCHAR NOT NULL,
+    action      VARCHAR NOT NULL,
+    owner       VARCHAR,
+    due_date    DATE,
+    status      VARCHAR NOT NULL DEFAULT 'not started',  -- not started | in progress | done
+    measure     VARCHAR,                -- a key of analytics.measures.MEASURE_KEYS, shown with its trend
+    updated_by  VARCHAR,
+    updated_at  TIMESTAMP NOT NULL DEFAULT current_timestamp
+);
+
+-- Letters home the school has edited (data/letter_templates.py); the built-in wording is used otherwise.
+CREATE TABLE IF NOT EXISTS letter_templates (
+    school_id   VARCHAR NOT NULL,
+    kind        VARCHAR NOT NULL,       -- first_concern | meeting | contract | notice_to_improve
+    language    VARCHAR NOT NULL,       -- 'English' or the family's language as the pupils file names it
+    subject     VARCHAR NOT NULL,
+    body        VARCHAR NOT NULL,       -- paragraphs with {placeholders}
+    updated_by  VARCHAR,
+    updated_at  TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    PRIMARY KEY (school_id, kind, language)
+);
+
 -- Files made before these columns existed (CREATE TABLE IF NOT EXISTS leaves their tables as they were).
 ALTER TABLE import_log ADD COLUMN IF NOT EXISTS imported_by VARCHAR;
 ALTER TABLE session_marks ADD COLUMN IF NOT EXISTS recorded_by VARCHAR;

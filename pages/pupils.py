@@ -7,7 +7,7 @@ import streamlit as st
 
 from analytics import measures, overview, pupils
 from analytics.filters import FLAG_LABELS, SEN_LABELS, PupilLevelDenied, year_group_label
-from ui import alerts, charts, common, export, filters
+from ui import alerts, charts, common, export, filters, interventions_panel
 from ui import projection as road
 
 common.require_page("pupils")
@@ -304,3 +304,5 @@ with tab_lessons:
         )
         charts.show(fig, table, key="pupil_subjects")
         export.download_table(table, f"lessons_by_subject_{upn}")
+
+interventions_panel.interventions_panel(common.connection(), f, upn, profile["school_id"])
