@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from data import db, importer
+from data import db, importer, staging
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
 NOTICE = "This is generated sample data: made-up pupils in a made-up school, not a real school's registers."
@@ -78,7 +78,7 @@ def load_sample(con: duckdb.DuckDBPyConnection, primary: bool = False) -> import
 def cli(args) -> int:
     """``python -m data load-sample [--db PATH] [--primary] [--if-empty]``."""
     school = sample_school(args.primary)
-    with db.connection(args.db) as con:
+    with staging.staged_import(args.db) as con:
         if args.if_empty and not db.is_empty(con):
             print("The database already has registers: the sample school was not loaded.")
             return 0
