@@ -7,7 +7,7 @@ import streamlit as st
 
 from analytics import school
 from analytics.filters import Filter
-from data import importer, readers
+from data import db, importer, readers, staging
 from data.db import academic_year_label, academic_year_of
 from ui import common
 
@@ -98,8 +98,15 @@ if refused or not sources:
     st.stop()
 
 if st.button("Import", type="primary", icon=":material/upload:"):
-    with st.spinner("Checking and importing..."):
-        result = importer.import_files(con, sources, school_id=school_id or None, year=year, mapping=mapping or None)
+    common.release()  # the finished copy is swapped in only when no connection is open, this run's included
+    try:
+        with st.spinner("Checking and importing..."), staging.staged_import(common.db_path()) as staged:
+            result = importer.import_files(
+                staged, sources, school_id=school_id or None, year=year, mapping=mapping or None
+            )
+    except db.DatabaseProblem as exc:
+        st.error(f"Nothing was imported: {exc}", icon=":material/error:")
+        st.stop()
     common.audit("import", detail=", ".join(name for name, _ in sources) + (" (ok)" if result.ok else " (refused)"))
     if result.ok:
         common.data_changed()

@@ -61,6 +61,7 @@ PAGE_KEYS = (
     "risk",
     "model",
     "governors",
+    "trust",
     "import",
     "quality",
     "users",
@@ -74,6 +75,8 @@ ROLE_PAGES: dict[str, frozenset[str]] = {
     # Aggregate pages only; analytics refuse pupil-level rows for a governor's scope as well.
     "governor": frozenset({"overview", "groups", "patterns", "model", "governors"}),
 }
+# The trust view compares only the schools a user's scope allows: a governor of one school sees that one alone.
+ROLE_PAGES["governor"] = ROLE_PAGES["governor"] | {"trust"}
 ROLE_LABELS = {
     "admin": "Administrator",
     "leader": "Senior leader",
