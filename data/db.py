@@ -94,7 +94,21 @@ _CORRUPT = ("not a valid duckdb database", "corrupt", "checksum", "serializ", "i
 
 
 def explain(exc: BaseException, path: str | os.PathLike | None = None) -> str | None:
-    """What went wrong with the database file and what to do, for a person; None for other failures."""
+    """What went wrong with the database file and what to do, for a person; None for other failures.
+
+    Looks down the chain of exceptions too: a failed write is often reported as the rollback that followed it.
+    """
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        message = _explain_one(exc, path)
+        if message:
+            return message
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def _explain_one(exc: BaseException, path: str | os.PathLike | None) -> str | None:
     if isinstance(exc, DatabaseProblem):
         return str(exc)
     target = db_path(path)

@@ -110,16 +110,15 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, keys: list) -> None:
     key = APP_TABLES[table]
     if not keys:
         return
-    con.execute("CREATE OR REPLACE TEMP TABLE carried_keys (k VARCHAR)")
-    con.executemany("INSERT INTO carried_keys VALUES (?)", [[str(k)] for k in keys])
-    src = f"FROM original.{table} o WHERE o.{key}::VARCHAR IN (SELECT k FROM carried_keys)"
+    con.execute("CREATE OR REPLACE TEMP TABLE carried_keys (k VARCHAR, taken BOOLEAN)")
+    con.executemany("INSERT INTO carried_keys VALUES (?, FALSE)", [[str(k)] for k in keys])
+    # Which ids the copy already holds is settled before anything is inserted.
+    con.execute(f"UPDATE carried_keys SET taken = TRUE WHERE k IN (SELECT {key}::VARCHAR FROM main.{table})")
+    src = f"FROM original.{table} o JOIN carried_keys c ON c.k = o.{key}::VARCHAR"
+    con.execute(f"INSERT INTO main.{table} BY NAME SELECT o.* {src} WHERE NOT c.taken ORDER BY o.{key}")
     if table in SEQUENCES:
-        taken = f"EXISTS (SELECT 1 FROM main.{table} x WHERE x.{key} = o.{key})"
-        con.execute(f"INSERT INTO main.{table} BY NAME SELECT o.* {src} AND NOT {taken} ORDER BY o.{key}")
-        con.execute(f"INSERT INTO main.{table} BY NAME SELECT o.* EXCLUDE ({key}) {src} AND {taken} ORDER BY o.{key}")
         _advance(con, table)
-    else:
-        con.execute(f"INSERT INTO main.{table} BY NAME SELECT o.* {src}")
+        con.execute(f"INSERT INTO main.{table} BY NAME SELECT o.* EXCLUDE ({key}) {src} WHERE c.taken ORDER BY o.{key}")
     con.execute("DROP TABLE carried_keys")
 
 
@@ -187,6 +186,8 @@ def staged_import(path: str | os.PathLike | None = None, extra_bytes: int = 0) -
         if not target.exists():
             db.connect(target).close()  # a new store: created with its schema, then imported into like any other
         try:
+            with open(target, "r+b"):  # a read-only file or folder is found now, before any work is done
+                pass
             with locks.swap_lock(target):
                 db.settle(target)
                 _check_room(target, extra_bytes)
