@@ -23,7 +23,7 @@ import pytest
 from analytics import measures
 from analytics.__main__ import main as analytics_main
 from analytics.filters import Filter
-from data import audit, backups, db, staging
+from data import audit, backups, db, staging, users
 from data.__main__ import main as data_main
 from tests import trust_files
 
@@ -166,6 +166,7 @@ def test_readers_and_app_writes_during_an_import(files, base_db):
     # The app writes an audit entry while the import runs ...
     with db.connection(base_db) as con:
         audit.record(con, "head@school.example", "view page", role="leader", detail="during the import")
+        users.add_user(con, "governor@school.example", "governor", school_ids=("100001",))
     # ... and readers ask for the figures: they answer from the registers as they were, without waiting.
     readings = [_read(base_db) for _ in range(5)]
     still_importing = proc.poll() is None
@@ -180,7 +181,9 @@ def test_readers_and_app_writes_during_an_import(files, base_db):
     assert after["enrolments"] == before["enrolments"] + BIG_PUPILS
     with db.connection(base_db, read_only=True) as con:  # the entry written to the original survived the swap
         entries = audit.entries(con, action="view page")
+        account = users.get_account(con, "governor@school.example")
     assert [e["detail"] for e in entries.to_dict("records")] == ["during the import"]
+    assert account is not None and account.role == "governor"  # so did the account
 
 
 def test_every_import_keeps_a_copy_and_restore_puts_it_back(files, base_db, capsys):
