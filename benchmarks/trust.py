@@ -72,7 +72,7 @@ def _fill(con, schools: int = SCHOOLS) -> None:
     con.execute(
         f"""
         INSERT INTO schools (school_id, name, phase, la_code, is_sample)
-        SELECT 'TS' || lpad(i::VARCHAR, 2, '0'),
+        SELECT 'TS' || lpad(i::VARCHAR, {max(2, len(str(schools)))}, '0'),
                'Trust school ' || i,
                CASE WHEN i <= {primary} THEN 'primary' ELSE 'secondary' END,
                'E0800003' || (i % 3), FALSE
