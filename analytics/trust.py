@@ -18,7 +18,7 @@ from datetime import timedelta
 import duckdb
 import pandas as pd
 
-from analytics import measures, national
+from analytics import measures, national, uncertainty
 from analytics.filters import Filter
 
 MIN_GROUP = 5  # enrolments: a gap for a smaller group (or rest) is not shown, as in analytics.groups
@@ -56,7 +56,7 @@ def _per_school(con: duckdb.DuckDBPyConnection, f: Filter, by_year: bool = False
     )
     sql = f"""
         SELECT *, {measures.rates_sql()} FROM (
-            SELECT {keys}, {measures.ENROLMENT_SUMS_SQL}, {gap_sums}
+            SELECT {keys}, {measures.ENROLMENT_SUMS_SQL}, {gap_sums}, {uncertainty.cluster_sums_sql()}
             FROM ({totals}) t GROUP BY {keys}
         ) WHERE enrolments > 0 ORDER BY {keys}
     """
@@ -64,9 +64,10 @@ def _per_school(con: duckdb.DuckDBPyConnection, f: Filter, by_year: bool = False
 
 
 def summary_by_school_records(con: duckdb.DuckDBPyConnection, f: Filter) -> list[dict]:
-    """One record per school: ``group`` (the URN as a string) then exactly ``measures.MEASURE_KEYS``."""
-    rows = measures.records(_per_school(con, f))
-    return [{"group": str(r["school_id"]), **measures.measures_record(r)} for r in rows]
+    """One record per school, as ``measures.summary_by_records`` gives one per group: ``group`` (the URN as a
+    string), the measures, and each school's 95% intervals against the other schools (``uncertainty``)."""
+    rows = uncertainty.with_intervals(measures.records(_per_school(con, f)))
+    return [{"group": str(r["school_id"]), **r} for r in rows]
 
 
 def _schools(con: duckdb.DuckDBPyConnection, f: Filter) -> pd.DataFrame:

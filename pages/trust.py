@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics import trust
-from ui import charts, common, filters, trust_view
+from ui import charts, common, filters, registry, trust_view
 
 con = common.connection()
 common.require_page("trust")
@@ -62,4 +62,4 @@ with trend_tab:
                 trust_view.trend_figure(trend, names, "Overall absence by academic year"), trend, key="trust_trend"
             )
 
-trust_view.drill(schools, common.PAGE_BY_KEY["overview"].path)
+trust_view.drill(schools, registry.PAGE_BY_KEY["overview"].path)

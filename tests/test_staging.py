@@ -134,15 +134,15 @@ def _read(db_file: Path) -> tuple[float, dict]:
 # the import shares with them on a small machine.
 SLOW_IMPORT = """
 import pathlib, sys, time
-from data import importer
+from data.importer import command_line
 from data.__main__ import main
-real = importer.import_files
+real = command_line.import_files
 def slow(*args, **kwargs):
     result = real(*args, **kwargs)
     pathlib.Path(sys.argv[2]).touch()
     time.sleep(float(sys.argv[1]))
     return result
-importer.import_files = slow
+command_line.import_files = slow
 sys.exit(main(sys.argv[3:]))
 """
 

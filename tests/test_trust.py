@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from analytics import measures, national, trust
+from analytics import cli, measures, national, trust
 from analytics.__main__ import main as analytics_main
 from analytics.filters import Filter
 from data import db, schools
@@ -36,7 +36,8 @@ def _summary(capsys, *argv):
 def test_each_school_its_own_figures_by_school(trust_db, capsys):
     rows = _summary(capsys, "--db", str(trust_db), "--by", "school")
     assert [r["group"] for r in rows] == list(trust_files.EXPECTED)  # the URN, as a string
-    assert all(list(r) == ["group", *measures.MEASURE_KEYS] for r in rows)
+    fsm = _summary(capsys, "--db", str(trust_db), "--by", "fsm")
+    assert all(list(r) == list(fsm[0]) == ["group", *measures.MEASURE_KEYS, *cli.INTERVAL_KEYS] for r in rows)
     got = {
         r["group"]: (
             r["enrolments"],

@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analytics.filters import GROUP_LABELS, WEEKDAYS, Filter
-from ui import common
+from ui import tables
 
 OKABE_ITO = {
     "black": "#000000",
@@ -360,7 +360,7 @@ def show(
         st.caption(caption)
     if figures is not None and not figures.empty:
         with st.expander(f"Figures: {plain_title(title)}"):
-            st.dataframe(figures, hide_index=True, width="stretch")
+            st.dataframe(tables.readable(figures), hide_index=True, width="stretch")
     return event
 
 
@@ -375,4 +375,4 @@ def selected_points(event) -> list[dict]:
     return list(points or [])
 
 
-__all__ = ["CATEGORY_COLOURS", "COMPARISON_COLOURS", "OKABE_ITO", "bars", "chart_title", "common", "heatmap", "show"]
+__all__ = ["CATEGORY_COLOURS", "COMPARISON_COLOURS", "OKABE_ITO", "bars", "chart_title", "heatmap", "show"]
