@@ -59,7 +59,9 @@ with trend_tab:
             common.empty_state()
         else:
             charts.show(
-                trust_view.trend_figure(trend, names, "Overall absence by academic year"), trend, key="trust_trend"
+                trust_view.trend_figure(trend, names, "Overall absence by academic year"),
+                trust_view.trend_table(trend, names),
+                key="trust_trend",
             )
 
 trust_view.drill(schools, registry.PAGE_BY_KEY["overview"].path)

@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from ui import charts, common
+from ui import charts, common, tables
 
 MEASURE_LABELS = {
     "overall_absence_rate": "Overall absence %",
@@ -60,12 +60,23 @@ def headline(trust: dict, schools: pd.DataFrame) -> None:
     cols[3].metric("Severe absence", common.pct(trust.get("severe_absence_rate")))
 
 
+# Why a cell of the side-by-side table is empty.
+BLANKS = {
+    "Local authority": "not recorded",
+    "LA absence %": "no LA figure",
+    "LA PA %": "no LA figure",
+    "Absence last year %": "no marks last year",
+    "Change (pts)": "no marks last year",
+    **{TABLE_COLUMNS[f"{g}_gap"]: "group under 5" for g in ("fsm", "sen", "eal", "cin", "lac")},
+}
+
+
 def side_by_side(schools: pd.DataFrame) -> pd.DataFrame:
-    """The table with people's headings, rates rounded to one place."""
+    """The table with people's headings, rates rounded to one place, every empty cell saying why."""
     table = schools[[c for c in TABLE_COLUMNS if c in schools.columns]].rename(columns=TABLE_COLUMNS)
-    numeric = table.select_dtypes("number").columns.drop("Pupils", errors="ignore")
-    table[numeric] = table[numeric].astype(float).round(1)
-    return table
+    numeric = [c for c in table.columns if c not in ("School", "URN", "Phase", "Local authority", "Pupils")]
+    table[numeric] = table[numeric].apply(pd.to_numeric, errors="coerce").round(1)
+    return tables.readable(table, BLANKS)
 
 
 def funnel_figure(funnel: dict, title: str) -> go.Figure:
@@ -134,7 +145,22 @@ def funnel_table(funnel: dict) -> pd.DataFrame:
     )
     numeric = table.select_dtypes("number").columns.drop("Pupils", errors="ignore")
     table[numeric] = table[numeric].astype(float).round(1)
-    return table
+    return tables.readable(table)
+
+
+def trend_table(trend: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    table = trend.assign(school=trend["school_id"].map(names)).rename(
+        columns={
+            "school": "School",
+            "school_id": "URN",
+            "academic_year": "Year",
+            "enrolments": "Pupils",
+            "overall_absence_rate": "Absence %",
+            "persistent_absence_rate": "Persistent absence %",
+        }
+    )
+    table = table[["School", "URN", "Year", "Pupils", "Absence %", "Persistent absence %"]]
+    return tables.readable(table.round(1))
 
 
 def trend_figure(trend: pd.DataFrame, names: dict[str, str], title: str) -> go.Figure:
