@@ -8,6 +8,7 @@ import streamlit as st
 from analytics import measures, overview, pupils
 from analytics.filters import FLAG_LABELS, SEN_LABELS, PupilLevelDenied, year_group_label
 from ui import alerts, charts, common, export, filters
+from ui import projection as road
 
 common.require_page("pupils")
 f = filters.sidebar_filter()
@@ -146,6 +147,7 @@ with tab_parent:
     lost = common.cached(pupils.time_lost, pf, upn)
     for sentence in lost.get("sentences", []):
         st.markdown(f"- {sentence}")
+    road.road_to_year_end(pf, upn)
     rule = common.cached(pupils.rule_of_three, pf.whole_year(), upn)
     if not common.is_empty_frame(rule):
         colours = [
