@@ -15,7 +15,9 @@ def _parser() -> argparse.ArgumentParser:
     summ.add_argument("--school")
     summ.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD")
     summ.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD")
-    summ.add_argument("--by", choices=["fsm", "sen", "eal", "cin", "lac", "year_group", "form", "gender", "ethnicity"])
+    summ.add_argument(
+        "--by", choices=["school", "fsm", "sen", "eal", "cin", "lac", "year_group", "form", "gender", "ethnicity"]
+    )
     summ.add_argument("--json", action="store_true")
 
     risk = sub.add_parser("risk-report", help="backtest of the at-risk model against the simple rules")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from data import db, importer
+from data import db, importer, staging
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
 INTERVENTION_LOG = "interventions.csv"  # the attendance team's log (secondary sample), no academic year in the name
@@ -96,7 +96,7 @@ def load_intervention_log(con: duckdb.DuckDBPyConnection, school: SampleSchool) 
 def cli(args) -> int:
     """``python -m data load-sample [--db PATH] [--primary] [--if-empty]``."""
     school = sample_school(args.primary)
-    with db.connection(args.db) as con:
+    with staging.staged_import(args.db) as con:
         if args.if_empty and not db.is_empty(con):
             print("The database already has registers: the sample school was not loaded.")
             return 0

@@ -6,8 +6,13 @@ CREATE TABLE IF NOT EXISTS schools (
     name        VARCHAR NOT NULL,
     phase       VARCHAR NOT NULL DEFAULT 'secondary',  -- primary | secondary | special
     la_code     VARCHAR,               -- new-style local authority code (E09000030)
-    is_sample   BOOLEAN NOT NULL DEFAULT FALSE
+    is_sample   BOOLEAN NOT NULL DEFAULT FALSE,
+    la_name     VARCHAR,               -- the local authority's name (Tower Hamlets)
+    trust       VARCHAR                -- the multi-academy trust, where the school is in one
 );
+-- Files made before schools carried their local authority's name and trust (data/schools.py).
+ALTER TABLE schools ADD COLUMN IF NOT EXISTS la_name VARCHAR;
+ALTER TABLE schools ADD COLUMN IF NOT EXISTS trust VARCHAR;
 
 -- Who the pupil is: stable across years.
 CREATE TABLE IF NOT EXISTS pupils (

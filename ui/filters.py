@@ -217,7 +217,7 @@ def sidebar_filter(_con=None) -> Filter:
     names = dict(zip(schools.get("school_id", []), schools.get("name", []), strict=False))
     _choose("school", school_ids, state["school"], school_ids[0] if school_ids else None)
     if len(school_ids) > 1:
-        sb.selectbox("School", school_ids, key="flt_school", format_func=lambda s: names.get(s, s))
+        sb.selectbox("School", school_ids, key="flt_school", format_func=lambda s: f"{names.get(s, s)} ({s})")
     state["school"] = st.session_state["flt_school"]
     at_school = base.replace(school_ids=(state["school"],) if state["school"] else ())
 
