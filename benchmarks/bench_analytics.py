@@ -148,7 +148,7 @@ def _medians_ms(fn: Callable[[], object], repeats: int) -> tuple[float, float]:
 
 def _core_cases(con) -> list[tuple[str, str, Callable[[], object]]]:
     """(name, scope, call) for the measures, groups and school lookups built here."""
-    from analytics import groups, measures, school
+    from analytics import groups, measures, projection, school
 
     autumn = TRUST.replace(term="autumn")
     spring = TRUST.replace(term="spring")
@@ -168,6 +168,8 @@ def _core_cases(con) -> list[tuple[str, str, Callable[[], object]]]:
         ("school.year_groups", "school", lambda: school.year_groups(con, SCHOOL)),
         ("school.calendar", "school", lambda: school.calendar(con, SCHOOL)),
         ("school.latest_date", "trust", lambda: school.latest_date(con, TRUST)),
+        ("projection.year_end_outlook", "trust", lambda: projection.year_end_outlook(con, TRUST)),
+        ("projection.year_end_outlook", "school", lambda: projection.year_end_outlook(con, SCHOOL)),
     ]  # fmt: skip
 
 
