@@ -55,6 +55,9 @@ def test_bad_dates(text, message):
         ("pm", "PM"),
         ("Afternoon", "PM"),
         ("p", "PM"),
+        ("AM Registration", "AM"),
+        ("PM reg", "PM"),
+        ("Morning session", "AM"),
     ],
 )
 def test_sessions(text, expected):
@@ -297,6 +300,8 @@ def test_xlsx_dates_and_numbers_become_text(con, tmp_path):
         ("2025-09-08T00:00:00.000Z", date(2025, 9, 8)),
         ("2025-09-08T00:00:00+01:00", date(2025, 9, 8)),
         ("45908", date(2025, 9, 8)),
+        ("2025/09/08", date(2025, 9, 8)),
+        ("Mon 08 Sep 2025", date(2025, 9, 8)),
     ],
 )
 def test_dates_as_reports_and_aggregators_write_them(text, expected):

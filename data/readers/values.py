@@ -40,7 +40,7 @@ def parse_date(text) -> date | None:
     s = strip_weekday(str(text or ""))
     if not s:
         return None
-    m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})" + _TIME, s)
+    m = re.fullmatch(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})" + _TIME, s)
     if m:
         y, mo, d = int(m[1]), int(m[2]), int(m[3])
     else:
@@ -84,8 +84,9 @@ SESSION_WORDS = frozenset({"am", "pm", "morning", "afternoon"})  # what a grid's
 
 
 def parse_session(text) -> str:
-    """AM / PM from AM, pm, Morning, Afternoon, A, P. Raises BadValue otherwise."""
-    s = _SESSIONS.get(norm(text))
+    """AM / PM from AM, pm, Morning, Afternoon, A, P, 'AM Registration'. Raises BadValue otherwise."""
+    key = norm(text)
+    s = _SESSIONS.get(key) or _SESSIONS.get(re.sub(r"(registration|register|reg|session)", "", key))
     if s is None:
         raise BadValue("session must be AM or PM")
     return s
