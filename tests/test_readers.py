@@ -470,3 +470,12 @@ def test_register_sheet_is_found_among_several(tmp_path):
     wb.save(tmp_path / "w.xlsx")
     layout = readers.detect_layout(tmp_path / "w.xlsx")
     assert (layout.kind, layout.sheet, layout.header_line) == ("sessions", "Marks", 2)
+
+
+def test_a_file_split_two_ways_is_refused_naming_both():
+    lines = ["UPN;Date;Session;Mark", "UPN,Date,Session,Mark", "A1,03/09/2025,AM,/"]
+    with pytest.raises(
+        readers.ReadError,
+        match=r"two ways: split by commas its header is line 2 \(UPN, Date, Session, Mark\) or by semicolons its header is line 1",
+    ):
+        readers.detect_layout(("two.csv", "\n".join(lines).encode()))
