@@ -48,7 +48,6 @@ if not uploads:
 
 sources: list[tuple[str, bytes]] = []
 refused = False
-mapping: dict[str, str] = {}
 for upload in uploads:
     data = upload.getvalue()
     auth = common._auth()
@@ -69,7 +68,6 @@ for upload in uploads:
     if layout.kind is not None and not layout.missing:
         sheet = f", sheet '{layout.sheet}'" if layout.sheet else ""
         st.success(f"{upload.name}: recognised as **{layout.kind}**{sheet}" + (" (saved mapping)" if saved else ""))
-        mapping.update(saved or {})
         sources.append((upload.name, data))
         continue
 
@@ -104,7 +102,7 @@ for upload in uploads:
                 st.rerun()
     refused = True
 
-if refused or not sources:
+if refused or not sources:  # the importer finds each file's saved mapping itself
     st.stop()
 
 if st.button("Import", type="primary", icon=":material/upload:"):
@@ -115,7 +113,6 @@ if st.button("Import", type="primary", icon=":material/upload:"):
         sources,
         school_id=school_id or None,
         year=year,
-        mapping=mapping or None,
         by=getattr(user, "email", None),
         progress=lambda done, text: bar.progress(min(max(done, 0.0), 1.0), text=text),
     )
