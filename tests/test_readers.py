@@ -400,6 +400,8 @@ def test_upn_check_letter(upn, ok):
             },
         ),
         (["Name", "UPN", "Reg", "AM", "PM", "AM", "PM"], None, {"upn": "UPN"}),  # a grid without dates: never pupils
+        (["Name", "UPN", "Reg", "Mon 08/09", "Tue 09/09"], None, {"upn": "UPN"}),  # days without a year
+        (["UPN", "Reg", "08/09/2025", "09/09/2025"], None, {"upn": "UPN"}),  # days without AM/PM
     ],
 )
 def test_layouts_of_real_exports(headers, kind, fields):
