@@ -44,7 +44,9 @@ def parse_date(text) -> date | None:
     if m:
         y, mo, d = int(m[1]), int(m[2]), int(m[3])
     else:
-        m = re.fullmatch(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?", s)
+        m = re.fullmatch(
+            r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})(?:\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp][Mm])?)?", s
+        )
         if m:
             d, mo, y = int(m[1]), int(m[2]), int(m[3])
             if len(m[3]) == 2:
@@ -113,7 +115,7 @@ def parse_year_group(text) -> int | None:
     s = norm(text)
     if not s:
         return None
-    s = re.sub(r"^(year|yr|y|nc|ncyear)", "", s) or s
+    s = re.sub(r"^(ncyear|year|yr|nc|y)", "", s) or s
     if s in ("r", "rec", "reception"):
         return 0
     if s in ("n2", "nursery", "nursery2", "n"):
