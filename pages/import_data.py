@@ -81,7 +81,7 @@ for upload in uploads:
         chosen: dict[str, str] = {}
         cols = st.columns(3)
         for j, column in enumerate(layout.columns):
-            if not column:
+            if not column or j in layout.wide_index:  # a grid's date-and-session columns need no mapping
                 continue
             # A name two columns share is chosen by position ('#5'); of two that match one field, the first is offered.
             key = f"#{j + 1}" if named.count(column) > 1 else column
