@@ -183,3 +183,14 @@ def test_a_saved_mapping_settles_two_columns_for_one_field(school, tmp_path):
     more = write_csv(tmp_path / "p.csv", [PUPILS, "Z891402125002,000102,S102,Roe,8,03/09/2025"])
     assert importer.import_files(school, [more, marks]).ok
     assert school.execute("SELECT code FROM session_marks").fetchall() == [("N",)]
+
+
+def test_a_grid_keyed_by_an_unfamiliar_column_imports_with_a_mapping(school, tmp_path):
+    grid = write_csv(tmp_path / "g.csv", ["Learner,08/09/2025 AM,08/09/2025 PM", "K891402125001,/,N"])
+    layout = readers.detect_layout(grid)
+    assert (layout.kind, layout.guess, layout.missing) == (None, "sessions", ["upn"])
+    assert importer.import_files(school, [grid], mapping={"Learner": "upn"}).ok
+    assert school.execute("SELECT session, code FROM session_marks ORDER BY session").fetchall() == [
+        ("AM", "/"),
+        ("PM", "N"),
+    ]
