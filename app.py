@@ -13,7 +13,7 @@ import os
 import streamlit as st
 
 from data import db
-from ui import common
+from ui import auth, common, registry, session
 
 st.set_page_config(page_title="School attendance", page_icon=":material/school:", layout="wide")
 
@@ -23,32 +23,26 @@ def _prepared(path: str) -> bool:  # keyed on the path: one check per database p
     """Load the sample school into an empty database once per process; True when it was loaded."""
     if os.environ.get("ATTENDANCE_SAMPLE", "1") == "0":
         return False
-    con = common.connection()
+    con = session.connection()
     if not db.is_empty(con):
         return False
-    try:
-        from data import sample
-    except ModuleNotFoundError:  # a checkout without the sample generator: start empty
-        return False
+    from data import sample  # only here: the generator is heavy and most runs never need it
+
     return bool(sample.load_sample(con).ok)
 
 
 def main() -> None:
     with st.spinner("Setting up the sample school on first run (about a minute)..."):
-        if _prepared(common.db_path()):
-            common.data_changed()
+        if _prepared(session.db_path()):
+            session.data_changed()
 
-    auth = common._auth()
-    user = auth.gate() if auth is not None else None
+    user = auth.gate()
 
     if common.only_sample_schools():
         st.warning("You are looking at generated sample data for a fictional school.", icon=":material/science:")
 
-    allowed = auth.ROLE_PAGES[user.role] if auth is not None and user is not None else None
     sections: dict[str, list] = {}
-    for spec in common.PAGES:
-        if not common.page_exists(spec) or (allowed is not None and spec.key not in allowed):
-            continue
+    for spec in registry.pages_for(user.role):
         default = not sections
         # The default page is served at "/": its hidden twin keeps its own address (/overview) working too.
         url_path = f"start-{spec.key}" if default else spec.key
@@ -68,4 +62,4 @@ try:
     main()
 finally:
     # The run is over (finished, stopped or rerun): let go of the database file until the next one.
-    common.release()
+    session.release()

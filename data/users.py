@@ -199,6 +199,18 @@ def user_count(con: duckdb.DuckDBPyConnection) -> int:
         return 0
 
 
+def demo_mode(con: duckdb.DuckDBPyConnection) -> bool:
+    """True while no account exists and every school loaded (if any) is a generated sample school."""
+    if user_count(con) > 0:
+        return False
+    return con.execute("SELECT count(*) FROM schools WHERE NOT is_sample").fetchone()[0] == 0
+
+
+def any_local_password(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when some active account signs in with a password here (not only through the identity provider)."""
+    return con.execute("SELECT count(*) FROM users WHERE password_hash IS NOT NULL AND active").fetchone()[0] > 0
+
+
 def active_admins(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Emails of active admin accounts: the last one may not be removed, demoted or deactivated from the app."""
     return [

@@ -11,7 +11,7 @@ from analytics.filters import Filter
 from data import admin
 from data import audit as audit_log
 from data.db import academic_year_label
-from ui import auth, common, export
+from ui import auth, common, export, tables
 
 user = auth.require_page("audit")
 con = common.connection()
@@ -45,6 +45,7 @@ else:
             "detail": "Detail",
         }
     ).drop(columns=["entry_id"])
+    shown = tables.readable(shown, {"School": "— (not about one school)", "UPN": "—", "Detail": "—", "Role": "—"})
     st.dataframe(shown, hide_index=True, width="stretch")
     st.caption(f"{len(entries)} entries, newest first.")
     export.download_table(shown, "audit_log", key="audit_export")

@@ -6,16 +6,16 @@ import streamlit as st
 
 from analytics import lists
 from analytics.filters import PupilLevelDenied
-from ui import common, filters
+from ui import alerts, common, filters
 
-con = common.connection()
 common.require_page("lists")
-f = filters.sidebar_filter(con)
+f = filters.sidebar_filter()
 st.title("Lists")
-st.caption(f"{common.cached(filters.school_name, f)} · {filters.period_label(f)} · {f.describe()}")
+st.caption(f"{common.cached(filters.school_name, f)} · {filters.period_label(f)} · {filters.describe(f)}")
 if not common.pupil_level_allowed():
     st.info("Your role sees figures for groups only, not lists of pupils.")
     st.stop()
+alerts.absence_alerts(common.connection(), f)
 
 LISTS = {
     "persistent": ("Persistent absence", lists.persistent_absentees, "Missing 10% or more of possible sessions."),
@@ -82,4 +82,4 @@ if common.is_empty_frame(rows):
     st.stop()
 
 shown = rows[[c for c in COLUMNS if c in rows.columns]].rename(columns=COLUMNS)
-common.pupil_table(shown, key=f"list_{choice}", name=f"{choice}_list", audit_detail=f"{title}: {f.describe()}")
+common.pupil_table(shown, key=f"list_{choice}", name=f"{choice}_list", audit_detail=f"{title}: {filters.describe(f)}")

@@ -8,14 +8,13 @@ import streamlit as st
 
 from analytics import patterns
 from analytics.filters import WEEKDAYS
-from ui import charts, common, export, filters
+from ui import charts, common, export, filters, signal
 
-con = common.connection()
 common.require_page("patterns")
-f = filters.sidebar_filter(con)
+f = filters.sidebar_filter()
 st.title("Patterns")
 period = filters.period_label(f)
-st.caption(f"{common.cached(filters.school_name, f)} · {period} · {f.describe()}")
+st.caption(f"{common.cached(filters.school_name, f)} · {period} · {filters.describe(f)}")
 
 with st.spinner("Looking for patterns..."):
     by_slot = common.cached(patterns.absence_by_weekday_session, f)
@@ -23,8 +22,8 @@ if common.is_empty_frame(by_slot):
     common.empty_state()
     st.stop()
 
-days, lateness, reasons, holidays, lessons = st.tabs(
-    ["Days and sessions", "Lateness", "Reasons over time", "Before and after holidays", "Lessons"],
+days, lateness, reasons, holidays, lessons, unusual_weeks = st.tabs(
+    ["Days and sessions", "Lateness", "Reasons over time", "Before and after holidays", "Lessons", "Unusual weeks"],
     key="patterns_tab",
     on_change="rerun",
 )
@@ -66,8 +65,10 @@ with days:
             fig,
             _slot_table(by_slot),
             key="patterns_weekday",
-            selectable=True,
-            caption="Click a cell to see the pupils who missed those sessions most.",
+            selectable=common.pupil_level_allowed(),
+            caption="Click a cell to see the pupils who missed those sessions most."
+            if common.pupil_level_allowed()
+            else None,
         )
         _pupils_behind_cell(event, "patterns_weekday_pupils", " absence")
 
@@ -257,3 +258,7 @@ with lessons:
                     )
                     charts.show(fig, table, key="patterns_post_registration")
                     export.download_table(table, "post_registration_absence_by_subject")
+
+with unusual_weeks:
+    if unusual_weeks.open:
+        signal.weekly_control(f, period, key="patterns_weekly_control")

@@ -6,14 +6,14 @@ import pandas as pd
 import streamlit as st
 
 from data import quality
-from ui import charts, common, export, filters
+from ui import alerts, charts, common, export, filters, tables
 
 IMPORT_LOG_ROWS = 200
 
-con = common.connection()
 common.require_page("quality")
-f = filters.sidebar_filter(con)
+f = filters.sidebar_filter()
 st.title("Data quality")
+alerts.data_alerts(common.connection(), f)
 school_id = f.school_ids[0] if f.school_ids else None
 st.caption(f"{common.cached(filters.school_name, f)} · every academic year held")
 
@@ -72,7 +72,7 @@ with missing_tab:
             table = by_form.rename(
                 columns={"academic_year": "Year", "form": "Form", "missing": "Missing marks", "marks": "Marks"}
             ).sort_values("Missing marks", ascending=False)
-            st.dataframe(table, hide_index=True, width="stretch")
+            st.dataframe(tables.readable(table), hide_index=True, width="stretch")
             export.download_table(table, "missing_marks_by_form")
 
 with log_tab:
@@ -84,7 +84,7 @@ with log_tab:
             refused = int((log["outcome"] == "refused").sum())
             st.caption(
                 f"The last {len(log)} imports, newest first"
-                + (f": {refused} refused (the message says why)." if refused else ". None was refused.")
+                + (f": {refused} refused (the message says why)." if refused else "; every one was accepted.")
             )
             table = log.rename(
                 columns={
@@ -99,7 +99,7 @@ with log_tab:
                 }
             )
             st.dataframe(
-                table,
+                tables.readable(table, {"Message": "—", "School": "— (not known: refused before reading)"}),
                 hide_index=True,
                 width="stretch",
                 column_config={"When": st.column_config.DatetimeColumn("When", format="DD/MM/YYYY HH:mm")},

@@ -8,11 +8,10 @@ from analytics import risk
 from analytics.filters import PupilLevelDenied
 from ui import common, filters
 
-con = common.connection()
 common.require_page("risk")
-f = filters.sidebar_filter(con)
+f = filters.sidebar_filter()
 st.title("At risk of persistent absence")
-st.caption(f"{filters.school_name(con, f)} · {filters.period_label(f)} · {f.describe()}")
+st.caption(f"{common.cached(filters.school_name, f)} · {filters.period_label(f)} · {filters.describe(f)}")
 if not common.pupil_level_allowed():
     st.info("Your role sees figures for groups only, not lists of pupils.")
     st.stop()
@@ -71,4 +70,10 @@ table = shown.assign(
         change_label,
     ]
 ]
-common.pupil_table(table, key="risk_table", name="at_risk_model", audit_detail=f"at-risk model list: {f.describe()}")
+common.pupil_table(
+    table,
+    key="risk_table",
+    name="at_risk_model",
+    audit_detail=f"at-risk model list: {f.describe()}",
+    blanks={change_label: "no earlier score"},
+)

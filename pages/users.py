@@ -8,7 +8,7 @@ import streamlit as st
 from analytics import school
 from analytics.filters import Filter
 from data import admin, users
-from ui import auth, common
+from ui import auth, common, identity, tables
 
 user = auth.require_page("users")
 con = common.connection()
@@ -48,7 +48,7 @@ if accounts:
         [
             {
                 "Email": a.email,
-                "Role": auth.ROLE_LABELS.get(a.role, a.role),
+                "Role": identity.ROLE_LABELS.get(a.role, a.role),
                 "Schools": ", ".join(a.school_ids) or "all",
                 "Year groups": ", ".join(map(str, a.year_groups)),
                 "Forms": ", ".join(a.forms),
@@ -60,7 +60,7 @@ if accounts:
             for a in accounts
         ]
     )
-    st.dataframe(table, hide_index=True, width="stretch")
+    st.dataframe(tables.readable(table, {"Last sign-in (UTC)": "never"}), hide_index=True, width="stretch")
 else:
     st.info("No accounts yet. While there are none and only the sample school is loaded, the app runs in demo mode.")
 
@@ -68,11 +68,13 @@ add_tab, edit_tab = st.tabs(["Add an account", "Change, reset or remove"])
 
 with add_tab, st.form("add_user", clear_on_submit=True):
     email = st.text_input("Email")
-    role = st.selectbox("Role", users.ROLES, format_func=lambda r: f"{auth.ROLE_LABELS[r]}: {ROLE_HELP[r]}")
+    role = st.selectbox("Role", users.ROLES, format_func=lambda r: f"{identity.ROLE_LABELS[r]}: {ROLE_HELP[r]}")
     schools = st.multiselect("Schools (none = every school)", school_ids)
     years = st.text_input("Year groups (pastoral only), e.g. 7,8")
     forms = st.text_input("Forms (pastoral only), e.g. 9A,9B")
-    local = st.checkbox("Give a local password (only without an identity provider)", value=not auth.oidc_providers())
+    local = st.checkbox(
+        "Give a local password (only without an identity provider)", value=not identity.oidc_providers()
+    )
     if st.form_submit_button("Add account", type="primary"):
         try:
             password = admin.generated_password() if local else None

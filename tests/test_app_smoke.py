@@ -7,27 +7,28 @@ works on its own copy of the sample database.
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ui import common
+from ui import common, registry
 
 APP = str(common.ROOT / "app.py")
 TIMEOUT = 120
-# Page key -> (file, title, has a chart on the sample school)
-MY_PAGES = {
-    "overview": ("pages/overview.py", "Overview", True),
-    "groups": ("pages/groups.py", "Groups", True),
-    "patterns": ("pages/patterns.py", "Patterns", True),
-    "pupils": ("pages/pupils.py", "Pupils", False),
-    "lists": ("pages/lists.py", "Lists", False),
-    "governors": ("pages/governors.py", "Governors' pack", True),
-    "quality": ("pages/quality.py", "Data quality", True),
-    "import": ("pages/import_data.py", "Import registers", False),
+# What the sample school shows on a page (the pages themselves are ui/registry.py's): key -> (heading, has a chart)
+SHOWS = {
+    "overview": ("Overview", True),
+    "groups": ("Groups", True),
+    "patterns": ("Patterns", True),
+    "pupils": ("Pupils", False),
+    "lists": ("Lists", False),
+    "governors": ("Governors' pack", True),
+    "quality": ("Data quality", True),
+    "import": ("Import registers", False),
 }
-EVERY_PAGE = [spec for spec in common.PAGES if common.page_exists(spec)]
+EVERY_PAGE = list(registry.PAGES)
 
 
 @pytest.fixture(scope="module")
@@ -62,16 +63,44 @@ def charts_drawn(at: AppTest) -> int:
     return len(at.get("plotly_chart"))
 
 
-@pytest.mark.parametrize("spec", EVERY_PAGE, ids=[s.key for s in EVERY_PAGE])
-def test_every_page_runs_on_the_sample_school(monkeypatch, app_db, spec):
-    at = run_page(monkeypatch, app_db, spec.path)
+# Every page as an administrator, and each page of the two roles whose view differs most (a leader's is an admin's).
+ROLE_PAGES = [("admin", spec) for spec in EVERY_PAGE] + [
+    (role, spec) for role in ("pastoral (Year 8)", "governor") for spec in EVERY_PAGE if spec.roles & {role.split()[0]}
+]
+# Pages another branch is fixing (issue 15 item 4: the national severe-absence cell on the Overview).
+EMPTY_CELLS_ELSEWHERE = {"overview"}
+EMPTY_WORDS = re.compile(r"\b(None|nan|NaN|NaT)\b")
+
+
+def empty_on_screen(at: AppTest) -> list[str]:
+    """Where a person would read "None" or "nan": a table cell with no value, or the words in any text."""
+    found = []
+    for table in at.dataframe:
+        df = table.value
+        for column in df.columns:
+            if df[column].isna().any() or df[column].astype(str).str.fullmatch(EMPTY_WORDS.pattern).any():
+                found.append(f"table column {column!r}")
+    for kind in ("markdown", "caption", "metric", "info", "warning", "success", "subheader"):
+        for element in at.get(kind):
+            text = " ".join(str(getattr(element, a, "") or "") for a in ("value", "label", "body"))
+            if EMPTY_WORDS.search(text):
+                found.append(f"{kind}: {text[:120]}")
+    return found
+
+
+@pytest.mark.parametrize(("role", "spec"), ROLE_PAGES, ids=[f"{r.split()[0]}-{s.key}" for r, s in ROLE_PAGES])
+def test_every_page_runs_on_the_sample_school_with_every_empty_cell_explained(monkeypatch, app_db, role, spec):
+    at = run_page(monkeypatch, app_db, spec.path, role=role)
     assert not at.exception, [e.value for e in at.exception]
     assert at.title, f"{spec.key} has no title"
-    if spec.key in MY_PAGES:
-        _, title, has_chart = MY_PAGES[spec.key]
+    if spec.key in SHOWS and role == "admin":
+        title, has_chart = SHOWS[spec.key]
         assert at.title[0].value == title
         if has_chart:
             assert charts_drawn(at) > 0, f"{spec.key} drew no chart"
+    if spec.key in EMPTY_CELLS_ELSEWHERE and empty_on_screen(at):
+        pytest.xfail(f"{spec.key}: empty cells left to the branch that owns the page")
+    assert empty_on_screen(at) == []
 
 
 @pytest.mark.parametrize("spec", EVERY_PAGE, ids=[s.key for s in EVERY_PAGE])
@@ -128,3 +157,38 @@ def test_a_governor_gets_no_pupil_level_page_or_row(monkeypatch, app_db):
     for table in at.dataframe:
         columns = " ".join(str(c) for c in table.value.columns).lower()
         assert "upn" not in columns and "surname" not in columns
+
+
+def _ui_imports() -> dict[str, set[str]]:
+    """For each ui/ module, the ui/ modules it imports (anywhere in the file, functions included)."""
+    import ast
+
+    graph = {}
+    for path in (common.ROOT / "ui").glob("*.py"):
+        found = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module == "ui":
+                found |= {a.name for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("ui."):
+                found.add(node.module.split(".")[1])
+            elif isinstance(node, ast.Import):
+                found |= {a.name.split(".")[1] for a in node.names if a.name.startswith("ui.")}
+        graph[path.stem] = found - {path.stem}
+    return graph
+
+
+def test_ui_modules_import_downward_without_a_cycle():
+    graph = _ui_imports()
+    assert graph["session"] == set(), "ui/session.py depends only on data/"
+    done: set[str] = set()
+
+    def visit(module: str, path: tuple[str, ...]) -> None:
+        assert module not in path, " -> ".join((*path, module))
+        if module in done:
+            return
+        for other in graph.get(module, ()):
+            visit(other, (*path, module))
+        done.add(module)
+
+    for module in graph:
+        visit(module, ())

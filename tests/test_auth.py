@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from data import audit, users
 from tests.registers import Register
-from ui import auth
+from ui import auth, identity, registry, uploads
 
 PASSWORD = "correct horse battery"
 SHOWN = "page content behind the gate"
@@ -162,7 +162,7 @@ def test_lock_out_after_five_failures_through_the_form(leader):
 )
 def test_an_idle_session_expires(leader, monkeypatch, seconds_later, still_signed_in):
     now = [1_000_000.0]
-    monkeypatch.setattr(auth, "_clock", lambda: now[0])
+    monkeypatch.setattr(identity, "_clock", lambda: now[0])
     at = sign_in(AppTest.from_string(GATE).run(), "head@school.example", PASSWORD)
     now[0] += seconds_later
     at.run()
@@ -172,7 +172,7 @@ def test_an_idle_session_expires(leader, monkeypatch, seconds_later, still_signe
 
 def test_a_busy_session_still_ends_after_eight_hours(leader, monkeypatch):
     now = [1_000_000.0]
-    monkeypatch.setattr(auth, "_clock", lambda: now[0])
+    monkeypatch.setattr(identity, "_clock", lambda: now[0])
     at = sign_in(AppTest.from_string(GATE).run(), "head@school.example", PASSWORD)
     for _ in range(8 * 3):  # a click every 20 minutes for 8 hours
         now[0] += 20 * 60
@@ -187,7 +187,7 @@ def test_a_busy_session_still_ends_after_eight_hours(leader, monkeypatch):
 def test_session_limits_are_configurable(leader, monkeypatch):
     monkeypatch.setenv("ATTENDANCE_IDLE_MINUTES", "5")
     now = [1_000_000.0]
-    monkeypatch.setattr(auth, "_clock", lambda: now[0])
+    monkeypatch.setattr(identity, "_clock", lambda: now[0])
     at = sign_in(AppTest.from_string(GATE).run(), "head@school.example", PASSWORD)
     now[0] += 6 * 60
     at.run()
@@ -276,17 +276,21 @@ def test_a_page_opened_without_signing_in_shows_the_sign_in_page(real_school):
     assert "Sign in" in shown(at)
 
 
+EVERY_KEY = {p.key for p in registry.PAGES}
+
+
 @pytest.mark.parametrize(
     ("role", "pages"),
     [
-        ("admin", set(auth.PAGE_KEYS)),
-        ("leader", set(auth.PAGE_KEYS) - {"import", "users", "audit"}),
+        ("admin", EVERY_KEY),
+        ("leader", EVERY_KEY - {"import", "users", "audit"}),
         ("pastoral", {"pupils", "lists", "risk"}),
         ("governor", {"overview", "groups", "patterns", "model", "governors"}),
     ],
 )
 def test_role_pages(role, pages):
-    assert auth.ROLE_PAGES[role] == pages
+    assert {p.key for p in registry.pages_for(role)} == pages
+    assert all(registry.allowed(role, key) == (key in pages) for key in EVERY_KEY)
 
 
 # --- uploads --------------------------------------------------------------------------------------------------
@@ -339,5 +343,5 @@ def test_an_upload_that_is_not_what_it_claims_is_refused(name, data, problem):
 
 
 def test_an_upload_over_the_size_limit_is_refused(monkeypatch):
-    monkeypatch.setattr(auth, "MAX_UPLOAD_MB", 1)
+    monkeypatch.setattr(uploads, "MAX_UPLOAD_MB", 1)
     assert "larger than 1 MB" in auth.check_upload("marks.csv", b"a,b\n" * 300_000)

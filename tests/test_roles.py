@@ -14,7 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from data import audit, db, users
-from ui import auth, common
+from ui import auth, common, registry
 
 APP = str(common.ROOT / "app.py")
 TIMEOUT = 180
@@ -36,7 +36,7 @@ OIDC_SECRETS = {
         },
     }
 }
-PAGE_PATHS = {spec.key: spec.path for spec in common.PAGES if common.page_exists(spec)}
+PAGE_PATHS = {spec.key: spec.path for spec in registry.PAGES}
 
 pytestmark = pytest.mark.xdist_group("roles")
 
@@ -122,7 +122,7 @@ def identifying_data_shown(text: str, pupils) -> list[str]:
 
 
 def allowed(role: str) -> list[str]:
-    return sorted(k for k in auth.ROLE_PAGES[role] if k in PAGE_PATHS)
+    return sorted(p.key for p in registry.pages_for(role))
 
 
 # --- sign-in paths ------------------------------------------------------------------------------------------
@@ -178,7 +178,7 @@ def crafted_url(role: str, key: str, query: dict | None = None) -> AppTest:
 
 
 def refused_pages(role: str) -> list[str]:
-    return sorted(k for k in PAGE_PATHS if k not in auth.ROLE_PAGES[role])
+    return sorted(k for k in PAGE_PATHS if not registry.allowed(role, k))
 
 
 @pytest.mark.parametrize("key", refused_pages("governor"))

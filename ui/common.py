@@ -1,130 +1,28 @@
-"""What every page shares: the page registry, the database connection and cached analytics calls.
+"""What every page shares: the way in (``require_page``), cached analytics calls and small rendering helpers.
 
-Pages read widgets, call analytics through ``cached`` and render. Each script
-run opens its own connection and closes it when the run ends, so the file is
-free between page views for a scheduled import. It is read-write: DuckDB
-refuses a read-only and a read-write connection to one file in the same
-process, and every page writes to the audit log (see ui/auth.py).
+Pages read widgets, call analytics through ``cached`` and render. The
+database connection and the cache live in ``ui/session.py``, sign-in and the
+audit log in ``ui/auth.py``, the page list and its roles in ``ui/registry.py``;
+the names below are the ones pages use.
 """
 
 from __future__ import annotations
 
-import importlib
-import threading
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from data import db
+from analytics import lists, school
+from analytics.filters import Filter, PupilLevelDenied
+from ui import auth, export, registry, tables
+from ui.session import cached, connection, data_changed, db_path
+
+__all__ = ["cached", "connection", "data_changed", "db_path"]
 
 ROOT = Path(__file__).resolve().parent.parent
 EMPTY_MESSAGE = "No pupils match these filters"
-DATA_VERSION_SECONDS = 5  # how stale the registers' fingerprint may be before it is read again
-
-
-@dataclass(frozen=True)
-class PageSpec:
-    key: str
-    path: str
-    title: str
-    icon: str
-    section: str
-
-
-# Every page of the dashboard, in navigation order, grouped by who it is for.
-PAGES: tuple[PageSpec, ...] = (
-    PageSpec("overview", "pages/overview.py", "Overview", ":material/dashboard:", "Termly review"),
-    PageSpec("groups", "pages/groups.py", "Groups", ":material/groups:", "Termly review"),
-    PageSpec("patterns", "pages/patterns.py", "Patterns", ":material/calendar_view_week:", "Termly review"),
-    PageSpec("model", "pages/model.py", "At-risk model", ":material/model_training:", "Termly review"),
-    PageSpec("pupils", "pages/pupils.py", "Pupils", ":material/person_search:", "Pastoral"),
-    PageSpec("lists", "pages/lists.py", "Lists", ":material/list_alt:", "Pastoral"),
-    PageSpec("risk", "pages/risk.py", "At risk", ":material/warning:", "Pastoral"),
-    PageSpec("governors", "pages/governors.py", "Governors' pack", ":material/account_balance:", "Governors"),
-    PageSpec("import", "pages/import_data.py", "Import", ":material/upload_file:", "Data"),
-    PageSpec("quality", "pages/quality.py", "Data quality", ":material/fact_check:", "Data"),
-    PageSpec("users", "pages/users.py", "Users", ":material/manage_accounts:", "Data"),
-    PageSpec("audit", "pages/audit.py", "Audit log", ":material/history:", "Data"),
-)
-PAGE_BY_KEY = {p.key: p for p in PAGES}
-SECTIONS = ("Termly review", "Pastoral", "Governors", "Data")
-
-
-def page_exists(spec: PageSpec) -> bool:
-    return (ROOT / spec.path).exists()
-
-
-# --- connection ---------------------------------------------------------------------------------
-
-
-_run = threading.local()
-
-
-def connection():
-    """This script run's connection to the dashboard's database, opened on first use in the run.
-
-    ``release()`` closes it when the run ends (app.py), so the app holds the
-    file's lock only while a page is being worked out: DuckDB lets one process
-    write at a time, and a scheduled ``python -m data import`` must get its turn
-    between page views. Each script thread has its own connection; within the
-    process DuckDB shares one database instance between them.
-    """
-    con = getattr(_run, "con", None)
-    if con is None:
-        con = _run.con = db.connect(db_path())
-    return con
-
-
-def release() -> None:
-    """Close this run's connection (called by app.py when the run ends, however it ends)."""
-    con = getattr(_run, "con", None)
-    _run.con = None
-    if con is not None:
-        con.close()
-
-
-def db_path() -> str:
-    return str(db.db_path())
-
-
-def data_changed() -> None:
-    """Forget every cached result after an import or a deletion changed the registers."""
-    st.cache_data.clear()
-
-
-# --- cached analytics ---------------------------------------------------------------------------
-
-
-@st.cache_data(show_spinner=False, ttl=DATA_VERSION_SECONDS)
-def _data_version(path: str) -> tuple:
-    return db.data_version(connection())
-
-
-def data_version() -> tuple:
-    """The registers' fingerprint, re-read at most every few seconds (one small query, not one per chart)."""
-    return _data_version(db_path())
-
-
-@st.cache_data(show_spinner=False, max_entries=2000)
-def _cached_call(path: str, version: tuple, module: str, name: str, f, args: tuple, kwargs: tuple):
-    fn = getattr(importlib.import_module(module), name)
-    return fn(connection(), f, *args, **dict(kwargs))
-
-
-def cached(fn: Callable, f, *args, **kwargs):
-    """``fn(con, f, *args, **kwargs)`` remembered per database, data version, Filter and arguments.
-
-    Every page run asks for the same figures again (each click reruns the
-    script), so a warm page costs lookups, not queries. The key holds the
-    registers' fingerprint, so new marks imported from anywhere are picked up.
-    The function is looked up by module and name at call time, so a test that
-    replaces ``analytics.groups.group_breakdown`` is still honoured.
-    """
-    key = (db_path(), data_version(), fn.__module__, fn.__name__)
-    return _cached_call(*key, f, args, tuple(sorted(kwargs.items())))
+NO_PUPIL_LEVEL = "Your role sees figures for groups only, not the pupils behind them."
 
 
 # --- small rendering helpers ----------------------------------------------------------------------
@@ -159,26 +57,21 @@ def as_list(values) -> list:
 def open_pupil(upn: str) -> None:
     """Go to the pupil page showing this pupil (session state and the query string both carry it)."""
     st.session_state["pupil_upn"] = upn
-    st.switch_page(PAGE_BY_KEY["pupils"].path, query_params={"upn": upn})
+    params = {k: st.query_params.get(k) for k in st.query_params if k != "upn"}
+    st.switch_page(registry.PAGE_BY_KEY["pupils"].path, query_params={**params, "upn": upn})
 
 
-# --- sign-in (ui/auth.py owns it; these keep pages working in tests before it lands) ---------------
-
-
-def _auth():
-    try:
-        from ui import auth
-    except ModuleNotFoundError as exc:
-        if exc.name != "ui.auth":
-            raise
-        return None
-    return auth
+# --- who is looking ---------------------------------------------------------------------------------
 
 
 def current_user():
-    """The signed-in user, or None when sign-in is not available."""
-    auth = _auth()
-    return auth.current_user() if auth is not None else None
+    """The signed-in user (the gate runs first if this run has not passed it: a page opened alone)."""
+    return auth.current_user()
+
+
+def _auth():
+    """The sign-in module (pages/import_data.py asks for it this way; new code imports ui.auth)."""
+    return auth
 
 
 def require_page(key: str):
@@ -192,8 +85,7 @@ def require_page(key: str):
     if st.session_state.get("_page") != key:
         forget_widgets()
         st.session_state["_page"] = key
-    auth = _auth()
-    return auth.require_page(key) if auth is not None else None
+    return auth.require_page(key)
 
 
 def _leave_folder_mode() -> None:
@@ -219,22 +111,16 @@ def forget_widgets() -> None:
 
 
 def audit(action: str, upn: str | None = None, detail: str | None = None) -> None:
-    """Record a pupil view, list view or export in the audit log."""
-    auth = _auth()
-    if auth is not None:
-        auth.audit(action, upn=upn, detail=detail)
+    """Record a pupil view, list view or export in the audit log (draws nothing: safe in a button's callback)."""
+    auth.audit(action, upn=upn, detail=detail)
 
 
 def pupil_level_allowed() -> bool:
-    user = current_user()
-    return user is None or user.scope.pupil_level
+    return current_user().scope.pupil_level
 
 
 def only_sample_schools() -> bool:
     """True when every school in the database is the generated sample (the banner says so)."""
-    from analytics import school
-    from analytics.filters import Filter
-
     schools = cached(school.schools, Filter())
     return not schools.empty and bool(schools["is_sample"].fillna(False).all())
 
@@ -277,21 +163,25 @@ BEHIND_COLUMNS = (
 )
 
 
-def pupil_table(df: pd.DataFrame, key: str, name: str, audit_detail: str) -> None:
-    """A sortable table of pupils; selecting a row opens that pupil. Viewing it is audited."""
-    from ui import export
+def pupil_table(df: pd.DataFrame, key: str, name: str, audit_detail: str, blanks: dict | None = None) -> None:
+    """A sortable table of pupils; selecting a row opens that pupil. Viewing it is audited.
 
+    ``blanks`` says, by column, why a cell may be empty (else "—").
+    """
     audit("list_view", detail=audit_detail)
     shown = df.rename(columns={k: v for k, v in PUPIL_COLUMNS.items() if k in df.columns})
+    drawn = tables.readable(shown, blanks)
     event = st.dataframe(
-        shown,
+        drawn,
         hide_index=True,
         width="stretch",
         key=key,
         on_select="rerun",
         selection_mode="single-row",
         column_config={
-            c: st.column_config.NumberColumn(c, format="%.1f") for c in shown.columns if str(c).endswith("%")
+            c: st.column_config.NumberColumn(c, format="%.1f")
+            for c in drawn.columns
+            if str(c).endswith("%") and pd.api.types.is_numeric_dtype(drawn[c])
         },
     )
     st.caption("Select a row to open the pupil.")
@@ -304,16 +194,13 @@ def pupil_table(df: pd.DataFrame, key: str, name: str, audit_detail: str) -> Non
 def pupils_behind(f, key: str, what: str) -> None:
     """The pupils behind a clicked figure, under the chart (never for a role without pupil-level access)."""
     if not pupil_level_allowed():
-        st.caption("Your role sees figures for groups only, not the pupils behind them.")
+        st.caption(NO_PUPIL_LEVEL)
         return
-    from analytics import lists
-    from analytics.filters import PupilLevelDenied
-
     try:
         with st.spinner("Finding the pupils..."):
             df = cached(lists.pupils_behind, f, limit=BEHIND_LIMIT)
     except PupilLevelDenied:
-        st.caption("Your role sees figures for groups only, not the pupils behind them.")
+        st.caption(NO_PUPIL_LEVEL)
         return
     st.markdown(f"**Pupils behind: {what}** ({f.describe()})")
     if is_empty_frame(df):

@@ -1,6 +1,6 @@
 """The one set of sidebar filters, kept across pages and in the URL so a view can be bookmarked.
 
-``sidebar_filter(con)`` draws the widgets and returns a ``Filter`` already
+``sidebar_filter()`` draws the widgets and returns a ``Filter`` already
 restricted to the signed-in user's scope. The choices live in
 ``st.session_state["filters"]`` (so they survive moving between pages, where
 Streamlit forgets widgets it did not draw) and are mirrored in the query
@@ -9,14 +9,15 @@ string: ``?school=999001&year=2025&term=autumn&half=1&yg=9,10&fsm=1``.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import streamlit as st
 
-from analytics import school
+from analytics import periods, school
 from analytics.filters import SEN_LABELS, TERMS, Filter, Scope, year_group_label
 from data.db import academic_year_label
-from ui import common
+from ui import auth, common
+from ui.session import cached
 
 STATE = "filters"
 FLAGS = ("fsm", "eal", "cin", "lac")
@@ -24,7 +25,6 @@ FLAG_LABELS = {"fsm": "FSM", "eal": "EAL", "cin": "Child in need", "lac": "Looke
 YES_NO = {"any": "Any", "yes": "Yes", "no": "No"}
 # Query-string keys this module owns; any other key (``upn``) belongs to the page.
 QUERY_KEYS = ("school", "year", "term", "half", "from", "to", "yg", "form", "sen", "gender", "eth", *FLAGS)
-SAME_POINT_LAST_YEAR = timedelta(days=364)  # 52 weeks back lands on the same weekday
 
 
 def _defaults() -> dict:
@@ -135,9 +135,26 @@ def filter_from_state(state: dict, scope: Scope) -> Filter:
 # --- the widgets ----------------------------------------------------------------------------------
 
 
-def _user_scope() -> Scope:
-    user = common.current_user()
-    return user.scope if user is not None else Scope()
+def scope_label(scope: Scope) -> str | None:
+    """The pupils a restricted account sees ("Year 8", "Year 8, form 9A"); None for the whole school."""
+    parts = []
+    if scope.year_groups:
+        parts.append(", ".join(year_group_label(y) for y in sorted(scope.year_groups)))
+    if scope.forms:
+        parts.append("form " + ", ".join(scope.forms))
+    return " and ".join(parts) or None
+
+
+def describe(f: Filter) -> str:
+    """``f.describe()``, naming the account's own pupils when the filters chose no year group or form of their own.
+
+    A Year 8 lead's figures are Year 8's: they must never read as the whole school's.
+    """
+    text = f.describe()
+    mine = scope_label(f.scope)
+    if mine and not (f.year_groups or f.forms):
+        return mine if text == "all pupils" else f"{mine}, {text}"
+    return text
 
 
 def _load_state() -> dict:
@@ -178,15 +195,18 @@ def _choose_many(key: str, options: list, current: list) -> None:
         st.session_state[f"flt_{key}"] = [v for v in st.session_state[f"flt_{key}"] if v in options]
 
 
-def sidebar_filter(con=None) -> Filter:
-    """Draw the sidebar filters and return the Filter they describe, restricted to the user's scope."""
-    scope = _user_scope()
+def sidebar_filter(_con=None) -> Filter:
+    """Draw the sidebar filters and return the Filter they describe, restricted to the user's scope.
+
+    (``_con`` is ignored: pages/overview.py, groups.py and governors.py still pass their connection.)
+    """
+    scope = auth.current_user().scope
     state = _load_state()
     base = Filter(scope=scope)
     sb = st.sidebar
     sb.subheader("Filters")
 
-    schools = common.cached(school.schools, base)
+    schools = cached(school.schools, base)
     school_ids = schools["school_id"].tolist() if not schools.empty else []
     names = dict(zip(schools.get("school_id", []), schools.get("name", []), strict=False))
     _choose("school", school_ids, state["school"], school_ids[0] if school_ids else None)
@@ -195,19 +215,19 @@ def sidebar_filter(con=None) -> Filter:
     state["school"] = st.session_state["flt_school"]
     at_school = base.replace(school_ids=(state["school"],) if state["school"] else ())
 
-    years = common.cached(school.academic_years, at_school)
+    years = cached(school.academic_years, at_school)
     _choose("year", years, state["year"], years[0] if years else None)
     if years:
         sb.selectbox("Academic year", years, key="flt_year", format_func=academic_year_label)
     state["year"] = st.session_state["flt_year"]
     in_year = at_school.replace(academic_year=state["year"])
 
-    periods = _period_options(common.cached(school.calendar, in_year))
+    periods = _period_options(cached(school.calendar, in_year))
     _choose("period", list(periods), state["period"], "ytd")
     sb.selectbox("Period", list(periods), key="flt_period", format_func=periods.get)
     state["period"] = st.session_state["flt_period"]
     if state["period"] == "custom":
-        latest = common.cached(school.latest_date, in_year) or date.today()
+        latest = cached(school.latest_date, in_year) or date.today()
         start = state.get("from") or date(state["year"] or latest.year, 9, 1)
         if "flt_dates" not in st.session_state:
             st.session_state["flt_dates"] = (start, state.get("to") or latest)
@@ -216,14 +236,21 @@ def sidebar_filter(con=None) -> Filter:
         state["from"] = chosen[0] if chosen else None
         state["to"] = chosen[1] if len(chosen) > 1 else None
 
-    year_groups = common.cached(school.year_groups, in_year)
+    year_groups = cached(school.year_groups, in_year)
     _choose_many("yg", year_groups, state["yg"])
-    sb.multiselect("Year groups", year_groups, key="flt_yg", format_func=year_group_label, placeholder="All")
+    mine = scope_label(scope)
+    sb.multiselect(
+        "Year groups",
+        year_groups,
+        key="flt_yg",
+        format_func=year_group_label,
+        placeholder=f"All of yours: {mine}" if mine else "All",
+    )
     state["yg"] = st.session_state["flt_yg"]
 
-    forms = common.cached(school.forms, in_year.replace(year_groups=tuple(state["yg"])))
+    forms = cached(school.forms, in_year.replace(year_groups=tuple(state["yg"])))
     _choose_many("form", forms, state["form"])
-    sb.multiselect("Forms", forms, key="flt_form", placeholder="All")
+    sb.multiselect("Forms", forms, key="flt_form", placeholder="All of yours" if mine else "All")
     state["form"] = st.session_state["flt_form"]
 
     chosen_groups = sum(state[f] != "any" for f in FLAGS) + sum(bool(state[k]) for k in ("sen", "gender", "eth"))
@@ -239,7 +266,7 @@ def sidebar_filter(con=None) -> Filter:
         _choose_many("gender", genders, state["gender"])
         st.multiselect("Gender", genders, key="flt_gender", placeholder="All")
         state["gender"] = st.session_state["flt_gender"]
-        ethnicities = common.cached(school.ethnicities, in_year)
+        ethnicities = cached(school.ethnicities, in_year)
         _choose_many("eth", ethnicities, state["eth"])
         st.multiselect("Ethnicity", ethnicities, key="flt_eth", placeholder="All")
         state["eth"] = st.session_state["flt_eth"]
@@ -253,7 +280,7 @@ def sidebar_filter(con=None) -> Filter:
     st.session_state[STATE] = state
     _write_query(query_from_state(state))
     f = filter_from_state(state, scope)
-    latest = common.cached(school.latest_date, in_year)
+    latest = cached(school.latest_date, in_year)
     if latest:
         sb.caption(f"Marks up to {latest:%A %d %B %Y}")
     return f
@@ -272,63 +299,17 @@ def _write_query(wanted: dict[str, str]) -> None:
 # --- comparisons ----------------------------------------------------------------------------------
 
 
-def school_name(con, f: Filter) -> str:
-    schools = school.schools(con, Filter(scope=f.scope))
-    if schools.empty:
-        return "No school loaded"
-    chosen = schools[schools["school_id"].isin(f.school_ids)] if f.school_ids else schools
-    return ", ".join(chosen["name"].tolist()) or "No school loaded"
+school_name = school.school_name  # pages call it through here; the query is analytics'
 
 
 def previous_period(con, f: Filter) -> tuple[Filter, str] | None:
-    """The period a termly review compares with: the previous half-term or term, or YTD at last term's end."""
-    if f.academic_year is None:
-        return None
-    cal = school.calendar(con, Filter(school_ids=f.school_ids, scope=f.scope))
-    if cal.empty:
-        return None
-    terms = cal.drop_duplicates(["academic_year", "term", "half_term"]).sort_values("start_date")
-    if f.term:
-        if f.half_term:
-            rows = list(terms[["academic_year", "term", "half_term"]].itertuples(index=False, name=None))
-            here = (f.academic_year, f.term, f.half_term)
-            if here not in rows or rows.index(here) == 0:
-                return None
-            year, term, half = rows[rows.index(here) - 1]
-            label = f"{term.capitalize()} {half}"
-        else:
-            order = list(dict.fromkeys(terms[["academic_year", "term"]].itertuples(index=False, name=None)))
-            here = (f.academic_year, f.term)
-            if here not in order or order.index(here) == 0:
-                return None
-            (year, term), half = order[order.index(here) - 1], None
-            label = f"{term.capitalize()} term"
-        return f.replace(academic_year=int(year), term=term, half_term=half), label
-    # Year to date (or custom dates): the same measure as it stood at the end of the last finished term.
-    latest = school.latest_date(con, f.replace(date_from=None, date_to=None))
-    end = f.date_to or latest
-    if end is None:
-        return None
-    this_year = terms[terms["academic_year"] == f.academic_year]
-    finished = this_year[this_year["end_date"].dt.date < end] if hasattr(this_year["end_date"], "dt") else None
-    if finished is None or finished.empty:
-        return None
-    last = finished.iloc[-1]
-    return f.replace(date_to=last["end_date"].date()), f"end of {last['label']}"
+    """The period a termly review compares with (worked out in ``analytics.periods``)."""
+    return periods.previous_period(con, f)
 
 
 def same_point_last_year(con, f: Filter) -> Filter | None:
-    """The same period a year earlier: the same term, or the same date range shifted back 52 weeks."""
-    if f.academic_year is None:
-        return None
-    if f.term:
-        return f.for_year(f.academic_year - 1).replace(term=f.term, half_term=f.half_term)
-    latest = school.latest_date(con, f.replace(date_from=None, date_to=None))
-    end = f.date_to or latest
-    if end is None:
-        return None
-    start = f.date_from - SAME_POINT_LAST_YEAR if f.date_from else None
-    return f.for_year(f.academic_year - 1).replace(date_from=start, date_to=end - SAME_POINT_LAST_YEAR)
+    """The same period a year earlier (worked out in ``analytics.periods``)."""
+    return periods.same_point_last_year(con, f)
 
 
 def period_label(f: Filter) -> str:

@@ -36,17 +36,35 @@ def app_database(sample_db, tmp_path_factory):
     return db_copy
 
 
+PASSWORD = "correct horse battery"
+# One account per role on the signed-in app: role -> (email, scope)
+ACCOUNTS = {
+    "admin": ("admin@school.example", {}),
+    "leader": ("leader@school.example", {}),
+    "pastoral": ("pastoral@school.example", {"year_groups": [8]}),
+    "governor": ("governor@school.example", {}),
+}
+
+
 @pytest.fixture(scope="session")
-def app_url(request, tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Chromium is not installed (make browser)")
-    if os.environ.get("ATTENDANCE_TEST_URL"):  # an app already running on the sample school, for debugging
-        yield os.environ["ATTENDANCE_TEST_URL"].rstrip("/")
-        return
-    db_copy = request.getfixturevalue("app_database")
+def accounts_database(sample_db, tmp_path_factory):
+    """The sample school marked as a real school's data, with one account per role: sign-in is on."""
+    from data import db, users
+
+    path = tmp_path_factory.mktemp("browser_accounts") / "accounts.duckdb"
+    shutil.copy(sample_db, path)
+    with db.connection(path) as con:
+        con.execute("UPDATE schools SET is_sample = FALSE")
+        for role, (email, scope) in ACCOUNTS.items():
+            users.add_user(con, email, role, password=PASSWORD, **scope)
+    return path
+
+
+def _serve(db_path: Path, log_path: Path):
+    """Start ``streamlit run app.py`` on a free port against one database; yields its address."""
     port = _free_port()
-    log = (tmp_path_factory.mktemp("browser_log") / "streamlit.log").open("w")
-    env = {**os.environ, "ATTENDANCE_DB": str(db_copy), "ATTENDANCE_SAMPLE": "0"}
+    log = log_path.open("w")
+    env = {**os.environ, "ATTENDANCE_DB": str(db_path), "ATTENDANCE_SAMPLE": "0"}
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -81,13 +99,36 @@ def app_url(request, tmp_path_factory):
             proc.kill()
             raise RuntimeError(f"the app did not start; see {log.name}")
         time.sleep(0.3)
-    yield url
-    proc.terminate()
     try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def app_url(request, tmp_path_factory):
+    """The app in demo mode (the sample school, no accounts)."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Chromium is not installed (make browser)")
+    if os.environ.get("ATTENDANCE_TEST_URL"):  # an app already running on the sample school, for debugging
+        yield os.environ["ATTENDANCE_TEST_URL"].rstrip("/")
+        return
+    db_copy = request.getfixturevalue("app_database")
+    yield from _serve(db_copy, tmp_path_factory.mktemp("browser_log") / "streamlit.log")
+
+
+@pytest.fixture(scope="session")
+def accounts_url(request, tmp_path_factory):
+    """The app with sign-in on (a real school's data and one account per role)."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Chromium is not installed (make browser)")
+    db_path = request.getfixturevalue("accounts_database")
+    yield from _serve(db_path, tmp_path_factory.mktemp("browser_log") / "accounts.log")
 
 
 @pytest.fixture
