@@ -7,7 +7,8 @@ import streamlit as st
 
 from analytics import measures, overview, pupils
 from analytics.filters import FLAG_LABELS, SEN_LABELS, PupilLevelDenied, year_group_label
-from ui import alerts, charts, common, export, filters
+from ui import alerts, charts, common, export, filters, interventions_panel
+from ui import projection as road
 
 common.require_page("pupils")
 f = filters.sidebar_filter()
@@ -146,6 +147,7 @@ with tab_parent:
     lost = common.cached(pupils.time_lost, pf, upn)
     for sentence in lost.get("sentences", []):
         st.markdown(f"- {sentence}")
+    road.road_to_year_end(pf, upn)
     rule = common.cached(pupils.rule_of_three, pf.whole_year(), upn)
     if not common.is_empty_frame(rule):
         colours = [
@@ -302,3 +304,5 @@ with tab_lessons:
         )
         charts.show(fig, table, key="pupil_subjects")
         export.download_table(table, f"lessons_by_subject_{upn}")
+
+interventions_panel.interventions_panel(common.connection(), f, upn, profile["school_id"])

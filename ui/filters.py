@@ -13,10 +13,10 @@ from datetime import date
 
 import streamlit as st
 
-from analytics import periods, school
+from analytics import school
 from analytics.filters import SEN_LABELS, TERMS, Filter, Scope, year_group_label
 from data.db import academic_year_label
-from ui import auth, common
+from ui import auth, headlines
 from ui.session import cached
 
 STATE = "filters"
@@ -25,6 +25,12 @@ FLAG_LABELS = {"fsm": "FSM", "eal": "EAL", "cin": "Child in need", "lac": "Looke
 YES_NO = {"any": "Any", "yes": "Yes", "no": "No"}
 # Query-string keys this module owns; any other key (``upn``) belongs to the page.
 QUERY_KEYS = ("school", "year", "term", "half", "from", "to", "yg", "form", "sen", "gender", "eth", *FLAGS)
+
+
+def forget_widgets() -> None:
+    """Drop the filter widgets' own values so the next draw seeds them from the kept choices."""
+    for name in [k for k in st.session_state if str(k).startswith("flt_")]:
+        del st.session_state[name]
 
 
 def _defaults() -> dict:
@@ -163,7 +169,7 @@ def _load_state() -> dict:
     kept = st.session_state.get(STATE)
     if params and params != st.session_state.get("_filters_written"):
         state = state_from_query(params)
-        common.forget_widgets()  # the URL wins over what the widgets held
+        forget_widgets()  # the URL wins over what the widgets held
         return state
     return dict(kept) if kept else _defaults()
 
@@ -211,7 +217,7 @@ def sidebar_filter(_con=None) -> Filter:
     names = dict(zip(schools.get("school_id", []), schools.get("name", []), strict=False))
     _choose("school", school_ids, state["school"], school_ids[0] if school_ids else None)
     if len(school_ids) > 1:
-        sb.selectbox("School", school_ids, key="flt_school", format_func=lambda s: names.get(s, s))
+        sb.selectbox("School", school_ids, key="flt_school", format_func=lambda s: f"{names.get(s, s)} ({s})")
     state["school"] = st.session_state["flt_school"]
     at_school = base.replace(school_ids=(state["school"],) if state["school"] else ())
 
@@ -272,7 +278,7 @@ def sidebar_filter(_con=None) -> Filter:
         state["eth"] = st.session_state["flt_eth"]
 
     if sb.button("Reset filters", icon=":material/restart_alt:"):
-        common.forget_widgets()
+        forget_widgets()
         st.session_state[STATE] = _defaults()
         _write_query({})
         st.rerun()
@@ -302,24 +308,7 @@ def _write_query(wanted: dict[str, str]) -> None:
 school_name = school.school_name  # pages call it through here; the query is analytics'
 
 
-def previous_period(con, f: Filter) -> tuple[Filter, str] | None:
-    """The period a termly review compares with (worked out in ``analytics.periods``)."""
-    return periods.previous_period(con, f)
-
-
-def same_point_last_year(con, f: Filter) -> Filter | None:
-    """The same period a year earlier (worked out in ``analytics.periods``)."""
-    return periods.same_point_last_year(con, f)
-
-
-def period_label(f: Filter) -> str:
-    if f.term:
-        return f"{f.term.capitalize()} " + (str(f.half_term) if f.half_term else "term")
-    if f.date_from or f.date_to:
-        left = f"{f.date_from:%d/%m/%Y}" if f.date_from else "start of year"
-        right = f"{f.date_to:%d/%m/%Y}" if f.date_to else "latest"
-        return f"{left} to {right}"
-    return "Year to date"
+period_label = headlines.period_label  # how a period is named (ui/headlines: the packs use it too)
 
 
 def narrowed(f: Filter, by: str, value) -> Filter:
