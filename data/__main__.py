@@ -17,12 +17,16 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m data", description="Attendance register store")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    imp = sub.add_parser("import", help="import MIS exports (CSV or Excel)")
+    imp = sub.add_parser(
+        "import", help="import MIS exports (CSV, text or Excel): registers, pupils, terms, interventions"
+    )
     imp.add_argument("files", nargs="+", metavar="FILE")
     imp.add_argument("--db", help="database file (default: $ATTENDANCE_DB or data/attendance.duckdb)")
     imp.add_argument("--school", help="school id (URN); needed only when the database holds several schools")
     imp.add_argument(
-        "--year", help="academic year of a pupils file without one, e.g. 2025/26 (default: the current one)"
+        "--year",
+        help="academic year of a pupils file without one, e.g. 2025/26 (default: the year all the batch's marks "
+        "fall in, else the current one)",
     )
     imp.add_argument("--json", action="store_true", help="print the outcome as JSON")
 

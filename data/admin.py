@@ -31,7 +31,16 @@ from data import audit, db, on_roll, users
 MIN_KEEP_YEARS = 6  # registers must be kept 6 years from the date of entry
 CLI_WHO = "command line"
 # Tables holding a pupil's data, erased together.
-PUPIL_TABLES = ("session_marks", "lesson_marks", "enrolments", "pupils")
+# Every table holding a row about one pupil: erasure removes them all (their other ids and the staff log too).
+PUPIL_TABLES = (
+    "session_marks",
+    "lesson_marks",
+    "enrolments",
+    "pupils",
+    "pupil_ids",
+    "interventions",
+    "escalation_stages",
+)
 # Tables with an academic_year column, purged by year.
 YEAR_TABLES = ("session_marks", "lesson_marks", "enrolments", "calendar")
 

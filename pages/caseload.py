@@ -6,7 +6,7 @@ import streamlit as st
 
 from analytics import caseload
 from analytics.filters import PupilLevelDenied
-from ui import caseload_view, common, filters, letter_templates_view
+from ui import alerts, caseload_view, common, filters, letter_templates_view
 
 common.require_page("caseload")
 f = filters.sidebar_filter()
@@ -36,6 +36,7 @@ with cases:
     caseload_view.confirm_stage(con, rows, f)
 with todo:
     caseload_view.to_do(con, rows, f)
+    alerts.absence_alerts(con, f)  # ten school days in a row; N codes left unresolved
 with log:
     caseload_view.whole_log(con, f)
 with wording:

@@ -48,7 +48,6 @@ if not uploads:
 
 sources: list[tuple[str, bytes]] = []
 refused = False
-mapping: dict[str, str] = {}
 for upload in uploads:
     data = upload.getvalue()
     auth = common._auth()
@@ -69,7 +68,6 @@ for upload in uploads:
     if layout.kind is not None and not layout.missing:
         sheet = f", sheet '{layout.sheet}'" if layout.sheet else ""
         st.success(f"{upload.name}: recognised as **{layout.kind}**{sheet}" + (" (saved mapping)" if saved else ""))
-        mapping.update(saved or {})
         sources.append((upload.name, data))
         continue
 
@@ -83,7 +81,7 @@ for upload in uploads:
         chosen: dict[str, str] = {}
         cols = st.columns(3)
         for j, column in enumerate(layout.columns):
-            if not column:
+            if not column or j in layout.wide_index:  # a grid's date-and-session columns need no mapping
                 continue
             # A name two columns share is chosen by position ('#5'); of two that match one field, the first is offered.
             key = f"#{j + 1}" if named.count(column) > 1 else column
@@ -104,7 +102,7 @@ for upload in uploads:
                 st.rerun()
     refused = True
 
-if refused or not sources:
+if refused or not sources:  # the importer finds each file's saved mapping itself
     st.stop()
 
 if st.button("Import", type="primary", icon=":material/upload:"):
@@ -118,7 +116,6 @@ if st.button("Import", type="primary", icon=":material/upload:"):
                 sources,
                 school_id=school_id or None,
                 year=year,
-                mapping=mapping or None,
                 by=getattr(user, "email", None),
                 progress=lambda done, text: bar.progress(min(max(done, 0.0), 1.0), text=text),
             )

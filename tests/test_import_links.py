@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from data import db, importer, quality
+from data import db, importer, quality, readers
 from tests.mis_files import make_shapes
 from tests.test_importer import refusals, write_csv
 
@@ -171,3 +171,26 @@ def test_progress_is_told_reading_checking_and_writing(con):
     assert steps[0] == "Reading" and "Checking" in steps and "Writing" in steps and steps[-1] == "Done"
     assert [done for done, _ in heard] == sorted(done for done, _ in heard)  # never goes back
     assert heard[-1][0] == 1.0
+
+
+def test_a_saved_mapping_settles_two_columns_for_one_field(school, tmp_path):
+    marks = write_csv(
+        tmp_path / "m.csv", ["UPN,Date,Session,Attendance Mark,Attendance Mark", "K891402125001,08/09/2025,AM,/,N"]
+    )
+    layout = readers.detect_layout(marks)
+    assert layout.kind is None and list(layout.ambiguous) == ["mark"]
+    importer.save_mapping(school, layout.signature, "sessions", {"#4": "", "#5": "mark"})  # as the Import page does
+    more = write_csv(tmp_path / "p.csv", [PUPILS, "Z891402125002,000102,S102,Roe,8,03/09/2025"])
+    assert importer.import_files(school, [more, marks]).ok
+    assert school.execute("SELECT code FROM session_marks").fetchall() == [("N",)]
+
+
+def test_a_grid_keyed_by_an_unfamiliar_column_imports_with_a_mapping(school, tmp_path):
+    grid = write_csv(tmp_path / "g.csv", ["Learner,08/09/2025 AM,08/09/2025 PM", "K891402125001,/,N"])
+    layout = readers.detect_layout(grid)
+    assert (layout.kind, layout.guess, layout.missing) == (None, "sessions", ["upn"])
+    assert importer.import_files(school, [grid], mapping={"Learner": "upn"}).ok
+    assert school.execute("SELECT session, code FROM session_marks ORDER BY session").fetchall() == [
+        ("AM", "/"),
+        ("PM", "N"),
+    ]

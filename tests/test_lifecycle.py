@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 
-from data import admin, audit, db, users
+from data import admin, audit, db, interventions, users
 from data.__main__ import _parser
 from tests.registers import Register
 
@@ -133,11 +133,18 @@ def _rows(con, school, upn):
 
 def test_delete_pupil_erases_every_row_of_that_pupil_at_that_school_only(two_schools):
     con = two_schools
+    con.execute("INSERT INTO pupil_ids VALUES ('A', 'admission_number', '001', 'P1')")
+    interventions.import_log(con, "A", [{"upn": "P1", "date": date(2025, 10, 1), "type": "Home visit"}])
     counts = admin.delete_pupil(con, "P1", school_id="A", who="dpo@school.example")
-    assert counts == {"session_marks": 6, "lesson_marks": 2, "enrolments": 2, "pupils": 1}
+    none = {"pupil_ids": 0, "interventions": 0, "escalation_stages": 0}
+    assert counts == {"session_marks": 6, "lesson_marks": 2, "enrolments": 2, "pupils": 1} | {
+        "pupil_ids": 1,
+        "interventions": 1,
+        "escalation_stages": 0,
+    }
     assert _rows(con, "A", "P1") == dict.fromkeys(admin.PUPIL_TABLES, 0)
     assert _rows(con, "A", "P2")["session_marks"] == 4
-    assert _rows(con, "B", "P1") == {"session_marks": 2, "lesson_marks": 0, "enrolments": 1, "pupils": 1}
+    assert _rows(con, "B", "P1") == {"session_marks": 2, "lesson_marks": 0, "enrolments": 1, "pupils": 1} | none
     entry = audit.entries(con).iloc[0]
     assert (entry.who, entry.action, entry.school_id, entry.upn) == ("dpo@school.example", "delete pupil", "A", "P1")
     assert "SurnameP1" not in entry.detail and "ForenameP1" not in entry.detail

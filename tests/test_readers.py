@@ -22,6 +22,7 @@ MIS = Path(__file__).resolve().parent / "mis_files"
         ("02-09-2025", date(2025, 9, 2)),
         ("02.09.2025", date(2025, 9, 2)),
         ("2/9/25", date(2025, 9, 2)),
+        ("02/09/2025 8:45 AM", date(2025, 9, 2)),
         ("2025-09-02", date(2025, 9, 2)),
         ("2025-09-02 00:00:00", date(2025, 9, 2)),
         ("02/09/2025 00:00", date(2025, 9, 2)),
@@ -55,6 +56,9 @@ def test_bad_dates(text, message):
         ("pm", "PM"),
         ("Afternoon", "PM"),
         ("p", "PM"),
+        ("AM Registration", "AM"),
+        ("PM reg", "PM"),
+        ("Morning session", "AM"),
     ],
 )
 def test_sessions(text, expected):
@@ -297,6 +301,8 @@ def test_xlsx_dates_and_numbers_become_text(con, tmp_path):
         ("2025-09-08T00:00:00.000Z", date(2025, 9, 8)),
         ("2025-09-08T00:00:00+01:00", date(2025, 9, 8)),
         ("45908", date(2025, 9, 8)),
+        ("2025/09/08", date(2025, 9, 8)),
+        ("Mon 08 Sep 2025", date(2025, 9, 8)),
     ],
 )
 def test_dates_as_reports_and_aggregators_write_them(text, expected):
@@ -323,6 +329,8 @@ def test_leaving_date_no_end(text, expected):
         (readers.parse_eal, "NOT", None),
         (readers.parse_eal, "REF", None),
         (readers.parse_year_group, "Year  7", 7),
+        (readers.parse_year_group, "NC Year 7", 7),
+        (readers.parse_year_group, "Y07", 7),
         (readers.parse_year_group, "N1", -2),
         (readers.parse_sen, "false", "N"),
     ],
@@ -395,6 +403,8 @@ def test_upn_check_letter(upn, ok):
             },
         ),
         (["Name", "UPN", "Reg", "AM", "PM", "AM", "PM"], None, {"upn": "UPN"}),  # a grid without dates: never pupils
+        (["Name", "UPN", "Reg", "Mon 08/09", "Tue 09/09"], None, {"upn": "UPN"}),  # days without a year
+        (["UPN", "Reg", "08/09/2025", "09/09/2025"], None, {"upn": "UPN"}),  # days without AM/PM
     ],
 )
 def test_layouts_of_real_exports(headers, kind, fields):
@@ -465,3 +475,12 @@ def test_register_sheet_is_found_among_several(tmp_path):
     wb.save(tmp_path / "w.xlsx")
     layout = readers.detect_layout(tmp_path / "w.xlsx")
     assert (layout.kind, layout.sheet, layout.header_line) == ("sessions", "Marks", 2)
+
+
+def test_a_file_split_two_ways_is_refused_naming_both():
+    lines = ["UPN;Date;Session;Mark", "UPN,Date,Session,Mark", "A1,03/09/2025,AM,/"]
+    with pytest.raises(
+        readers.ReadError,
+        match=r"two ways: split by commas its header is line 2 \(UPN, Date, Session, Mark\) or by semicolons its header is line 1",
+    ):
+        readers.detect_layout(("two.csv", "\n".join(lines).encode()))

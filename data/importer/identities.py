@@ -61,13 +61,13 @@ def resolve(con, f: StagedFile, pre: str, school: str | None, temps: list[str]) 
 
 
 def check_resolved(con, f: StagedFile, stage: str, problems) -> None:
-    """Unknown pupils and identifiers that could be two pupils (stage columns ident, upn, matches)."""
+    """Unknown pupils and identifiers that could be two pupils (stage columns upn, matches: NULL when unknown)."""
     header = f.id_header()
     problems.query(
         con,
         f.name,
         f"""SELECT line, '' AS value FROM {stage}
-            WHERE ident <> '' AND NOT regexp_matches(ident, '^[=+@]') AND matches IS NULL""",
+            WHERE upn <> '' AND NOT regexp_matches(upn, '^[=+@]') AND matches IS NULL""",
         [],
         header,
         "pupil not known to this school: import the pupils file first, or in the same batch",

@@ -119,8 +119,9 @@ def stage(con, f: StagedFile, school: str | None, problems, temps: list[str]) ->
                 JOIN _imp_sess{i} s ON s.raw = p.session_raw
                 JOIN _imp_codes{i} m ON m.raw = p.mark_raw
                 LEFT JOIN {resolved} r ON r.ident = p.ident"""
-    common = """p.line, p.ident, coalesce(r.upn, p.ident) AS upn, r.matches, d.val AS date, m.val AS code,
-                p.date_raw, p.session_raw, p.mark_raw, p.recorded_by,
+    # The pupil's UPN when the identifier is known (else the identifier itself, for the checks).
+    common = f"""p.line, coalesce(r.upn, p.ident) AS upn, r.matches, d.val AS date, m.val AS code,
+                p.date_raw, p.session_raw, p.mark_raw, {"p.recorded_by, " if f.col("recorded_by") else ""}
                 d.err AS date_err, s.err AS session_err, m.err AS code_err"""
     if f.kind == "sessions":
         header = "p.header" if f.layout.wide else "NULL::VARCHAR"
@@ -154,7 +155,7 @@ def stage(con, f: StagedFile, school: str | None, problems, temps: list[str]) ->
 def _checks(con, f: StagedFile, problems, key_sql: str, key_name: str) -> None:
     """Every check on staged marks, session and lesson alike."""
     st, name = f.stage, f.name
-    check_identity(con, f, st, problems)
+    check_identity(con, f, st, problems, column="upn")
     problems.query(
         con,
         name,

@@ -23,6 +23,7 @@ from data.readers.fields import (
 )
 from data.readers.values import SESSION_WORDS, BadValue, parse_date, parse_session, strip_weekday
 
+_DATED = re.compile(r"^\s*(?:[A-Za-z]{3,9}\.?,?\s+)?\d{1,2}[/.\-]\d{1,2}(?:[/.\-]\d{2,4})?\b|^\d{4}-\d{2}-\d{2}")
 _WIDE = re.compile(r"^(.*?\S)\s*[-_:]?\s*\b(am|pm|a|p|morning|afternoon)\s*$", re.IGNORECASE)
 
 
@@ -201,6 +202,15 @@ def recognise(headers: list[str], mapping: dict[str, str] | None = None, header_
         return layout("calendar")
     if len(wide_idx) >= 1 and not has("mark"):
         return layout("sessions", wide=True) if has_id else layout(None, "sessions", wide=True)
+    dated = sum(1 for j, h in enumerate(headers) if j not in wide_idx and _DATED.search(h))
+    if dated >= 2 and not has("mark") and not wide_idx:
+        # One column per day (dates without AM/PM, or without a year): a grid, never a pupils list.
+        return layout(
+            None,
+            "sessions",
+            problem="looks like a register grid (one column per date) but without a full date and AM or PM for "
+            "each column: export the register by session, with columns like '08/09/2025 AM'",
+        )
     if session_cells >= 2 and not has("mark"):
         # AM / PM columns whose dates could not be read: a register grid, never a pupils list.
         return layout(

@@ -117,11 +117,15 @@ def choose_separator(lines: list[str]) -> str:
     readings.sort(key=lambda r: (-r[0], -r[1]))
     best = readings[0]
     for other in readings[1:]:
-        if best[0] >= 2 and other[0] == best[0] and other[3].headers != best[3].headers:
+        if (
+            best[0] >= 2
+            and other[0] == best[0]
+            and (other[3].index, other[3].headers) != (best[3].index, best[3].headers)
+        ):
             raise ReadError(
                 "could be read two ways: split by "
                 + " or by ".join(
-                    f"{_SEP_NAMES[r[2]]} its columns are {', '.join(c for c in r[3].headers if c)}"
+                    f"{_SEP_NAMES[r[2]]} its header is line {r[3].index + 1} ({', '.join(c for c in r[3].headers if c)})"
                     for r in (best, other)
                 )
                 + ". Save it again with one separator (CSV UTF-8 uses commas)"

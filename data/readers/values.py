@@ -40,11 +40,13 @@ def parse_date(text) -> date | None:
     s = strip_weekday(str(text or ""))
     if not s:
         return None
-    m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})" + _TIME, s)
+    m = re.fullmatch(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})" + _TIME, s)
     if m:
         y, mo, d = int(m[1]), int(m[2]), int(m[3])
     else:
-        m = re.fullmatch(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?", s)
+        m = re.fullmatch(
+            r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})(?:\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp][Mm])?)?", s
+        )
         if m:
             d, mo, y = int(m[1]), int(m[2]), int(m[3])
             if len(m[3]) == 2:
@@ -84,8 +86,9 @@ SESSION_WORDS = frozenset({"am", "pm", "morning", "afternoon"})  # what a grid's
 
 
 def parse_session(text) -> str:
-    """AM / PM from AM, pm, Morning, Afternoon, A, P. Raises BadValue otherwise."""
-    s = _SESSIONS.get(norm(text))
+    """AM / PM from AM, pm, Morning, Afternoon, A, P, 'AM Registration'. Raises BadValue otherwise."""
+    key = norm(text)
+    s = _SESSIONS.get(key) or _SESSIONS.get(re.sub(r"(registration|register|reg|session)", "", key))
     if s is None:
         raise BadValue("session must be AM or PM")
     return s
@@ -112,7 +115,7 @@ def parse_year_group(text) -> int | None:
     s = norm(text)
     if not s:
         return None
-    s = re.sub(r"^(year|yr|y|nc|ncyear)", "", s) or s
+    s = re.sub(r"^(ncyear|year|yr|nc|y)", "", s) or s
     if s in ("r", "rec", "reception"):
         return 0
     if s in ("n2", "nursery", "nursery2", "n"):
