@@ -226,7 +226,7 @@ def _generate_school(con, school_id: str, seed: int, form_means: dict[str, float
         [school_id],
     )
     con.execute(
-        "INSERT INTO session_marks SELECT ?, upn, date::DATE, session, code, 2025, NULL::BIGINT FROM generated_marks",
+        "INSERT INTO session_marks (school_id, upn, date, session, code, academic_year, enrolment_id) SELECT ?, upn, date::DATE, session, code, 2025, NULL::BIGINT FROM generated_marks",
         [school_id],
     )
     con.unregister("generated_marks")
