@@ -51,14 +51,18 @@ def is_missing(value) -> bool:
     return value is None or (isinstance(value, float) and value != value) or value is pd.NA
 
 
+def _one_decimal(value) -> float:
+    return round(float(value), 1) + 0.0  # + 0.0: a gap of -0.04 reads "0.0", never "-0.0"
+
+
 def rate(value, empty: str = NOTHING) -> str:
     """A rate as shown everywhere: one decimal and a per cent sign ("93.1%")."""
-    return empty if is_missing(value) else f"{float(value):.1f}%"
+    return empty if is_missing(value) else f"{_one_decimal(value):.1f}%"
 
 
 def number(value, empty: str = NOTHING) -> str:
     """A figure in a table: one decimal ("93.1")."""
-    return empty if is_missing(value) else f"{float(value):.1f}"
+    return empty if is_missing(value) else f"{_one_decimal(value):.1f}"
 
 
 def count(value, empty: str = NOTHING) -> str:
