@@ -123,6 +123,13 @@ with reasons:
                 y_title="Sessions per 100",
             )
             fig.update_layout(legend=dict(orientation="v", y=1, x=1.02, xanchor="left", yanchor="top"))
+            # One tick per bar, at the start of its month or week, named as the hover names it (not "Oct 31").
+            monthly = (freq or "month") == "month"
+            fig.update_xaxes(
+                dtick="M1" if monthly else 7 * 86_400_000,
+                tick0=str(by_reason["period"].min()),
+                tickformat="%b %Y" if monthly else "%d %b",
+            )
             table = by_reason[["period", "code", "meaning", "category", "sessions", "rate", "share_of_absence"]].rename(
                 columns={
                     "period": "Period starting",
