@@ -6,7 +6,11 @@
 Without ``--by``: one JSON object. With ``--by``: a JSON list, one object per
 group value with a ``group`` key. Every object holds exactly
 ``measures.MEASURE_KEYS`` (rates as percentages 0-100, null where there are no
-possible sessions). Exact figures: no small-group suppression here. The
+possible sessions); with ``--by`` each also holds ``INTERVAL_KEYS``: the 95%
+interval of its overall absence rate, ``overall_absence_rate_low`` and
+``overall_absence_rate_high``, and ``beyond_chance``, true when the group's
+overall absence differs from the rest of the pupils beyond what chance
+explains at 95% (pupils, not sessions, are the unit: analytics/uncertainty.py). Exact figures: no small-group suppression here. The
 database is opened read-only; problems with the arguments exit with status 2.
 """
 
@@ -22,6 +26,8 @@ from analytics import measures
 from analytics.filters import Filter
 from data import db
 
+# Each group's 95% interval (pupils as the unit) and whether it differs from the rest of the school beyond chance.
+INTERVAL_KEYS = ("overall_absence_rate_low", "overall_absence_rate_high", "beyond_chance")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -52,7 +58,10 @@ def summary_records(con, f: Filter, by: str | None) -> dict | list[dict]:
     """The command's output as plain Python: one dict, or one dict per group with ``group`` first."""
     if by is None:
         return measures.measures_record(measures.summary(con, f))
-    return [{"group": row["group"], **measures.measures_record(row)} for row in measures.summary_by_records(con, f, by)]
+    return [
+        {"group": row["group"], **measures.measures_record(row), **{k: row[k] for k in INTERVAL_KEYS}}
+        for row in measures.summary_by_records(con, f, by)
+    ]
 
 
 def _cell(value) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+from data.db import academic_year_label
 from data.scope import Scope  # defined with the accounts it is read from; used here in every query
 
 # Yes/no pupil groups and the enrolment column each reads.
@@ -43,6 +44,8 @@ GROUP_LABELS = {
     "gender": "Gender",
     "ethnicity": "Ethnicity",
 }
+# One pupil's yes/no group as a page names it ("FSM, Looked after"), beside the groups' headings above.
+FLAG_LABELS = {"fsm": "FSM", "eal": "EAL", "cin": "Child in need", "lac": "Looked after"}
 SEN_LABELS = {"E": "EHC plan", "K": "SEN support", "N": "No SEN"}
 TERMS = ("autumn", "spring", "summer")
 
@@ -189,7 +192,7 @@ class Filter:
             right = self.date_to.strftime("%d/%m/%Y") if self.date_to else "today"
             parts.append(f"{left} to {right}")
         if self.academic_year is not None:
-            parts.append(f"{self.academic_year}/{(self.academic_year + 1) % 100:02d}")
+            parts.append(academic_year_label(self.academic_year))
         return ", ".join(parts) or "all pupils"
 
 

@@ -4,7 +4,7 @@ at the penalty-notice threshold, and the pupils behind any chart cell.
 Each list is one row per pupil with ``upn, surname, forename, year_group, form``
 first, then the figures, sorted with the pupils needing attention first.
 Measures come from ``measures.enrolment_totals_sql`` and the trajectory from
-``pupils.trajectory_sql``; the filtering happens in DuckDB.
+``pupils.half_term_attendance_sql``; the filtering happens in DuckDB.
 """
 
 from __future__ import annotations
@@ -20,18 +20,21 @@ from analytics.measures import (
     PENALTY_SESSIONS,
     PENALTY_WEEKS,
     PERSISTENT_LINE,
-    enrolment_totals_sql,
+    enrolment_rates_sql,
     marks_sql,
+    persistent_sql,
+    severe_sql,
 )
 from analytics.patterns import school_filter
-from analytics.pupils import trajectory_sql
+from analytics.pupils import half_term_attendance_sql
 
 FALLING_POINTS = 2.0  # a fall of 2 points half-term on half-term is worth a look
+BAND = f"{PERSISTENT_LINE:g}-{AT_RISK_ATTENDANCE:g}%"  # the at-risk band, as the reason says it
 
 
 def _pupil_measures_sql(f: Filter) -> tuple[str, list]:
-    """One row per enrolment in the filter with names and rates (the frame behind every list)."""
-    totals, params = enrolment_totals_sql(f)
+    """``measures.enrolment_rates_sql`` with the pupil's name: the frame behind every list."""
+    rates, params = enrolment_rates_sql(f)
     sql = f"""
         SELECT t.upn, p.surname, p.forename, t.year_group, t.form, t.school_id, t.academic_year,
                -- count_if gives HUGEINT: plain integers for the pages
@@ -39,13 +42,9 @@ def _pupil_measures_sql(f: Filter) -> tuple[str, list]:
                t.absence_sessions::BIGINT AS absence_sessions, t.authorised_sessions::BIGINT AS authorised_sessions,
                t.unauthorised_sessions::BIGINT AS unauthorised_sessions,
                t.late_before_close::BIGINT AS late_before_close, t.late_after_close::BIGINT AS late_after_close,
-               100.0 * t.attendance_sessions / t.possible_sessions AS attendance_rate,
-               100.0 * t.absence_sessions / t.possible_sessions AS absence_rate,
-               100.0 * t.authorised_sessions / t.possible_sessions AS authorised_rate,
-               100.0 * t.unauthorised_sessions / t.possible_sessions AS unauthorised_rate,
+               t.attendance_rate, t.absence_rate, t.authorised_rate, t.unauthorised_rate,
                t.absence_sessions / 2 AS days_missed
-        FROM ({totals}) t JOIN pupils p ON p.school_id = t.school_id AND p.upn = t.upn
-        WHERE t.possible_sessions > 0
+        FROM ({rates}) t JOIN pupils p ON p.school_id = t.school_id AND p.upn = t.upn
     """
     return sql, params
 
@@ -63,12 +62,12 @@ def persistent_absentees(con: duckdb.DuckDBPyConnection, f: Filter) -> pd.DataFr
 
     The DfE judges persistent absence year to date: pass a whole-year filter for the official list.
     """
-    return _measures_list(con, f, "absence_sessions * 10 >= possible_sessions")
+    return _measures_list(con, f, persistent_sql())
 
 
 def severe_absentees(con: duckdb.DuckDBPyConnection, f: Filter) -> pd.DataFrame:
     """Enrolments missing 50% or more of their possible sessions, most absent first."""
-    return _measures_list(con, f, "absence_sessions * 2 >= possible_sessions")
+    return _measures_list(con, f, severe_sql())
 
 
 def at_risk(con: duckdb.DuckDBPyConnection, f: Filter) -> pd.DataFrame:
@@ -80,13 +79,13 @@ def at_risk(con: duckdb.DuckDBPyConnection, f: Filter) -> pd.DataFrame:
     absence list instead. ``reason`` says which rule (or both) put them here.
     """
     require_pupil_level(f)
-    sql, params = trajectory_sql(con, f)
+    sql, params = half_term_attendance_sql(con, f)
     sql = f"""
         SELECT upn, surname, forename, year_group, form, school_id,
                ytd_now AS attendance_ytd, attendance_this, attendance_previous, change, possible_ytd,
                ytd_now < ? AS in_band, coalesce(change <= -?, FALSE) AS falling,
                concat_ws('; ',
-                   CASE WHEN ytd_now < ? THEN 'attendance ' || printf('%.1f', ytd_now) || '% (90-95%)' END,
+                   CASE WHEN ytd_now < ? THEN 'attendance ' || printf('%.1f', ytd_now) || '% ({BAND})' END,
                    CASE WHEN change <= -? THEN 'down ' || printf('%.1f', -change) || ' points since ' || previous_half_term
                    END) AS reason
         FROM ({sql}) x
@@ -98,10 +97,10 @@ def at_risk(con: duckdb.DuckDBPyConnection, f: Filter) -> pd.DataFrame:
     return con.execute(sql, band + params + tail).df()
 
 
-def newly_below(con: duckdb.DuckDBPyConnection, f: Filter, threshold: float = 90) -> pd.DataFrame:
+def newly_below(con: duckdb.DuckDBPyConnection, f: Filter, threshold: float = PERSISTENT_LINE) -> pd.DataFrame:
     """Pupils whose year-to-date attendance was at or above ``threshold`` at the end of last half-term and is below now."""
     require_pupil_level(f)
-    sql, params = trajectory_sql(con, f)
+    sql, params = half_term_attendance_sql(con, f)
     sql = f"""
         SELECT upn, surname, forename, year_group, form, school_id,
                ytd_previous AS attendance_ytd_previous, ytd_now AS attendance_ytd,

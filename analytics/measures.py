@@ -16,9 +16,12 @@ DfE methodology (../shared/domain/METHODOLOGY.md):
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import duckdb
 import pandas as pd
 
+from analytics import uncertainty
 from analytics.filters import GROUP_COLUMNS, Filter
 
 PERSISTENT_ABSENCE = 0.10  # DfE: 10% or more of possible sessions missed
@@ -27,6 +30,29 @@ AT_RISK_ATTENDANCE = 95.0  # common school practice: 90-95% attendance is "at ri
 PERSISTENT_LINE = 100 * (1 - PERSISTENT_ABSENCE)  # attendance below 90% = persistent absence
 PENALTY_SESSIONS = 10  # national threshold: 10 unauthorised sessions ...
 PENALTY_WEEKS = 10  # ... within a rolling period of 10 school weeks (from August 2024)
+SESSIONS_PER_DAY = 2  # AM and PM registers: a school day is two possible sessions
+
+
+def rate_sql(sessions: str, possible: str) -> str:
+    """A rate as a percentage of possible sessions (NULL where there are none): the one way rates are written."""
+    return f"100.0 * {sessions} / nullif({possible}, 0)"
+
+
+def share_reached_sql(absence: str, possible: str, share: float) -> str:
+    """``absence`` is at least ``share`` of ``possible``, compared exactly in integers (0.1 x 30 is not 3.0000...4)."""
+    exact = Fraction(str(share))
+    return f"({possible} > 0 AND {absence} * {exact.denominator} >= {possible} * {exact.numerator})"
+
+
+def persistent_sql(absence: str = "absence_sessions", possible: str = "possible_sessions") -> str:
+    """The enrolment is persistently absent: missing ``PERSISTENT_ABSENCE`` or more of its possible sessions."""
+    return share_reached_sql(absence, possible, PERSISTENT_ABSENCE)
+
+
+def severe_sql(absence: str = "absence_sessions", possible: str = "possible_sessions") -> str:
+    """The enrolment is severely absent: missing ``SEVERE_ABSENCE`` or more of its possible sessions."""
+    return share_reached_sql(absence, possible, SEVERE_ABSENCE)
+
 
 MEASURE_KEYS = (
     "enrolments",
@@ -140,33 +166,30 @@ def enrolment_totals_sql(f: Filter) -> tuple[str, list]:
 def _measures_select(group_expr: str | None) -> str:
     """Aggregate per-enrolment totals ``t`` into the DfE measures (optionally by a group)."""
     group_col = f'{group_expr} AS "group", ' if group_expr else ""
+    counted = "count(*) FILTER (WHERE possible_sessions > 0)"
     return f"""
         SELECT {group_col}
-               count(*) FILTER (WHERE possible_sessions > 0)       AS enrolments,
+               {counted}                                           AS enrolments,
                coalesce(sum(possible_sessions), 0)::BIGINT         AS possible_sessions,
                coalesce(sum(attendance_sessions), 0)::BIGINT       AS attendance_sessions,
                coalesce(sum(authorised_sessions), 0)::BIGINT       AS authorised_sessions,
                coalesce(sum(unauthorised_sessions), 0)::BIGINT     AS unauthorised_sessions,
                coalesce(sum(missing_sessions), 0)::BIGINT          AS missing_sessions,
-               100.0 * sum(attendance_sessions) / nullif(sum(possible_sessions), 0)   AS attendance_rate,
-               100.0 * sum(absence_sessions) / nullif(sum(possible_sessions), 0)      AS overall_absence_rate,
-               100.0 * sum(authorised_sessions) / nullif(sum(possible_sessions), 0)   AS authorised_absence_rate,
-               100.0 * sum(unauthorised_sessions) / nullif(sum(possible_sessions), 0) AS unauthorised_absence_rate,
-               count(*) FILTER (WHERE possible_sessions > 0
-                                AND absence_sessions * 10 >= possible_sessions)   AS persistent_absence_count,
-               100.0 * count(*) FILTER (WHERE possible_sessions > 0 AND absence_sessions * 10 >= possible_sessions)
-                     / nullif(count(*) FILTER (WHERE possible_sessions > 0), 0)   AS persistent_absence_rate,
-               count(*) FILTER (WHERE possible_sessions > 0
-                                AND absence_sessions * 2 >= possible_sessions)    AS severe_absence_count,
-               100.0 * count(*) FILTER (WHERE possible_sessions > 0 AND absence_sessions * 2 >= possible_sessions)
-                     / nullif(count(*) FILTER (WHERE possible_sessions > 0), 0)   AS severe_absence_rate,
+               {rate_sql("sum(attendance_sessions)", "sum(possible_sessions)")}   AS attendance_rate,
+               {rate_sql("sum(absence_sessions)", "sum(possible_sessions)")}      AS overall_absence_rate,
+               {rate_sql("sum(authorised_sessions)", "sum(possible_sessions)")}   AS authorised_absence_rate,
+               {rate_sql("sum(unauthorised_sessions)", "sum(possible_sessions)")} AS unauthorised_absence_rate,
+               count(*) FILTER (WHERE {persistent_sql()})          AS persistent_absence_count,
+               {rate_sql(f"count(*) FILTER (WHERE {persistent_sql()})", counted)} AS persistent_absence_rate,
+               count(*) FILTER (WHERE {severe_sql()})              AS severe_absence_count,
+               {rate_sql(f"count(*) FILTER (WHERE {severe_sql()})", counted)}     AS severe_absence_rate,
                count(DISTINCT upn) FILTER (WHERE possible_sessions > 0)           AS pupils
     """
 
 
 # Additive sums over per-enrolment totals ``t``: a group's "rest" is the whole minus the group,
 # so every breakdown gets both from one scan. Rates come from ``rates_sql``.
-ENROLMENT_SUMS_SQL = """
+ENROLMENT_SUMS_SQL = f"""
     count(*) FILTER (WHERE possible_sessions > 0)                  AS enrolments,
     coalesce(sum(possible_sessions), 0)::BIGINT                    AS possible_sessions,
     coalesce(sum(attendance_sessions), 0)::BIGINT                  AS attendance_sessions,
@@ -174,10 +197,8 @@ ENROLMENT_SUMS_SQL = """
     coalesce(sum(unauthorised_sessions), 0)::BIGINT                AS unauthorised_sessions,
     coalesce(sum(absence_sessions), 0)::BIGINT                     AS absence_sessions,
     coalesce(sum(missing_sessions), 0)::BIGINT                     AS missing_sessions,
-    count(*) FILTER (WHERE possible_sessions > 0
-                     AND absence_sessions * 10 >= possible_sessions) AS persistent_absence_count,
-    count(*) FILTER (WHERE possible_sessions > 0
-                     AND absence_sessions * 2 >= possible_sessions)  AS severe_absence_count
+    count(*) FILTER (WHERE {persistent_sql()})                     AS persistent_absence_count,
+    count(*) FILTER (WHERE {severe_sql()})                         AS severe_absence_count
 """
 SUM_COLUMNS = (
     "enrolments",
@@ -196,12 +217,12 @@ def rates_sql(prefix: str = "", out_prefix: str = "") -> str:
     """The DfE rates from ``ENROLMENT_SUMS_SQL`` columns (named ``{prefix}possible_sessions`` ...)."""
     p, o = prefix, out_prefix
     return f"""
-        100.0 * {p}attendance_sessions / nullif({p}possible_sessions, 0)   AS {o}attendance_rate,
-        100.0 * {p}absence_sessions / nullif({p}possible_sessions, 0)      AS {o}overall_absence_rate,
-        100.0 * {p}authorised_sessions / nullif({p}possible_sessions, 0)   AS {o}authorised_absence_rate,
-        100.0 * {p}unauthorised_sessions / nullif({p}possible_sessions, 0) AS {o}unauthorised_absence_rate,
-        100.0 * {p}persistent_absence_count / nullif({p}enrolments, 0)     AS {o}persistent_absence_rate,
-        100.0 * {p}severe_absence_count / nullif({p}enrolments, 0)         AS {o}severe_absence_rate
+        {rate_sql(f"{p}attendance_sessions", f"{p}possible_sessions")}   AS {o}attendance_rate,
+        {rate_sql(f"{p}absence_sessions", f"{p}possible_sessions")}      AS {o}overall_absence_rate,
+        {rate_sql(f"{p}authorised_sessions", f"{p}possible_sessions")}   AS {o}authorised_absence_rate,
+        {rate_sql(f"{p}unauthorised_sessions", f"{p}possible_sessions")} AS {o}unauthorised_absence_rate,
+        {rate_sql(f"{p}persistent_absence_count", f"{p}enrolments")}     AS {o}persistent_absence_rate,
+        {rate_sql(f"{p}severe_absence_count", f"{p}enrolments")}         AS {o}severe_absence_rate
     """
 
 
@@ -217,23 +238,47 @@ def summary(con: duckdb.DuckDBPyConnection, f: Filter) -> dict:
     return _clean(dict(zip([d[0] for d in cur.description], row, strict=True)))
 
 
+def _summary_by_rows(con: duckdb.DuckDBPyConnection, f: Filter, by: str) -> tuple[list[str], list[tuple]]:
+    """The measures per group with each row's interval columns (``uncertainty.INTERVAL_COLUMNS``)."""
+    if by not in GROUP_COLUMNS:
+        raise ValueError(f"unknown group {by!r}: choose from {', '.join(GROUP_COLUMNS)}")
+    totals, params = enrolment_totals_sql(f)
+    # The extra sums (absence sessions, squares and products per enrolment) give each group's
+    # interval and its gap to the rest (the whole minus the group) without another scan.
+    cur = con.execute(
+        f"""
+        {_measures_select("t." + by)},
+               coalesce(sum(absence_sessions) FILTER (WHERE possible_sessions > 0), 0)::BIGINT AS absence_sessions,
+               {uncertainty.cluster_sums_sql()}
+        FROM ({totals}) t
+        GROUP BY t.{by}
+        HAVING count(*) FILTER (WHERE possible_sessions > 0) > 0
+        ORDER BY t.{by} NULLS LAST
+        """,
+        params,
+    )
+    names = [d[0] for d in cur.description]
+    rows = uncertainty.with_intervals([_clean(dict(zip(names, row, strict=True))) for row in cur.fetchall()])
+    helpers = {"absence_sessions", *uncertainty.cluster_sum_columns()}
+    columns = [n for n in names if n not in helpers] + list(uncertainty.INTERVAL_COLUMNS)
+    return columns, [tuple(r[c] for c in columns) for r in rows]
+
+
 def summary_by(con: duckdb.DuckDBPyConnection, f: Filter, by: str) -> pd.DataFrame:
     """The measures for each value of a pupil group (``by`` in GROUP_COLUMNS), one row each.
 
     The ``group`` column holds the value (True/False for yes/no groups, 'E'/'K'/'N'
     for SEN, the year number, the form and gender as imported; None where unknown).
-    Only groups with at least one enrolment in the period appear.
+    Only groups with at least one enrolment in the period appear. Each row also
+    carries its 95% intervals and whether it differs from the rest of the pupils
+    beyond chance (``uncertainty.INTERVAL_COLUMNS``: ``overall_absence_rate_low``,
+    ``overall_absence_rate_high``, ``beyond_chance`` ...), pupils being the unit.
     """
-    if by not in GROUP_COLUMNS:
-        raise ValueError(f"unknown group {by!r}: choose from {', '.join(GROUP_COLUMNS)}")
-    totals, params = enrolment_totals_sql(f)
-    sql = f"""
-        {_measures_select("t." + by)} FROM ({totals}) t
-        GROUP BY t.{by}
-        HAVING count(*) FILTER (WHERE possible_sessions > 0) > 0
-        ORDER BY t.{by} NULLS LAST
-    """
-    return con.execute(sql, params).df()
+    columns, rows = _summary_by_rows(con, f, by)
+    df = pd.DataFrame(rows, columns=columns)
+    for c in ("beyond_chance", "persistent_absence_beyond_chance"):
+        df[c] = df[c].astype(object)
+    return df
 
 
 def summary_by_records(con: duckdb.DuckDBPyConnection, f: Filter, by: str) -> list[dict]:
@@ -242,20 +287,30 @@ def summary_by_records(con: duckdb.DuckDBPyConnection, f: Filter, by: str) -> li
     Read straight from the cursor rather than through pandas, so a year group
     stays an ``int`` and a yes/no group a ``bool`` even when some are unknown.
     """
-    if by not in GROUP_COLUMNS:
-        raise ValueError(f"unknown group {by!r}: choose from {', '.join(GROUP_COLUMNS)}")
+    columns, rows = _summary_by_rows(con, f, by)
+    return [dict(zip(columns, row, strict=True)) for row in rows]
+
+
+def enrolment_rates_sql(f: Filter) -> tuple[str, list]:
+    """Each enrolment with possible sessions in the filter: its totals, its rates and its PA / SA flags.
+
+    Adds ``attendance_rate``, ``absence_rate``, ``authorised_rate``,
+    ``unauthorised_rate``, ``persistent`` and ``severe`` to
+    ``enrolment_totals_sql``: the rows behind every list of pupils.
+    """
     totals, params = enrolment_totals_sql(f)
-    cur = con.execute(
-        f"""
-        {_measures_select("t." + by)} FROM ({totals}) t
-        GROUP BY t.{by}
-        HAVING count(*) FILTER (WHERE possible_sessions > 0) > 0
-        ORDER BY t.{by} NULLS LAST
-        """,
-        params,
-    )
-    names = [d[0] for d in cur.description]
-    return [_clean(dict(zip(names, row, strict=True))) for row in cur.fetchall()]
+    sql = f"""
+        SELECT t.*,
+               {rate_sql("attendance_sessions", "possible_sessions")}   AS attendance_rate,
+               {rate_sql("absence_sessions", "possible_sessions")}      AS absence_rate,
+               {rate_sql("authorised_sessions", "possible_sessions")}   AS authorised_rate,
+               {rate_sql("unauthorised_sessions", "possible_sessions")} AS unauthorised_rate,
+               {persistent_sql()} AS persistent,
+               {severe_sql()}     AS severe
+        FROM ({totals}) t
+        WHERE possible_sessions > 0
+    """
+    return sql, params
 
 
 def enrolment_measures(con: duckdb.DuckDBPyConnection, f: Filter) -> pd.DataFrame:
@@ -265,20 +320,8 @@ def enrolment_measures(con: duckdb.DuckDBPyConnection, f: Filter) -> pd.DataFram
     ``unauthorised_rate``, ``persistent`` and ``severe`` to the totals.
     Names are not included: pages that may show them join ``pupils`` for it.
     """
-    totals, params = enrolment_totals_sql(f)
-    sql = f"""
-        SELECT t.*,
-               100.0 * attendance_sessions / nullif(possible_sessions, 0)   AS attendance_rate,
-               100.0 * absence_sessions / nullif(possible_sessions, 0)      AS absence_rate,
-               100.0 * authorised_sessions / nullif(possible_sessions, 0)   AS authorised_rate,
-               100.0 * unauthorised_sessions / nullif(possible_sessions, 0) AS unauthorised_rate,
-               possible_sessions > 0 AND absence_sessions * 10 >= possible_sessions AS persistent,
-               possible_sessions > 0 AND absence_sessions * 2 >= possible_sessions  AS severe
-        FROM ({totals}) t
-        WHERE possible_sessions > 0
-        ORDER BY absence_rate DESC, upn
-    """
-    return con.execute(sql, params).df()
+    sql, params = enrolment_rates_sql(f)
+    return con.execute(f"SELECT * FROM ({sql}) x ORDER BY absence_rate DESC, upn", params).df()
 
 
 def measures_record(row: dict) -> dict:

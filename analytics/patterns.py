@@ -14,12 +14,11 @@ from datetime import timedelta
 import duckdb
 import pandas as pd
 
+from analytics import uncertainty
 from analytics.filters import WEEKDAYS, Filter, Scope, require_pupil_level
-from analytics.measures import marks_sql
+from analytics.measures import marks_sql, rate_sql
+from analytics.school import half_terms_sql
 
-# A gap of a week or more between school days is a holiday (a bank holiday or a
-# closure day without marks leaves a gap of 4-5 days, a half-term one of 9+).
-HOLIDAY_GAP_DAYS = 7
 # Names schools use for the break that follows each half-term.
 HOLIDAY_NAMES = {
     ("autumn", 1): "October half-term",
@@ -29,6 +28,12 @@ HOLIDAY_NAMES = {
     ("summer", 1): "May half-term",
     ("summer", 2): "Summer holiday",
 }
+# Lessons counted by what happened in them: the columns every table of lessons shares.
+LESSON_COUNTS_SQL = """count(*) FILTER (WHERE possible) AS possible_lessons,
+               count(*) FILTER (WHERE absent) AS absent_lessons,
+               count(*) FILTER (WHERE authorised) AS authorised_lessons,
+               count(*) FILTER (WHERE unauthorised) AS unauthorised_lessons,
+               count(*) FILTER (WHERE late_l OR late_u) AS late_lessons"""
 REASON_PERIODS = {"week": "week", "month": "month", "quarter": "quarter", "year": "year"}
 POST_REGISTRATION_BY = ("subject", "pupil", "period", "pupil_subject")
 
@@ -54,62 +59,6 @@ def school_filter(f: Filter) -> Filter:
     return Filter(school_ids=f.school_ids, scope=Scope(school_ids=f.scope.school_ids))
 
 
-def half_terms_sql(f: Filter) -> tuple[str, list]:
-    """Every half-term of the filter's schools (and academic year when set), from the calendar.
-
-    Where a school-year has no calendar rows, half-terms are derived from the
-    dates with marks: a new block starts after a gap of ``HOLIDAY_GAP_DAYS``
-    or more, blocks named autumn 1, autumn 2, spring 1 ... in order.
-    Columns: school_id, academic_year, term, half_term, label, start_date,
-    end_date, seq (order of the half-term within its school, across years).
-    """
-    sf = Filter(school_ids=f.school_ids, academic_year=f.academic_year, scope=Scope(school_ids=f.scope.school_ids))
-    cal_where, cal_params = sf.where("cal")
-    sm_where, sm_params = sf.where("sm")
-    sql = f"""
-        WITH cal AS (
-            SELECT school_id, academic_year, term, half_term, start_date, end_date
-            FROM calendar cal WHERE {cal_where}
-        ),
-        -- School-years with pupils but no calendar (the importer stores a derived one, so usually
-        -- none): only their marks are read, rather than testing every mark against the calendar.
-        uncovered AS (
-            SELECT DISTINCT sm.school_id, sm.academic_year FROM enrolments sm WHERE {sm_where}
-            EXCEPT SELECT school_id, academic_year FROM cal
-        ),
-        days AS (
-            SELECT DISTINCT sm.school_id, sm.academic_year, sm.date
-            FROM session_marks sm
-            JOIN uncovered u ON u.school_id = sm.school_id AND u.academic_year = sm.academic_year
-            WHERE {sm_where}
-        ),
-        gaps AS (
-            SELECT *, CASE WHEN lag(date) OVER w IS NULL OR date - lag(date) OVER w >= {HOLIDAY_GAP_DAYS}
-                           THEN 1 ELSE 0 END AS new_block
-            FROM days WINDOW w AS (PARTITION BY school_id, academic_year ORDER BY date)
-        ),
-        blocks AS (
-            SELECT school_id, academic_year, date,
-                   sum(new_block) OVER (PARTITION BY school_id, academic_year ORDER BY date) AS block
-            FROM gaps
-        ),
-        derived AS (
-            SELECT school_id, academic_year,
-                   CASE WHEN block <= 2 THEN 'autumn' WHEN block <= 4 THEN 'spring' ELSE 'summer' END AS term,
-                   CAST(CASE WHEN block <= 6 THEN 2 - block % 2 ELSE block - 4 END AS INTEGER) AS half_term,
-                   min(date) AS start_date, max(date) AS end_date
-            FROM blocks GROUP BY school_id, academic_year, block
-        ),
-        all_ht AS (SELECT * FROM cal UNION ALL SELECT * FROM derived)
-        SELECT school_id, academic_year, term, half_term,
-               upper(left(term, 1)) || substr(term, 2) || ' ' || half_term AS label,
-               start_date, end_date,
-               row_number() OVER (PARTITION BY school_id ORDER BY start_date) AS seq
-        FROM all_ht
-    """
-    return sql, cal_params + sm_params + sm_params
-
-
 def absence_by_weekday_session(con: duckdb.DuckDBPyConnection, f: Filter) -> pd.DataFrame:
     """Weekday x AM/PM: possible sessions, absence (authorised, unauthorised) and lateness.
 
@@ -126,10 +75,10 @@ def absence_by_weekday_session(con: duckdb.DuckDBPyConnection, f: Filter) -> pd.
                count(*) FILTER (WHERE unauthorised) AS unauthorised_sessions,
                count(*) FILTER (WHERE late_l) AS late_before_close,
                count(*) FILTER (WHERE late_u) AS late_after_close,
-               100.0 * count(*) FILTER (WHERE absent) / nullif(count(*) FILTER (WHERE possible), 0) AS absence_rate,
-               100.0 * count(*) FILTER (WHERE authorised) / nullif(count(*) FILTER (WHERE possible), 0) AS authorised_rate,
-               100.0 * count(*) FILTER (WHERE unauthorised) / nullif(count(*) FILTER (WHERE possible), 0) AS unauthorised_rate,
-               100.0 * count(*) FILTER (WHERE late_l OR late_u) / nullif(count(*) FILTER (WHERE possible), 0) AS lateness_rate
+               {rate_sql("count(*) FILTER (WHERE absent)", "count(*) FILTER (WHERE possible)")} AS absence_rate,
+               {rate_sql("count(*) FILTER (WHERE authorised)", "count(*) FILTER (WHERE possible)")} AS authorised_rate,
+               {rate_sql("count(*) FILTER (WHERE unauthorised)", "count(*) FILTER (WHERE possible)")} AS unauthorised_rate,
+               {rate_sql("count(*) FILTER (WHERE late_l OR late_u)", "count(*) FILTER (WHERE possible)")} AS lateness_rate
         FROM ({marks}) m
         GROUP BY ALL
         HAVING count(*) FILTER (WHERE possible) > 0
@@ -205,6 +154,48 @@ def weekly_trend(con: duckdb.DuckDBPyConnection, f: Filter, compare_last_year: b
     return con.execute(sql, params).df()
 
 
+def weekly_control(con: duckdb.DuckDBPyConnection, f: Filter) -> pd.DataFrame:
+    """This year's weeks with control limits, so a week beyond ordinary week-to-week variation stands out.
+
+    Limits are Laney's p' chart (``uncertainty.control_limits``): three sigma
+    around the year's rate, widened by how much weeks really vary (pupils'
+    absences come in runs, so sessions are not independent). Each week also
+    carries the same week of last year (``last_year_absence_rate``, by week of
+    the academic year), the known seasonal pattern to read it against.
+    Columns: ``week_start``, ``academic_week``, ``half_term``,
+    ``possible_sessions``, ``absence_sessions``, ``absence_rate``, ``centre``,
+    ``low``, ``high`` (percentages), ``signal`` ('high', 'low' or None),
+    ``last_year_absence_rate``.
+    """
+    weekly = weekly_trend(con, f)
+    columns = [
+        "week_start",
+        "academic_week",
+        "half_term",
+        "possible_sessions",
+        "absence_sessions",
+        "absence_rate",
+        "centre",
+        "low",
+        "high",
+        "signal",
+        "last_year_absence_rate",
+    ]
+    if weekly.empty:
+        return pd.DataFrame(columns=columns)
+    this = weekly[weekly["series"] == "this year"].sort_values("week_start").reset_index(drop=True)
+    last = weekly[weekly["series"] == "last year"].set_index("academic_week")["absence_rate"]
+    limits = uncertainty.control_limits(this["absence_sessions"], this["possible_sessions"])
+    out = this.assign(
+        centre=100 * limits["centre"],
+        low=100 * limits["low"],
+        high=100 * limits["high"],
+        signal=limits["signal"].to_numpy(),
+        last_year_absence_rate=this["academic_week"].map(last.groupby(level=0).first()),
+    )
+    return out[columns]
+
+
 def term_boundaries(con: duckdb.DuckDBPyConnection, f: Filter) -> pd.DataFrame:
     """Half-term start and end dates (with the academic week of each) for shading a weekly chart."""
     ht, params = half_terms_sql(f)
@@ -268,16 +259,16 @@ def holiday_effect(con: duckdb.DuckDBPyConnection, f: Filter, days: int = 5) -> 
               ON w.school_id = d.school_id AND w.date = d.date
         ),
         overall AS (
-            SELECT 100.0 * sum(absent)::BIGINT / nullif(sum(possible)::BIGINT, 0) AS overall_rate
+            SELECT {rate_sql("sum(absent)::BIGINT", "sum(possible)::BIGINT")} AS overall_rate
             FROM tagged WHERE side IS NULL
         )
         SELECT academic_year, term, half_term, side,
                min(window_day) AS start_date, max(window_day) AS end_date,
                sum(possible)::BIGINT AS possible_sessions,
                sum(absent)::BIGINT AS absence_sessions,
-               100.0 * sum(absent)::BIGINT / nullif(sum(possible)::BIGINT, 0) AS absence_rate,
+               {rate_sql("sum(absent)::BIGINT", "sum(possible)::BIGINT")} AS absence_rate,
                any_value(overall.overall_rate) AS overall_rate,
-               100.0 * sum(absent)::BIGINT / nullif(sum(possible)::BIGINT, 0) - any_value(overall.overall_rate) AS difference
+               {rate_sql("sum(absent)::BIGINT", "sum(possible)::BIGINT")} - any_value(overall.overall_rate) AS difference
         FROM tagged, overall
         WHERE side IS NOT NULL
         GROUP BY academic_year, term, half_term, side
@@ -321,8 +312,8 @@ def reasons_over_time(
             FROM by_code GROUP BY period
         )
         SELECT b.period, b.code, c.meaning, b.category, b.sessions, t.possible_sessions,
-               100.0 * b.sessions / nullif(t.possible_sessions, 0) AS rate,
-               CASE WHEN b.absent THEN 100.0 * b.sessions / nullif(t.absence_sessions, 0) END AS share_of_absence
+               {rate_sql("b.sessions", "t.possible_sessions")} AS rate,
+               CASE WHEN b.absent THEN {rate_sql("b.sessions", "t.absence_sessions")} END AS share_of_absence
         FROM by_code b JOIN totals t USING (period) LEFT JOIN codes c ON c.code = b.code
         {only}
         ORDER BY b.period, b.sessions DESC, b.code
@@ -340,13 +331,9 @@ def lesson_absence_by_period_weekday(con: duckdb.DuckDBPyConnection, f: Filter) 
         SELECT isodow(date) AS weekday,
                coalesce(CAST(period_number AS VARCHAR), period) AS period,
                min(period_number) AS period_number,
-               count(*) FILTER (WHERE possible) AS possible_lessons,
-               count(*) FILTER (WHERE absent) AS absent_lessons,
-               count(*) FILTER (WHERE authorised) AS authorised_lessons,
-               count(*) FILTER (WHERE unauthorised) AS unauthorised_lessons,
-               count(*) FILTER (WHERE late_l OR late_u) AS late_lessons,
-               100.0 * count(*) FILTER (WHERE absent) / nullif(count(*) FILTER (WHERE possible), 0) AS absence_rate,
-               100.0 * count(*) FILTER (WHERE late_l OR late_u) / nullif(count(*) FILTER (WHERE possible), 0) AS lateness_rate
+               {LESSON_COUNTS_SQL},
+               {rate_sql("count(*) FILTER (WHERE absent)", "count(*) FILTER (WHERE possible)")} AS absence_rate,
+               {rate_sql("count(*) FILTER (WHERE late_l OR late_u)", "count(*) FILTER (WHERE possible)")} AS lateness_rate
         FROM ({marks}) m
         GROUP BY 1, 2
         HAVING count(*) FILTER (WHERE possible) > 0
@@ -361,14 +348,10 @@ def lesson_absence_by_subject(con: duckdb.DuckDBPyConnection, f: Filter) -> pd.D
     sql = f"""
         SELECT coalesce(subject, 'Unknown') AS subject,
                count(DISTINCT upn) FILTER (WHERE possible) AS pupils,
-               count(*) FILTER (WHERE possible) AS possible_lessons,
-               count(*) FILTER (WHERE absent) AS absent_lessons,
-               count(*) FILTER (WHERE authorised) AS authorised_lessons,
-               count(*) FILTER (WHERE unauthorised) AS unauthorised_lessons,
-               count(*) FILTER (WHERE late_l OR late_u) AS late_lessons,
+               {LESSON_COUNTS_SQL},
                avg(minutes_late) FILTER (WHERE minutes_late > 0) AS average_minutes_late,
-               100.0 * count(*) FILTER (WHERE absent) / nullif(count(*) FILTER (WHERE possible), 0) AS absence_rate,
-               100.0 * count(*) FILTER (WHERE late_l OR late_u) / nullif(count(*) FILTER (WHERE possible), 0) AS lateness_rate
+               {rate_sql("count(*) FILTER (WHERE absent)", "count(*) FILTER (WHERE possible)")} AS absence_rate,
+               {rate_sql("count(*) FILTER (WHERE late_l OR late_u)", "count(*) FILTER (WHERE possible)")} AS lateness_rate
         FROM ({marks}) m
         GROUP BY 1
         HAVING count(*) FILTER (WHERE possible) > 0

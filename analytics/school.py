@@ -13,7 +13,7 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from analytics.filters import TERMS, Filter
+from analytics.filters import Filter, Scope
 
 
 def _enrolment_where(f: Filter, alias: str = "e", pupils: str | None = None) -> tuple[str, list]:
@@ -146,24 +146,22 @@ def phase_of(con: duckdb.DuckDBPyConnection, school_id: str) -> str | None:
     return row[0] if row else None
 
 
-def term_dates(
-    con: duckdb.DuckDBPyConnection, f: Filter, term: str, half_term: int | None = None
-) -> tuple[date, date] | None:
-    """First and last day of a term (or half-term) in the filter's year across its schools.
+def half_terms_sql(f: Filter) -> tuple[str, list]:
+    """Every half-term of the filter's schools (and academic year when set), from the calendar table.
 
-    None when the calendar has no such term (e.g. the summer term has not
-    started yet). Across several schools, the earliest start and latest end.
+    The calendar is the school's own (imported) or derived once from its marks
+    when they are imported (``data.calendar``): every page, pack and the model
+    read the same half-terms. Columns: school_id, academic_year, term,
+    half_term, label, start_date, end_date, seq (order of the half-term within
+    its school, across years).
     """
-    if term not in TERMS:
-        raise ValueError(f"unknown term {term!r}: choose from {', '.join(TERMS)}")
-    where, params = _school_where(f, "school_id")
-    where += " AND term = ?"
-    params = [*params, term]
-    if f.academic_year is not None:
-        where += " AND academic_year = ?"
-        params.append(f.academic_year)
-    if half_term is not None:
-        where += " AND half_term = ?"
-        params.append(half_term)
-    start, end = con.execute(f"SELECT min(start_date), max(end_date) FROM calendar WHERE {where}", params).fetchone()
-    return (start, end) if start is not None else None
+    sf = Filter(school_ids=f.school_ids, academic_year=f.academic_year, scope=Scope(school_ids=f.scope.school_ids))
+    cal_where, cal_params = sf.where("cal")
+    sql = f"""
+        SELECT school_id, academic_year, term, half_term,
+               upper(left(term, 1)) || substr(term, 2) || ' ' || half_term AS label,
+               start_date, end_date,
+               row_number() OVER (PARTITION BY school_id ORDER BY start_date) AS seq
+        FROM calendar cal WHERE {cal_where}
+    """
+    return sql, cal_params

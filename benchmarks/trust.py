@@ -177,7 +177,7 @@ def _fill(con) -> None:
                enrolment_id
         FROM x
     """
-    con.execute(f"INSERT INTO session_marks {mark}")
+    con.execute(f"INSERT INTO session_marks (school_id, upn, date, session, code, academic_year, enrolment_id) {mark}")
     # Lesson registers (five periods) for two secondary schools, following the session mark,
     # with some post-registration absence.
     subjects = "['Maths','English','Science','History','Geography','French','PE','Art','Music','Computing']"

@@ -13,9 +13,11 @@ import sys
 import duckdb
 import pandas as pd
 
-from data import db
+from data import db, readers
 
 MISSING_BY_DATE_ROWS = 60  # the dates with most missing marks; a page shows the worst first
+LEGACY_CODES = ("H", "J", "Y")  # withdrawn by the 2024 registration rules (now H -> none, J -> J1, Y -> Y1-Y7)
+LEGACY_FROM = "2024-08-19"  # the date the new codes came into force
 
 
 def _scalar(con, sql: str, params: list) -> int:
@@ -107,6 +109,12 @@ def report(con: duckdb.DuckDBPyConnection, school_id: str | None = None, academi
             WHERE NOT EXISTS (SELECT 1 FROM enrolments e WHERE e.school_id = p.school_id AND e.upn = p.upn)""",
         s,
     )
+    # A UPN whose first letter is not its check letter (DfE algorithm): mistyped, kept, never refused.
+    out["upns_with_wrong_check_letter"] = sum(
+        1
+        for (upn,) in con.execute(f"SELECT upn FROM pupils WHERE {where}", s).fetchall()
+        if readers.upn_check_letter_ok(upn) is False
+    )
     out["unknown_codes"] = _scalar(
         con,
         f"""SELECT count(*) FROM (
@@ -115,6 +123,7 @@ def report(con: duckdb.DuckDBPyConnection, school_id: str | None = None, academi
             WHERE m.code IS NOT NULL AND m.code NOT IN (SELECT code FROM codes)""",
         sy + sy,
     )
+    out["legacy_codes"] = legacy_codes(con, school_id)
     last_rows = _rows(
         con,
         f"""SELECT file_name, kind, rows, outcome, imported_at FROM import_log WHERE {where}
@@ -123,6 +132,25 @@ def report(con: duckdb.DuckDBPyConnection, school_id: str | None = None, academi
     )
     out["last_import"] = {**last_rows[0], "imported_at": str(last_rows[0]["imported_at"])} if last_rows else None
     return out
+
+
+def legacy_codes(con: duckdb.DuckDBPyConnection, school_id: str | None = None) -> list[dict]:
+    """Marks still using a code withdrawn on 19 August 2024 (``H``, ``J``, ``Y`` without a digit) on or after it.
+
+    One row per code: ``code``, ``marks``, ``first_date``, ``last_date``, over
+    session and lesson marks; the MIS should map them to the current codes.
+    """
+    where, params = "(? IS NULL OR school_id = ?)", [school_id, school_id]
+    rows = _rows(
+        con,
+        f"""SELECT code, count(*) AS marks, min(date) AS first_date, max(date) AS last_date FROM (
+                SELECT code, date FROM session_marks WHERE {where}
+                UNION ALL SELECT code, date FROM lesson_marks WHERE {where})
+            WHERE code IN ({", ".join("?" for _ in LEGACY_CODES)}) AND date >= ?::DATE
+            GROUP BY code ORDER BY code""",
+        params + params + list(LEGACY_CODES) + [LEGACY_FROM],
+    )
+    return [{**r, "first_date": r["first_date"].isoformat(), "last_date": r["last_date"].isoformat()} for r in rows]
 
 
 def import_log(con: duckdb.DuckDBPyConnection, school_id: str | None = None, limit: int = 200) -> pd.DataFrame:
@@ -152,6 +180,11 @@ def _text(r: dict) -> str:
         f"Pupils without characteristics: {r['pupils_without_characteristics']:,}"
         f"    Pupils without an enrolment: {r['pupils_without_enrolment']:,}",
         f"Unknown codes: {r['unknown_codes']:,}",
+        f"UPNs whose check letter is wrong (check them in the MIS): {r['upns_with_wrong_check_letter']:,}",
+    ]
+    lines += [
+        f"Legacy code {c['code']} used after 19 August 2024: {c['marks']:,} marks ({c['first_date']} to {c['last_date']})"
+        for c in r["legacy_codes"]
     ]
     if r["missing_by_date"]:
         lines.append("Dates with most missing marks:")

@@ -54,7 +54,8 @@ CREATE TABLE IF NOT EXISTS session_marks (
     session        VARCHAR NOT NULL,   -- AM | PM
     code           VARCHAR,
     academic_year  INTEGER NOT NULL,
-    enrolment_id   BIGINT
+    enrolment_id   BIGINT,
+    recorded_by    VARCHAR            -- who took the register, when the export says
 );
 
 CREATE TABLE IF NOT EXISTS lesson_marks (
@@ -170,7 +171,19 @@ CREATE TABLE IF NOT EXISTS import_log (
     rows           BIGINT,
     imported_at    TIMESTAMP NOT NULL DEFAULT current_timestamp,
     outcome        VARCHAR NOT NULL,   -- imported | refused
-    message        VARCHAR
+    message        VARCHAR,            -- refused: why; imported: sheet, year taken, rows skipped
+    imported_by    VARCHAR             -- 'command line' or the signed-in user's email
+);
+
+-- The other identifiers a pupils file gave (admission number, MIS id, an aggregator's id), so that
+-- marks keyed by any of them find the pupil. The UPN stays the key (value -> upn). Values are upper
+-- case, numeric ones without leading zeros.
+CREATE TABLE IF NOT EXISTS pupil_ids (
+    school_id      VARCHAR NOT NULL,
+    kind           VARCHAR NOT NULL,   -- admission_number | mis_id | pupil_id | record_id
+    value          VARCHAR NOT NULL,
+    upn            VARCHAR NOT NULL,
+    PRIMARY KEY (school_id, kind, value)
 );
 
 -- Column mappings a user saved in the app for a layout the importer did not recognise.
@@ -234,3 +247,7 @@ CREATE TABLE IF NOT EXISTS interventions (
     created_at      TIMESTAMP NOT NULL DEFAULT current_timestamp,
     updated_at      TIMESTAMP NOT NULL DEFAULT current_timestamp
 );
+
+-- Files made before these columns existed (CREATE TABLE IF NOT EXISTS leaves their tables as they were).
+ALTER TABLE import_log ADD COLUMN IF NOT EXISTS imported_by VARCHAR;
+ALTER TABLE session_marks ADD COLUMN IF NOT EXISTS recorded_by VARCHAR;

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import streamlit as st
 
-from analytics.filters import GROUP_LABELS
 from ui import charts, common, export, filters, packs
 
 con = common.connection()
 common.require_page("governors")
-f = packs.governor_filter(filters.sidebar_filter(con))
+f = packs.governor_filter(filters.sidebar_filter())
 st.title("Governors' pack")
 name = common.cached(filters.school_name, f)
 st.caption(
@@ -20,28 +17,17 @@ st.caption(
 )
 
 with st.spinner("Building the governors' pack..."):
-    sections = common.cached(packs.governors_sections, f)
-if not sections or sections[0].table is None or sections[0].table["This period %"].isna().all():
+    pack = common.cached(packs.governors_pack, f)
+if pack.empty:
     common.empty_state()
     st.stop()
 
-
-@st.cache_data(show_spinner=False, max_entries=20)
-def _pack_html(path: str, f, day: str) -> str:
-    return packs.governors_pack(common.connection(), f, datetime.now())
-
-
-st.download_button(
-    "Download the governors' pack (printable HTML)",
-    data=lambda: _pack_html(common.db_path(), f, datetime.now().strftime("%Y-%m-%d")),
-    file_name=f"governors_pack_{export.file_stem(name)}.html",
-    mime="text/html",
-    icon=":material/print:",
-    type="primary",
-    on_click=common.audit,
-    args=("export",),
-    kwargs={"detail": f"governors' pack: {f.describe()}"},
-)
+export.pack_downloads("governors", f, name)
+st.subheader("Key points")
+st.markdown(pack.key_points)
+if pack.questions:
+    with st.expander("Questions the panel could ask", expanded=True):
+        st.markdown("\n".join(f"{i}. {q}" for i, q in enumerate(pack.questions, 1)))
 
 
 def _show(section, key: str) -> None:
@@ -55,10 +41,9 @@ def _show(section, key: str) -> None:
 
 
 # Three tabs, built only when opened, so the panel's first screen is quick; the pack above holds everything.
-group_titles = {GROUP_LABELS[g] for g in packs.GOVERNOR_GROUPS}
-by_group = [s for s in sections if s.title in group_titles]
-picture = [s for s in sections[:2] if s.title not in group_titles]
-others = [s for s in sections if s not in by_group and s not in picture]
+picture = [s for s in pack.sections if s.key in ("headline", "trend")]
+by_group = [s for s in pack.sections if s.key.startswith("group:")]
+others = [s for s in pack.sections if s not in picture and s not in by_group]
 overview_tab, groups_tab, days_tab = st.tabs(
     ["The picture", "Groups of pupils", "Days and reasons"], key="gov_tab", on_change="rerun"
 )

@@ -15,18 +15,24 @@ con = common.connection()
 common.require_page("import")
 st.title("Import registers")
 st.markdown(
-    "Upload the exports from your MIS (SIMS, Arbor, Bromcom, ...): **session marks**, **lesson marks**, "
-    "**pupils** (year group, form, FSM, SEN, EAL, CiN, LAC) and optionally the **term dates**. CSV or Excel "
-    "(.xlsx). Every file is checked first; if anything is wrong nothing is imported and each problem is "
-    "listed with its line. Importing the same file twice changes nothing."
+    "Upload the exports from your MIS (SIMS, Arbor, Bromcom, Assembly, Wonde, ...): **session marks** (long or a "
+    "register grid), **lesson marks**, **pupils** (year group, form, FSM, SEN, EAL, CiN, LAC), the **term dates** "
+    "or an **intervention log**. CSV, text or Excel (.xlsx); title rows and totals are skipped. Every file is "
+    "checked first; if anything is wrong nothing is imported and each problem is listed with its line. "
+    "Importing the same file twice changes nothing."
 )
 
-uploads = st.file_uploader("Files", type=["csv", "txt", "tsv", "xlsx"], accept_multiple_files=True, key="import_files")
+uploads = st.file_uploader(
+    "Files", type=["csv", "txt", "tsv", "xlsx", "xlsm", "xls"], accept_multiple_files=True, key="import_files"
+)
 today = pd.Timestamp.today().date()
-years = list(range(academic_year_of(today), academic_year_of(today) - 7, -1))
+years = [None, *range(academic_year_of(today), academic_year_of(today) - 7, -1)]
 left, right = st.columns(2)
 year = left.selectbox(
-    "Academic year of a pupils file without one", years, format_func=academic_year_label, key="import_year"
+    "Academic year of a pupils file without one",
+    years,
+    format_func=lambda y: "From the marks imported with it (else this year)" if y is None else academic_year_label(y),
+    key="import_year",
 )
 schools = school.schools(con, Filter())
 real = schools[~schools["is_sample"].astype(bool)]["school_id"].tolist()
@@ -61,9 +67,9 @@ for upload in uploads:
     if saved:
         layout = readers.detect_layout((upload.name, data), saved)
     if layout.kind is not None and not layout.missing:
-        st.success(f"{upload.name}: recognised as **{layout.kind}**" + (" (saved column mapping)" if saved else ""))
-        if saved:
-            mapping.update(saved)
+        sheet = f", sheet '{layout.sheet}'" if layout.sheet else ""
+        st.success(f"{upload.name}: recognised as **{layout.kind}**{sheet}" + (" (saved mapping)" if saved else ""))
+        mapping.update(saved or {})
         sources.append((upload.name, data))
         continue
 
@@ -71,26 +77,30 @@ for upload in uploads:
     with st.form(f"map_{layout.signature}"):
         st.markdown(f"**Match the columns of {upload.name} to what they hold.** Saved for files with these headers.")
         kinds = list(readers.KINDS)
-        kind = st.selectbox("This file holds", kinds, index=kinds.index(layout.guess) if layout.guess in kinds else 0)
+        st.selectbox("This file holds", kinds, index=kinds.index(layout.guess) if layout.guess in kinds else 0)
         fields = ["", *readers.LABELS]
+        named = [c for c in layout.columns if c]
         chosen: dict[str, str] = {}
         cols = st.columns(3)
-        for i, column in enumerate(c for c in layout.columns if c):
-            current = next((fld for fld, col in layout.fields.items() if col == column), "")
-            chosen[column] = cols[i % 3].selectbox(
-                column,
+        for j, column in enumerate(layout.columns):
+            if not column:
+                continue
+            # A name two columns share is chosen by position ('#5'); of two that match one field, the first is offered.
+            key = f"#{j + 1}" if named.count(column) > 1 else column
+            current = next((f for f, i in layout.index.items() if i == j), "")
+            chosen[key] = cols[j % 3].selectbox(
+                f"{column} (column {j + 1})",
                 fields,
                 index=fields.index(current) if current in fields else 0,
                 format_func=lambda v: readers.LABELS.get(v, "(not used)"),
-                key=f"map_{layout.signature}_{column}",
+                key=f"map_{layout.signature}_{j}",
             )
         if st.form_submit_button("Save this mapping"):
-            picked = {col: fld for col, fld in chosen.items() if fld}
-            check = readers.recognise(layout.columns, picked, layout.header_line)
+            check = readers.recognise(layout.columns, chosen, layout.header_line)
             if check.kind is None or check.missing:
                 st.error(check.message())
             else:
-                importer.save_mapping(con, layout.signature, check.kind, picked)
+                importer.save_mapping(con, layout.signature, check.kind, chosen)
                 st.rerun()
     refused = True
 
@@ -98,24 +108,32 @@ if refused or not sources:
     st.stop()
 
 if st.button("Import", type="primary", icon=":material/upload:"):
-    with st.spinner("Checking and importing..."):
-        result = importer.import_files(con, sources, school_id=school_id or None, year=year, mapping=mapping or None)
+    user = common.current_user()
+    bar = st.progress(0.0, text="Reading")
+    result = importer.import_files(
+        con,
+        sources,
+        school_id=school_id or None,
+        year=year,
+        mapping=mapping or None,
+        by=getattr(user, "email", None),
+        progress=lambda done, text: bar.progress(min(max(done, 0.0), 1.0), text=text),
+    )
+    bar.empty()
     common.audit("import", detail=", ".join(name for name, _ in sources) + (" (ok)" if result.ok else " (refused)"))
     if result.ok:
         common.data_changed()
         st.success(result.summary().splitlines()[0], icon=":material/check_circle:")
-        st.dataframe(
-            pd.DataFrame([vars(f) for f in result.files]).drop(columns=["sha256"], errors="ignore"),
-            hide_index=True,
-            width="stretch",
-        )
+        files = [
+            {"File": f.name, "Holds": f.kind, "Rows": f.rows, "Notes": "; ".join(f.notes()) or "—"}
+            for f in result.files
+        ]
+        st.dataframe(pd.DataFrame(files), hide_index=True, width="stretch")
     else:
         total = max(result.problem_count, len(result.problems))
         st.error(f"Nothing was imported: {total:,} problem(s). Fix them in the file and import it again.")
-        problems = pd.DataFrame(
-            [
-                {"File": p.file, "Line": p.line, "Column": p.column, "Value": p.value, "Problem": p.message}
-                for p in result.problems
-            ]
-        )
-        st.dataframe(problems, hide_index=True, width="stretch")
+        problems = [
+            {"File": p.file, "Line": p.line, "Column": p.column, "Value": p.value or "—", "Problem": p.message}
+            for p in result.problems
+        ]
+        st.dataframe(pd.DataFrame(problems), hide_index=True, width="stretch")

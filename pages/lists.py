@@ -6,7 +6,7 @@ import streamlit as st
 
 from analytics import lists
 from analytics.filters import PupilLevelDenied
-from ui import common, filters
+from ui import alerts, common, filters
 
 common.require_page("lists")
 f = filters.sidebar_filter()
@@ -15,6 +15,7 @@ st.caption(f"{common.cached(filters.school_name, f)} · {filters.period_label(f)
 if not common.pupil_level_allowed():
     st.info("Your role sees figures for groups only, not lists of pupils.")
     st.stop()
+alerts.absence_alerts(common.connection(), f)
 
 LISTS = {
     "persistent": ("Persistent absence", lists.persistent_absentees, "Missing 10% or more of possible sessions."),

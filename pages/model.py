@@ -6,7 +6,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analytics import risk
-from ui import charts, common, filters, tables
+from ui import charts, common, filters, risk_text, tables
 
 common.require_page("model")
 f = filters.sidebar_filter()
@@ -22,10 +22,10 @@ if common.only_sample_schools():
     st.warning("These figures come from the generated sample school: synthetic data, not a real school's.")
 
 st.subheader("In plain words")
-st.markdown("\n".join(f"- {line}" for line in risk.trust_summary(report)))
+st.markdown("\n".join(f"- {line}" for line in risk_text.trust_summary(report)))
 
 st.subheader("The model against the rules schools already use")
-methods = risk.methods_table(report)
+methods = risk_text.methods_table(report)
 st.dataframe(tables.readable(methods.round(3)), hide_index=True, width="stretch")
 st.caption(
     f"Trained on {', '.join(report['train_years'])} at the same point of each year ({', '.join(report['train_cutoffs'])}); "
@@ -35,7 +35,7 @@ st.caption(
 )
 
 st.subheader("Are its probabilities honest?")
-calibration = risk.calibration_frame(report)
+calibration = risk_text.calibration_frame(report)
 fig = go.Figure()
 fig.add_scatter(
     x=[0, 1], y=[0, 1], mode="lines", name="Perfect", line=dict(color=charts.OKABE_ITO["grey"], dash="dash")
@@ -64,16 +64,16 @@ charts.show(fig, calibration[["bin", "n", "mean_predicted", "observed"]].round(3
 
 st.subheader("Earlier or later in the year")
 metric = st.segmented_control(
-    "Measure", ["pr_auc", "recall_top_10pct", "roc_auc"], format_func=risk.METRIC_LABELS.get, default="pr_auc"
+    "Measure", ["pr_auc", "recall_top_10pct", "roc_auc"], format_func=risk_text.METRIC_LABELS.get, default="pr_auc"
 )
-by_cutoff = risk.by_cutoff_table(report, metric or "pr_auc")
+by_cutoff = risk_text.by_cutoff_table(report, metric or "pr_auc")
 fig = go.Figure()
 palette = [charts.OKABE_ITO[c] for c in ("blue", "orange", "green", "purple")]
-for colour, name in zip(palette, risk.METHOD_LABELS.values(), strict=True):
+for colour, name in zip(palette, risk_text.METHOD_LABELS.values(), strict=True):
     fig.add_scatter(
         x=by_cutoff["Half-term end"], y=by_cutoff[name], mode="lines+markers", name=name, line=dict(color=colour)
     )
-fig.update_layout(title=f"{risk.METRIC_LABELS[metric or 'pr_auc']} at the end of each half-term", height=400)
+fig.update_layout(title=f"{risk_text.METRIC_LABELS[metric or 'pr_auc']} at the end of each half-term", height=400)
 charts.show(fig, by_cutoff.round(3), key="model_by_cutoff")
 
 st.subheader("Does it work as well for every group?")
@@ -83,7 +83,7 @@ level = st.segmented_control(
     format_func=lambda k: {"top_10pct": "Top 10%", "top_20pct": "Top 20%"}[k],
     default="top_10pct",
 )
-fairness = risk.fairness_frame(report, level or "top_10pct")
+fairness = risk_text.fairness_frame(report, level or "top_10pct")
 st.dataframe(tables.readable(fairness.round(3), blank="too few pupils"), hide_index=True, width="stretch")
 st.caption(
     "Recall: share of the group's persistently absent pupils the flags caught. False-positive rate: share of the "
@@ -93,7 +93,7 @@ st.caption(
 )
 
 st.subheader("What pupil characteristics would add")
-st.dataframe(tables.readable(risk.characteristics_table(report).round(3)), hide_index=True, width="stretch")
+st.dataframe(tables.readable(risk_text.characteristics_table(report).round(3)), hide_index=True, width="stretch")
 st.caption(
     "The model uses attendance only. Adding FSM, SEND, EAL, CiN, LAC, gender and ethnicity is shown here for "
     "comparison only. It is off by default: scoring children by who they are rather than by their attendance needs "
@@ -101,4 +101,4 @@ st.caption(
 )
 if report.get("coefficients"):
     with st.expander("What the model weighs (standardised coefficients)"):
-        st.dataframe(tables.readable(risk.coefficients_table(report).round(3)), hide_index=True, width="stretch")
+        st.dataframe(tables.readable(risk_text.coefficients_table(report).round(3)), hide_index=True, width="stretch")

@@ -2,116 +2,71 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pandas as pd
 import streamlit as st
 
-from analytics import groups, measures, national, patterns, school
-from ui import charts, common, export, filters, packs
+from analytics import overview, periods
+from ui import alerts, charts, common, export, filters, headlines, signal
 
 con = common.connection()
 common.require_page("overview")
-f = filters.sidebar_filter(con)
+f = filters.sidebar_filter()
 st.title("Overview")
+alerts.stale_data_warning(con, f)
 name = common.cached(filters.school_name, f)
 period = filters.period_label(f)
 st.caption(f"{name} · {period} · {f.describe()}")
 
 with st.spinner("Working out the headline figures..."):
-    now = common.cached(measures.summary, f)
-if not now.get("enrolments"):
+    h = common.cached(overview.headline, f)
+if h.empty:
     common.empty_state()
     st.stop()
 
-previous = common.cached(filters.previous_period, f)
-last_year = common.cached(filters.same_point_last_year, f)
-before = common.cached(measures.summary, previous[0]) if previous else {}
-a_year_ago = common.cached(measures.summary, last_year) if last_year else {}
-phase = common.cached(school.phase_of, f.school_ids[0]) if f.school_ids else None
-england = national.national_headline(phase or "all")
-
-HEADLINES = (
-    ("attendance_rate", "Attendance", "normal"),
-    ("authorised_absence_rate", "Authorised absence", "inverse"),
-    ("unauthorised_absence_rate", "Unauthorised absence", "inverse"),
-    ("persistent_absence_rate", "Persistent absence", "inverse"),
-    ("severe_absence_rate", "Severe absence", "inverse"),
-)
-COMPARE = {
-    "previous": f"Last period ({previous[1]})" if previous else "Last period",
-    "last_year": "Same point last year",
-    "national": f"National ({england['phase']})",
-}
+COMPARE = headlines.comparison_labels(h)
+CARDS = ("attendance_rate", "authorised_absence_rate", "unauthorised_absence_rate")
+CARDS += ("persistent_absence_rate", "severe_absence_rate")
 against = st.segmented_control(
     "Compare with", list(COMPARE), format_func=COMPARE.get, default="previous", key="overview_compare"
 )
-baseline = {"previous": before, "last_year": a_year_ago, "national": england}.get(against or "previous", {})
-
-columns = st.columns(len(HEADLINES))
-for column, (key, label, colour) in zip(columns, HEADLINES, strict=True):
-    value, base = now.get(key), baseline.get(key)
-    delta = None if value is None or base is None else f"{value - base:+.1f} pts"
-    help_text = {
-        "persistent_absence_rate": "Pupils missing 10% or more of their possible sessions (DfE).",
-        "severe_absence_rate": "Pupils missing 50% or more of their possible sessions (DfE).",
-    }.get(key)
-    count = now.get(key.replace("_rate", "_count"))
+against = against or "previous"
+baseline = h.against(against)
+# Three cards a row, so every label is read whole beside its help icon.
+for column, key in zip([*st.columns(3), *st.columns(3)[:2]], CARDS, strict=True):
+    change = h.change(key, against)
+    missing = headlines.NOT_PUBLISHED if against == "national" else "no figure"
+    base = headlines.rate(baseline.get(key), missing)
+    better = "normal" if key in headlines.GOOD_WHEN_HIGHER else "inverse"
     column.metric(
-        label,
-        common.pct(value),
-        delta=delta,
-        delta_color=colour,
-        delta_description=f"vs {COMPARE[against or 'previous'].lower()}" if delta else None,
-        help=help_text,
+        headlines.MEASURE_LABELS[key],
+        headlines.rate(h.now.get(key)),
+        delta=missing if change is None else headlines.points(change),
+        delta_color="off" if not change else better,
+        delta_arrow="off" if not change else "auto",
+        help=f"{headlines.MEASURE_HELP[key]} {COMPARE[against]}: {base}."
+        + (f" Not shown: {h.hidden[key]}." if key in h.hidden else ""),
         border=True,
     )
-    if count is not None:
-        column.caption(f"{count} pupils")
-st.caption(
-    f"{now['pupils']} pupils, {now['possible_sessions']:,} possible sessions. {england['source']}, {england['period']}."
-)
+    pupils = h.now.get(key.replace("_rate", "_count"))
+    if pupils is not None:
+        column.caption(f"{pupils:,} pupils")
+st.caption(f"Changes are against {COMPARE[against][0].lower()}{COMPARE[against][1:]}. {headlines.headline_note(h)}")
 
-table = pd.DataFrame(
-    {
-        "Measure": [label for _, label, _ in HEADLINES],
-        "This period": [now.get(k) for k, _, _ in HEADLINES],
-        COMPARE["previous"]: [before.get(k) for k, _, _ in HEADLINES],
-        "Same point last year": [a_year_ago.get(k) for k, _, _ in HEADLINES],
-        COMPARE["national"]: [england.get(k) for k, _, _ in HEADLINES],
-    }
-)
 with st.expander("Headline figures and comparisons"):
-    st.dataframe(table.round(1), hide_index=True, width="stretch")
-    export.download_table(table, "headline_figures")
+    table = headlines.headline_table(h)
+    st.dataframe(table, hide_index=True, width="stretch")
+    export.download_table(headlines.headline_figures(h), "headline_figures")
 
 st.subheader("Week by week")
 with st.spinner("Drawing the trend..."):
-    weekly = common.cached(patterns.weekly_trend, f)
-    bounds = common.cached(patterns.term_boundaries, f.replace(academic_year=f.academic_year))
-if common.is_empty_frame(weekly):
+    weekly = common.cached(overview.weekly_comparison, f)
+if weekly.empty:
     common.empty_state()
 else:
-    # Last year's weeks drawn on this year's calendar (52 weeks later) so the two lines line up.
-    plot = weekly.assign(
-        week=pd.to_datetime(weekly["week_start"]) + pd.to_timedelta((weekly["series"] == "last year") * 364, unit="D")
-    )
-    wide = plot.pivot_table(index="week", columns="series", values="absence_rate").reset_index()
-    wide.columns.name = None
-    if "national" not in wide and england.get("overall_absence_rate") is not None:
-        wide["national"] = england["overall_absence_rate"]
-    fig = charts.lines(
-        wide,
-        "week",
-        {"this year": "school", "last year": "last_year", "national": "national"},
-        charts.chart_title("Overall absence week by week", f, period),
-        y_title="Absence %",
-        half_terms=bounds[bounds["academic_year"] == f.academic_year] if not common.is_empty_frame(bounds) else None,
-        names={"this year": "This year", "last year": "Last year", "national": "National (year to date)"},
-    )
-    event = charts.show(
-        fig, wide.round({c: 2 for c in wide.columns if c != "week"}), key="overview_weekly", selectable=True
-    )
+    fig = headlines.trend_figure(weekly, f, period)
+    event = charts.show(fig, headlines.trend_table(weekly), key="overview_weekly", selectable=True)
     points = charts.selected_points(event)
     if points:
         week = pd.Timestamp(points[0]["x"]).date()
@@ -120,76 +75,7 @@ else:
         common.pupils_behind(week_f, key="overview_week_pupils", what=f"absence in the week of {start:%d %B}")
 
 st.subheader("What changed most")
-if previous is None:
-    st.info("There is no earlier period in this year's calendar to compare with yet.")
-else:
-    with st.spinner("Comparing with the last period..."):
-        changes = common.cached(groups.biggest_changes, f, previous[0])
-    if common.is_empty_frame(changes):
-        st.info("No group changed by enough to show (groups under 5 pupils are left out).")
-    else:
-        changes = changes.assign(name=changes["by_label"] + ": " + changes["label"].astype(str))
-        fig = charts.bars(
-            changes,
-            "name",
-            "overall_absence_change",
-            charts.chart_title(f"Change in overall absence since {previous[1]} (points)", f, period),
-            colours=[
-                charts.COMPARISON_COLOURS["group"] if (v or 0) > 0 else charts.COMPARISON_COLOURS["rest"]
-                for v in changes["overall_absence_change"]
-            ],
-            y_title="Change in absence (points)",
-            text_format="+.1f",
-            horizontal=True,
-        )
-        figures = changes[
-            [
-                "by_label",
-                "label",
-                "previous_overall_absence_rate",
-                "current_overall_absence_rate",
-                "overall_absence_change",
-                "current_enrolments",
-            ]
-        ].rename(
-            columns={
-                "by_label": "Group",
-                "label": "Value",
-                "previous_overall_absence_rate": f"Absence % ({previous[1]})",
-                "current_overall_absence_rate": "Absence % (now)",
-                "overall_absence_change": "Change (points)",
-                "current_enrolments": "Pupils",
-            }
-        )
-        event = charts.show(
-            fig,
-            figures,
-            key="overview_changes",
-            selectable=True,
-            caption="Red: absence rose. Blue: absence fell. Click a bar to see the pupils in that group.",
-        )
-        points = charts.selected_points(event)
-        if points:
-            row = changes.iloc[points[0]["point_index"]]
-            common.pupils_behind(
-                filters.narrowed(f, row["by"], row["group"]), key="overview_change_pupils", what=row["name"]
-            )
+signal.what_changed_most(f, common.cached(periods.previous_period, f), period)
 
 st.divider()
-
-
-@st.cache_data(show_spinner=False, max_entries=20)
-def _review_pack(path: str, pack_filter, day: str) -> str:
-    return packs.review_pack(common.connection(), pack_filter)
-
-
-st.download_button(
-    "Download the termly review pack (printable HTML)",
-    data=lambda: _review_pack(common.db_path(), f, datetime.now().strftime("%Y-%m-%d")),
-    file_name=f"termly_review_{export.file_stem(name)}.html",
-    mime="text/html",
-    icon=":material/print:",
-    on_click=common.audit,
-    args=("export",),
-    kwargs={"detail": f"termly review pack: {f.describe()}"},
-)
+export.pack_downloads("review", f, name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics import patterns
-from ui import common, filters, pattern_tabs
+from ui import common, filters, pattern_tabs, signal
 
 common.require_page("patterns")
 f = filters.sidebar_filter()
@@ -19,8 +19,8 @@ if common.is_empty_frame(by_slot):
     common.empty_state()
     st.stop()
 
-days, lateness, reasons, holidays, lessons = st.tabs(
-    ["Days and sessions", "Lateness", "Reasons over time", "Before and after holidays", "Lessons"],
+days, lateness, reasons, holidays, lessons, unusual_weeks = st.tabs(
+    ["Days and sessions", "Lateness", "Reasons over time", "Before and after holidays", "Lessons", "Unusual weeks"],
     key="patterns_tab",
     on_change="rerun",
 )
@@ -39,3 +39,6 @@ for tab, draw in zip(
     if tab.open:  # lazy: only the chosen tab's charts are built and drawn
         with tab:
             draw(f, period, by_slot)
+if unusual_weeks.open:
+    with unusual_weeks:
+        signal.weekly_control(f, period, key="patterns_weekly_control")

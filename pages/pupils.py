@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics import pupils
-from ui import common, filters, pupil_page
+from ui import alerts, common, filters, pupil_page
 
 common.require_page("pupils")
 f = filters.sidebar_filter()
@@ -24,6 +24,7 @@ if not profile:
     st.info("This pupil is not on roll in the chosen school and year, or is outside your access.")
     st.stop()
 pupil_page.header(profile, upn, period)
+alerts.pupil_absence_notice(common.connection(), pf, upn)
 if not profile.get("measures"):
     st.info("No possible sessions for this pupil in the chosen period.")
     st.stop()

@@ -7,13 +7,14 @@ import streamlit as st
 
 from data import quality
 from data.db import academic_year_label
-from ui import charts, common, export, filters, tables
+from ui import alerts, charts, common, export, filters, tables
 
 IMPORT_LOG_ROWS = 200
 
 common.require_page("quality")
 f = filters.sidebar_filter()
 st.title("Data quality")
+alerts.data_alerts(common.connection(), f)
 school_id = f.school_ids[0] if f.school_ids else None
 year = academic_year_label(f.academic_year) if f.academic_year is not None else "every academic year held"
 st.caption(f"{common.cached(filters.school_name, f)} · {year}")

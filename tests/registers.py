@@ -19,10 +19,11 @@ from datetime import date, timedelta
 
 import duckdb
 
-from data import on_roll
+from data import calendar, on_roll
 from data.db import academic_year_of, link_marks
 
 # The mark's enrolment id, as the importer writes it (NULL until the pupil is enrolled).
+_SESSION_COLUMNS = "school_id, upn, date, session, code, academic_year, enrolment_id"
 _ENROLMENT_ID = "(SELECT enrolment_id FROM enrolments WHERE school_id = ? AND upn = ? AND academic_year = ?)"
 
 
@@ -116,7 +117,7 @@ class Register:
         day = _d(day)
         code = None if code in (None, "", "-", ".") else code
         self.con.execute(
-            f"INSERT INTO session_marks VALUES (?, ?, ?, ?, ?, ?, {_ENROLMENT_ID})",
+            f"INSERT INTO session_marks ({_SESSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, {_ENROLMENT_ID})",
             [
                 self.school_id,
                 upn,
@@ -131,11 +132,25 @@ class Register:
         )
         if sync:
             on_roll.refresh(self.con, self.school_id, years=[academic_year_of(day)], upns=[upn])
+            self._derive_calendar([academic_year_of(day)])
         return self
 
+    def _derive_calendar(self, years=None) -> None:
+        """The school's half-terms from its marks, as the importer derives them after writing marks."""
+        if years is None:
+            years = [
+                r[0]
+                for r in self.con.execute(
+                    "SELECT DISTINCT academic_year FROM session_marks WHERE school_id = ?", [self.school_id]
+                ).fetchall()
+            ]
+        for year in years:
+            calendar.derive_calendar(self.con, self.school_id, year)
+
     def sync(self) -> Register:
-        """Rebuild the school's on-roll registers from its stored marks, as the importer does after writing."""
+        """Rebuild the school's on-roll registers and derived calendar from its stored marks, as the importer does."""
         on_roll.refresh(self.con, self.school_id)
+        self._derive_calendar()
         return self
 
     def marks(self, upn: str, start, codes: str) -> Register:
@@ -145,6 +160,7 @@ class Register:
         for i, code in enumerate(items):
             self.mark(upn, days[i // 2], "AM" if i % 2 == 0 else "PM", code, sync=False)
         on_roll.refresh(self.con, self.school_id, upns=[upn])
+        self._derive_calendar()
         return self
 
     def lessons(self, upn: str, day, lessons: list[tuple], session_of_period=None) -> Register:

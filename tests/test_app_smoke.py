@@ -67,8 +67,6 @@ def charts_drawn(at: AppTest) -> int:
 ROLE_PAGES = [("admin", spec) for spec in EVERY_PAGE] + [
     (role, spec) for role in ("pastoral (Year 8)", "governor") for spec in EVERY_PAGE if spec.roles & {role.split()[0]}
 ]
-# Pages another branch is fixing (issue 15 item 4: the national severe-absence cell on the Overview).
-EMPTY_CELLS_ELSEWHERE = {"overview"}
 EMPTY_WORDS = re.compile(r"\b(None|nan|NaN|NaT)\b")
 
 
@@ -98,8 +96,6 @@ def test_every_page_runs_on_the_sample_school_with_every_empty_cell_explained(mo
         assert at.title[0].value == title
         if has_chart:
             assert charts_drawn(at) > 0, f"{spec.key} drew no chart"
-    if spec.key in EMPTY_CELLS_ELSEWHERE and empty_on_screen(at):
-        pytest.xfail(f"{spec.key}: empty cells left to the branch that owns the page")
     assert empty_on_screen(at) == []
 
 

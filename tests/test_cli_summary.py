@@ -6,6 +6,7 @@ import pytest
 
 from analytics import measures
 from analytics.__main__ import main
+from analytics.cli import INTERVAL_KEYS
 from tests.test_measures_golden import golden  # noqa: F401  (fixture)
 
 
@@ -48,13 +49,17 @@ def test_by_group_json(golden_db, capsys, by, groups, possible):
     assert code == 0
     assert [g["group"] for g in got] == groups  # true/false, "E"/"K"/"N", year as an integer
     assert [g["possible_sessions"] for g in got] == possible
-    assert all(list(g) == ["group", *measures.MEASURE_KEYS] for g in got)
+    assert all(list(g) == ["group", *measures.MEASURE_KEYS, *INTERVAL_KEYS] for g in got)
+    for g in got:
+        assert g["overall_absence_rate_low"] <= g["overall_absence_rate"] <= g["overall_absence_rate_high"]
+        assert isinstance(g["beyond_chance"], bool) or g["beyond_chance"] is None
 
 
 def test_no_suppression_in_the_command(golden_db, capsys):
     # 1 pupil with an EHC plan: published statistics would hide it; the command gives the exact figure.
     got = json.loads(run(capsys, "--db", golden_db, "--by", "sen", "--json")[1])
-    assert got[0] == {"group": "E", **{k: got[0][k] for k in measures.MEASURE_KEYS}} and got[0]["enrolments"] == 1
+    keys = [*measures.MEASURE_KEYS, *INTERVAL_KEYS]
+    assert got[0] == {"group": "E", **{k: got[0][k] for k in keys}} and got[0]["enrolments"] == 1
 
 
 def test_date_range_and_school(golden_db, capsys):

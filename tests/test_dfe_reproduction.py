@@ -110,7 +110,7 @@ def test_register_with_an_authoritys_mix_gives_its_published_rates(register, con
         INSERT INTO pupils (school_id, upn) SELECT DISTINCT 'T1', 'P' || (k // 380) FROM slots;
         INSERT INTO enrolments (school_id, upn, academic_year, year_group)
             SELECT DISTINCT 'T1', 'P' || (k // 380), 2025, 9 FROM slots;
-        INSERT INTO session_marks
+        INSERT INTO session_marks (school_id, upn, date, session, code, academic_year, enrolment_id)
             SELECT 'T1', 'P' || (k // 380), d.date, CASE WHEN (k % 380) % 2 = 0 THEN 'AM' ELSE 'PM' END, s.code, 2025,
                    e.enrolment_id
             FROM slots s JOIN days d ON d.day_no = (k % 380) // 2

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from data import importer
-from tests.test_importer import PUPILS_XLSX, SESSIONS_CSV, snapshot
+from tests.test_importer import PUPILS_XLSX, SESSIONS_CSV, refusals, snapshot
 
 BAD = Path(__file__).resolve().parent / "bad_files"
 
@@ -24,7 +24,6 @@ def loaded(con):
 @pytest.mark.parametrize(
     ("name", "line", "column", "message"),
     [
-        ("utf16.csv", None, None, "encoded as UTF-16"),
         ("binary.csv", None, None, "not a text file"),
         ("missing_columns.csv", 1, None, r"no column for: Session \(AM/PM\). Columns found: UPN, Date, Mark"),
         ("unrecognised.csv", 1, None, "layout not recognised. Columns found: Colour, Size. Expected"),
@@ -38,6 +37,23 @@ def loaded(con):
         ("formulas.csv", 2, "Pupil UPN", "spreadsheet formula in an identifier cell"),
         ("formulas.xlsx", 3, "Attendance Mark", "spreadsheet formula in a mark cell"),
         ("not_really.xlsx", None, None, r"not an Excel workbook \(.xlsx\)"),
+        ("old_excel.xls", None, None, r"Excel 97-2003 workbook \(.xls\).*Save As > 'Excel Workbook \(\*.xlsx\)'"),
+        (
+            "two_mark_columns.csv",
+            1,
+            None,
+            r"could be read two ways: Mark \(or Code, Attendance Mark\) could be 'Attendance Mark' \(column 4\) "
+            r"or 'Attendance Mark' \(column 5\)",
+        ),
+        (
+            "two_registers.xlsx",
+            None,
+            None,
+            r"several sheets that could each be imported: 'Week 1' \(sessions\) and 'Week 2' \(sessions\)",
+        ),
+        ("leaving_before_admission.csv", 3, "Leaving Date", "leaving date is before the admission date"),
+        ("grid_without_dates.csv", 3, None, "looks like a register grid .* dates above them could not be read"),
+        ("grid_without_years.csv", 3, None, "looks like a register grid .* dates above them could not be read"),
     ],
 )
 def test_bad_file_is_refused_and_changes_nothing(loaded, name, line, column, message):
@@ -52,7 +68,24 @@ def test_bad_file_is_refused_and_changes_nothing(loaded, name, line, column, mes
     assert first.file == name
     assert first.line == line and first.column == column
     assert re.search(message, first.message), first.message
-    assert snapshot(loaded, skip=()) == before
+    # Registers unchanged; the attempt is in the import log, with its reason.
+    assert snapshot(loaded) == {k: v for k, v in before.items() if k != "import_log"}
+    assert [(f, re.search(message, why) is not None) for f, why, _ in refusals(loaded)] == [(name, True)]
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("two_mark_columns.csv", "two_mark_columns.csv, line 1, value 'Attendance Mark': two columns match one field"),
+        (
+            "leaving_before_admission.csv",
+            "leaving_before_admission.csv, line 3, column 'Leaving Date', value '01/09/2025': leaving date is before",
+        ),
+    ],
+)
+def test_refusal_names_file_line_and_value(loaded, name, expected):
+    result = importer.import_files(loaded, [BAD / name])
+    assert not result.ok and expected in result.summary()
 
 
 def test_both_formula_cells_in_the_csv_are_named(loaded):
@@ -65,9 +98,13 @@ def test_a_good_file_in_a_bad_batch_is_not_imported(loaded, tmp_path):
     good = tmp_path / "good.csv"
     good.write_text("UPN,Date,Session,Mark\nA100000000001,17/09/2025,AM,/\n")
     before = snapshot(loaded, skip=())
-    result = importer.import_files(loaded, [good, BAD / "unknown_codes.csv"])
+    result = importer.import_files(loaded, [good, BAD / "unknown_codes.csv"], by="dm@school.example")
     assert not result.ok and {p.file for p in result.problems} == {"unknown_codes.csv"}
-    assert snapshot(loaded, skip=()) == before
+    assert snapshot(loaded) == {k: v for k, v in before.items() if k != "import_log"}
+    assert [(f, by) for f, _, by in refusals(loaded)] == [
+        ("good.csv", "dm@school.example"),
+        ("unknown_codes.csv", "dm@school.example"),
+    ]
 
 
 @pytest.mark.slow

@@ -30,6 +30,13 @@ def snapshot(con, skip=("import_log",)) -> dict[str, list]:
     return {t: sorted(con.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr) for t in tables if t not in skip}
 
 
+def refusals(con) -> list[tuple]:
+    """The import log's refused rows: (file, why, who)."""
+    return con.execute(
+        "SELECT file_name, message, imported_by FROM import_log WHERE outcome = 'refused' ORDER BY import_id"
+    ).fetchall()
+
+
 def write_csv(path: Path, lines: list[str], encoding: str = "utf-8") -> Path:
     path.write_bytes(("\r\n".join(lines) + "\r\n").encode(encoding))
     return path
@@ -87,7 +94,16 @@ def test_copy_with_unknown_code_and_impossible_date_is_refused_and_changes_nothi
         ("sims_sessions_edited.csv", 12, "Session Date", "31/02/2025", "impossible date"),
     ]
     assert "line 7" in result.summary() and "line 12" in result.summary()
-    assert snapshot(con, skip=()) == before  # not even an import-log row
+    assert snapshot(con) == {k: v for k, v in before.items() if k != "import_log"}  # registers unchanged
+    assert refusals(con) == [
+        ("sims_pupils.xlsx", "refused with its batch: another file had problems", None),
+        (
+            "sims_sessions_edited.csv",
+            "refused: line 7, column 'Attendance Mark', value 'zz': unknown attendance code (see the DfE code table)"
+            " (and 1 more)",
+            None,
+        ),
+    ]
 
 
 def test_cli_imports_and_refuses_with_exit_codes(tmp_path):
@@ -102,6 +118,12 @@ def test_cli_imports_and_refuses_with_exit_codes(tmp_path):
     assert "bad.csv, line 2, column 'Mark', value 'QQ'" in refused.stderr
     missing = subprocess.run([*run, str(tmp_path / "nope.csv")], cwd=ROOT, capture_output=True, text=True)
     assert missing.returncode == 2 and "file not found" in missing.stderr
+    with db.connection(database, read_only=True) as con:
+        assert con.execute("SELECT file_name, outcome, imported_by FROM import_log ORDER BY import_id").fetchall() == [
+            ("sims_pupils.xlsx", "imported", "command line"),
+            ("sims_sessions.csv", "imported", "command line"),
+            ("bad.csv", "refused", "command line"),
+        ]
 
 
 def test_uploads_as_name_and_bytes(con):

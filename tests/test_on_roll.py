@@ -105,7 +105,7 @@ def test_stored_spells_equal_spells_worked_out_from_the_marks_and_by_hand(pupils
     cols = "upn, start_date, start_session, end_date, end_session, sessions, codes"
     rows = {}
     for kind in (True, False):
-        sql, params = pupils._spells_sql(F, stored=kind)
+        sql, params = pupils.spells_sql(F, stored=kind)
         rows[kind] = con.execute(f"SELECT {cols} FROM ({sql}) ORDER BY ALL", params).fetchall()
     by_hand = sorted((f"P{i}", *s) for i, p in enumerate(pupils_) for s in _spells_by_hand(p))
     assert rows[True] == rows[False] == by_hand

@@ -157,7 +157,11 @@ def test_period_numbers(text, expected):
 @pytest.mark.parametrize(
     ("header", "field"),
     [
-        *[(h, "upn") for h in ("UPN", "Pupil UPN", "Student ID", "MIS ID", "Admission No", "upn ", "PUPIL  UPN")],
+        *[(h, "upn") for h in ("UPN", "Pupil UPN", "Upn", "upn ", "PUPIL  UPN", "Student_UPN")],
+        *[(h, "admission_number") for h in ("Adno", "Admission No", "Admission Number")],
+        *[(h, "pupil_id") for h in ("Student ID", "student_id", "Pupil ID")],
+        *[(h, "mis_id") for h in ("MIS ID", "mis_id")],
+        ("id", "record_id"),
         *[(h, "date") for h in ("Date", "Session Date", "session date")],
         *[(h, "session") for h in ("Session", "AM/PM", "Session Name", "am/pm")],
         *[(h, "mark") for h in ("Mark", "Code", "Attendance Mark", "Attendance Code")],
@@ -282,3 +286,182 @@ def test_xlsx_dates_and_numbers_become_text(con, tmp_path):
     result = importer.import_files(con, [tmp_path / "p.xlsx"], year=2025)
     assert result.ok
     assert con.execute("SELECT admission_date FROM enrolments").fetchone() == (date(2025, 9, 3),)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Mon 08/09/2025", date(2025, 9, 8)),
+        ("Monday, 08/09/2025", date(2025, 9, 8)),
+        ("2025-09-08T00:00:00", date(2025, 9, 8)),
+        ("2025-09-08T00:00:00.000Z", date(2025, 9, 8)),
+        ("2025-09-08T00:00:00+01:00", date(2025, 9, 8)),
+        ("45908", date(2025, 9, 8)),
+    ],
+)
+def test_dates_as_reports_and_aggregators_write_them(text, expected):
+    assert readers.parse_date(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("2079-06-06", None), ("2079-06-06T00:00:00", None), ("31/08/2026", date(2026, 8, 31)), ("", None)],
+)
+def test_leaving_date_no_end(text, expected):
+    assert readers.parse_end_date(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("parse", "text", "expected"),
+    [
+        (readers.parse_yes_no, "T", True),
+        (readers.parse_yes_no, "f", False),
+        (readers.parse_yes_no, "true", True),
+        (readers.parse_eal, "ENB", False),
+        (readers.parse_eal, "ENG", False),
+        (readers.parse_eal, "POL", True),
+        (readers.parse_eal, "NOT", None),
+        (readers.parse_eal, "REF", None),
+        (readers.parse_year_group, "Year  7", 7),
+        (readers.parse_year_group, "N1", -2),
+        (readers.parse_sen, "false", "N"),
+    ],
+)
+def test_values_from_census_and_aggregators(parse, text, expected):
+    assert parse(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("upn", "ok"),
+    [
+        ("K891402125001", True),  # from tests/mis_files/make_shapes.py
+        ("Z891402125002", True),
+        ("X89140212500T", True),  # a temporary UPN ends in a letter
+        ("L891402125001", False),  # one letter off
+        ("A100000000001", False),
+        ("A1", None),  # not shaped like a UPN: not judged
+        ("", None),
+    ],
+)
+def test_upn_check_letter(upn, ok):
+    assert readers.upn_check_letter_ok(upn) is ok
+
+
+@pytest.mark.parametrize(
+    ("headers", "kind", "fields"),
+    [
+        (
+            ["Upn", "CalendarStartDate", "PeriodDisplayName", "AttendanceCode"],
+            "sessions",
+            {"upn": "Upn", "date": "CalendarStartDate", "session": "PeriodDisplayName", "mark": "AttendanceCode"},
+        ),
+        (
+            ["student_id", "session_date", "session_name", "attendance_mark", "minutes_late"],
+            "sessions",
+            {"pupil_id": "student_id", "date": "session_date", "session": "session_name", "mark": "attendance_mark"},
+        ),
+        (
+            ["UPN", "Mark date", "AM/PM", "Mark", "Taken by"],
+            "sessions",
+            {"upn": "UPN", "date": "Mark date", "session": "AM/PM", "mark": "Mark", "recorded_by": "Taken by"},
+        ),
+        (
+            ["id", "upn", "year_code", "start_date", "end_date"],
+            "pupils",
+            {
+                "record_id": "id",
+                "upn": "upn",
+                "year_group": "year_code",
+                "admission_date": "start_date",
+                "leaving_date": "end_date",
+            },
+        ),
+        (
+            ["UPN", "Legal Surname", "Preferred Surname", "NCyearActual", "First Language", "EAL"],
+            "pupils",
+            {"upn": "UPN", "surname": "Legal Surname", "year_group": "NCyearActual", "eal": "EAL"},
+        ),
+        (
+            ["UPN", "Date", "Type", "Staff", "Status", "Notes", "Review date"],
+            "interventions",
+            {
+                "upn": "UPN",
+                "date": "Date",
+                "type": "Type",
+                "owner": "Staff",
+                "status": "Status",
+                "notes": "Notes",
+                "review_date": "Review date",
+            },
+        ),
+        (["Name", "UPN", "Reg", "AM", "PM", "AM", "PM"], None, {"upn": "UPN"}),  # a grid without dates: never pupils
+    ],
+)
+def test_layouts_of_real_exports(headers, kind, fields):
+    layout = readers.recognise(headers)
+    assert layout.kind == kind
+    assert {k: v for k, v in layout.fields.items() if k in fields} == fields
+    assert set(layout.fields) >= set(fields)
+
+
+@pytest.mark.parametrize(
+    ("headers", "field", "columns"),
+    [
+        (["UPN", "Date", "Session", "Attendance Mark", "Attendance Mark"], "mark", [3, 4]),
+        (["UPN", "Date", "Session", "Mark", "Code"], "mark", [3, 4]),
+        (["UPN", "Session Date", "Date", "Session", "Mark"], "date", [1, 2]),
+    ],
+)
+def test_two_columns_for_one_field_are_refused_naming_both(headers, field, columns):
+    layout = readers.recognise(headers)
+    assert layout.kind is None and layout.guess == "sessions"
+    assert [j for _, j in layout.ambiguous_columns()[field]] == columns
+    assert all(f"(column {j + 1})" in layout.message() for j in columns)
+    # The column mapping settles it: the other column is marked "not used" (by position when names are equal).
+    chosen = readers.recognise(headers, {f"#{columns[1] + 1}": ""})
+    assert chosen.kind == "sessions" and chosen.index[field] == columns[0]
+
+
+@pytest.mark.parametrize(
+    ("top", "second", "expected"),
+    [
+        (  # merged: the date only above the AM column
+            ["Name", "UPN", "45908", None, "45909", None],
+            ["", "", "AM", "PM", "AM", "PM"],
+            ["Name", "UPN", "45908 AM", "45908 PM", "45909 AM", "45909 PM"],
+        ),
+        (  # repeated, with the day's name
+            ["Name", "UPN", "Mon 08/09/2025", "Mon 08/09/2025"],
+            [None, None, "AM", "PM"],
+            ["Name", "UPN", "08/09/2025 AM", "08/09/2025 PM"],
+        ),
+        (  # header names on the second row, dates from an Excel date cell
+            [None, None, "2025-09-08", None, None],
+            ["UPN", "Reg", "AM", "PM", "Comment"],
+            ["UPN", "Reg", "2025-09-08 AM", "2025-09-08 PM", "Comment"],
+        ),
+    ],
+)
+def test_grid_header_rows_become_one(top, second, expected):
+    header = readers.find_header([["Attendance register"], top, second, ["A1", "7A", "/", "/"]])
+    assert (header.index, header.rows, header.headers) == (2, 2, expected)
+
+
+def test_utf16_without_byte_order_mark_and_with_tabs(con, tmp_path):
+    path = tmp_path / "f.txt"
+    path.write_bytes("\r\n".join("\t".join(r) for r in SESSION_ROWS).encode("utf-16-le"))
+    raw = readers.load_table(con, readers.open_source(path), "t", tmp_path)
+    assert raw.headers == ["UPN", "Date", "Session", "Mark"]
+    assert con.execute("SELECT c3 FROM t ORDER BY line").fetchall() == [("/",), ("Ñ",)]
+
+
+def test_register_sheet_is_found_among_several(tmp_path):
+    wb = openpyxl.Workbook()
+    wb.active.title = "Notes"
+    wb.active.append(["Exported from the MIS"])
+    ws = wb.create_sheet("Marks")
+    ws.append(["Report: session marks"])
+    ws.append(["UPN", "Date", "Session", "Mark"])
+    wb.save(tmp_path / "w.xlsx")
+    layout = readers.detect_layout(tmp_path / "w.xlsx")
+    assert (layout.kind, layout.sheet, layout.header_line) == ("sessions", "Marks", 2)

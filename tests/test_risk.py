@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from analytics import risk
-from analytics import risk_features as rf
 from analytics.filters import Filter, PupilLevelDenied, Scope
+from analytics.risk import features as rf
 from data import db
 from tests.risk_school import build_school
 
@@ -92,21 +92,21 @@ def test_position_in_year(cutoff, year, expected):
     assert rf.position_in_year(cutoff, year) == expected
 
 
-def test_half_terms_derived_from_breaks_in_the_marks():
-    days = [
-        date(2025, 10, 23),
-        date(2025, 10, 24),  # October half-term follows
-        date(2025, 11, 3),
-        date(2025, 12, 19),  # Christmas follows
-        date(2026, 1, 5),
-        date(2026, 1, 6),
-        date(2026, 1, 9),  # a weekend and a closure day: not a break
-    ]
-    ends = rf._derived_half_term_ends(days)
+def test_half_terms_come_from_the_calendar(register, con):
+    # October half-term (27-31 October) without marks: the calendar derived from the marks ends autumn 1 on
+    # Friday 24 October; the model reads the same table every page reads.
+    register.pupil("A1").marks("A1", "2025-10-20", "/ \\ " * 5).marks("A1", "2025-11-03", "/ \\ " * 35)
+    stored = con.execute("SELECT term, half_term, end_date FROM calendar WHERE school_id = 'T1'").fetchall()
+    ends = rf.half_term_ends(con, "T1", 2025)
+    assert ends == {(t, h): e for t, h, e in stored}
     assert ends[("autumn", 1)] == date(2025, 10, 24)
     assert ends[("autumn", 2)] == date(2025, 12, 19)
-    assert ("spring", 1) not in ends
-    assert ends[("summer", 2)] == date(2026, 1, 9)
+    # An imported calendar wins over the marks.
+    register.calendar(2025, "autumn", 1, "2025-09-03", "2025-10-23")
+    assert rf.half_term_ends(con, "T1", 2025)[("autumn", 1)] == date(2025, 10, 23)
+    # A file without a stored calendar gets the half-terms data/calendar.py would derive.
+    con.execute("DELETE FROM calendar")
+    assert rf.half_term_ends(con, "T1", 2025) == {("autumn", 1): date(2025, 10, 24), ("autumn", 2): date(2025, 12, 19)}
 
 
 def test_features_hand_checked(register, con):

@@ -14,7 +14,7 @@ import re
 import pandas as pd
 import streamlit as st
 
-from ui import auth
+from ui import auth, session
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 EXCEL_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -90,3 +90,61 @@ def download_table(df: pd.DataFrame, name: str, key: str | None = None) -> None:
         args=("export",),
         kwargs={"detail": f"{stem}.xlsx ({len(df)} rows)"},
     )
+
+
+# --- the packs ------------------------------------------------------------------------------------
+
+PACK_NAMES = {"review": "termly review pack", "governors": "governors' pack"}
+PACK_FORMATS = {"review": ("pdf",), "governors": ("pdf", "docx")}
+FORMAT_NAMES = {"pdf": "PDF", "docx": "Word"}
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _pack_file(path: str, version: tuple, kind: str, fmt: str, f, day: str) -> bytes:
+    """A pack file, made once per data version (so a command-line import shows) and day."""
+    from ui import packs
+
+    build = packs.review_pack if kind == "review" else packs.governors_pack
+    content = session.cached(build, f)  # the content the page shows, when it was just drawn
+    return packs.render(packs.with_charts(content, packs.IMAGE_FORMAT[fmt]), fmt)
+
+
+def pack_bytes(kind: str, fmt: str, f) -> bytes:
+    """The pack file for the filter, cached on the registers' data version and the day it is made.
+
+    A download button runs this when clicked, in a worker thread outside any
+    script run: the connection it opens there is closed when it is done, so
+    the file is free again for a scheduled import.
+    """
+    from datetime import date
+
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    in_run = get_script_run_ctx(suppress_warning=True) is not None
+    try:
+        return _pack_file(session.db_path(), session.data_version(), kind, fmt, f, date.today().isoformat())
+    finally:
+        if not in_run:
+            session.release()
+
+
+def pack_downloads(kind: str, f, school_name: str) -> None:
+    """The download buttons of a pack ('review' or 'governors'): PDF, and Word for governors. Each is audited."""
+    from ui import packs
+
+    stem = f"{kind if kind == 'governors' else 'termly_review'}_pack_{file_stem(school_name)}"
+    columns = st.columns(len(PACK_FORMATS[kind]))
+    for column, fmt in zip(columns, PACK_FORMATS[kind], strict=True):
+        suffix, mime = packs.FORMATS[fmt]
+        column.download_button(
+            f"Download the {PACK_NAMES[kind]} ({FORMAT_NAMES[fmt]})",
+            data=lambda fmt=fmt: pack_bytes(kind, fmt, f),
+            file_name=f"{stem}.{suffix}",
+            mime=mime,
+            key=f"pack_{kind}_{fmt}",
+            icon=":material/print:" if fmt == "pdf" else ":material/description:",
+            type="primary" if kind == "governors" and fmt == "pdf" else "secondary",
+            on_click=auth.audit,
+            args=("export",),
+            kwargs={"detail": f"{PACK_NAMES[kind]} ({FORMAT_NAMES[fmt]}): {f.describe()}"},
+        )

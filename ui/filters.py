@@ -9,7 +9,7 @@ string: ``?school=999001&year=2025&term=autumn&half=1&yg=9,10&fsm=1``.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import streamlit as st
 
@@ -25,7 +25,6 @@ FLAG_LABELS = {"fsm": "FSM", "eal": "EAL", "cin": "Child in need", "lac": "Looke
 YES_NO = {"any": "Any", "yes": "Yes", "no": "No"}
 # Query-string keys this module owns; any other key (``upn``) belongs to the page.
 QUERY_KEYS = ("school", "year", "term", "half", "from", "to", "yg", "form", "sen", "gender", "eth", *FLAGS)
-SAME_POINT_LAST_YEAR = timedelta(days=364)  # 52 weeks back lands on the same weekday
 
 
 def _defaults() -> dict:
@@ -196,11 +195,8 @@ def _choose_many(key: str, options: list, current: list) -> None:
         st.session_state[f"flt_{key}"] = [v for v in st.session_state[f"flt_{key}"] if v in options]
 
 
-def sidebar_filter(_con=None) -> Filter:
-    """Draw the sidebar filters and return the Filter they describe, restricted to the user's scope.
-
-    (``_con`` is ignored: pages/overview.py, groups.py and governors.py still pass their connection.)
-    """
+def sidebar_filter() -> Filter:
+    """Draw the sidebar filters and return the Filter they describe, restricted to the user's scope."""
     scope = auth.current_user().scope
     state = _load_state()
     base = Filter(scope=scope)
@@ -301,57 +297,6 @@ def _write_query(wanted: dict[str, str]) -> None:
 
 
 school_name = school.school_name  # pages call it through here; the query is analytics'
-
-
-def previous_period(con, f: Filter) -> tuple[Filter, str] | None:
-    """The period a termly review compares with: the previous half-term or term, or YTD at last term's end."""
-    if f.academic_year is None:
-        return None
-    cal = school.calendar(con, Filter(school_ids=f.school_ids, scope=f.scope))
-    if cal.empty:
-        return None
-    terms = cal.drop_duplicates(["academic_year", "term", "half_term"]).sort_values("start_date")
-    if f.term:
-        if f.half_term:
-            rows = list(terms[["academic_year", "term", "half_term"]].itertuples(index=False, name=None))
-            here = (f.academic_year, f.term, f.half_term)
-            if here not in rows or rows.index(here) == 0:
-                return None
-            year, term, half = rows[rows.index(here) - 1]
-            label = f"{term.capitalize()} {half}"
-        else:
-            order = list(dict.fromkeys(terms[["academic_year", "term"]].itertuples(index=False, name=None)))
-            here = (f.academic_year, f.term)
-            if here not in order or order.index(here) == 0:
-                return None
-            (year, term), half = order[order.index(here) - 1], None
-            label = f"{term.capitalize()} term"
-        return f.replace(academic_year=int(year), term=term, half_term=half), label
-    # Year to date (or custom dates): the same measure as it stood at the end of the last finished term.
-    latest = school.latest_date(con, f.replace(date_from=None, date_to=None))
-    end = f.date_to or latest
-    if end is None:
-        return None
-    this_year = terms[terms["academic_year"] == f.academic_year]
-    finished = this_year[this_year["end_date"].dt.date < end] if hasattr(this_year["end_date"], "dt") else None
-    if finished is None or finished.empty:
-        return None
-    last = finished.iloc[-1]
-    return f.replace(date_to=last["end_date"].date()), f"end of {last['label']}"
-
-
-def same_point_last_year(con, f: Filter) -> Filter | None:
-    """The same period a year earlier: the same term, or the same date range shifted back 52 weeks."""
-    if f.academic_year is None:
-        return None
-    if f.term:
-        return f.for_year(f.academic_year - 1).replace(term=f.term, half_term=f.half_term)
-    latest = school.latest_date(con, f.replace(date_from=None, date_to=None))
-    end = f.date_to or latest
-    if end is None:
-        return None
-    start = f.date_from - SAME_POINT_LAST_YEAR if f.date_from else None
-    return f.for_year(f.academic_year - 1).replace(date_from=start, date_to=end - SAME_POINT_LAST_YEAR)
 
 
 def period_label(f: Filter) -> str:

@@ -49,8 +49,10 @@ def days_and_sessions(f: Filter, period: str, by_slot: pd.DataFrame) -> None:
         fig,
         _slot_table(by_slot),
         key="patterns_weekday",
-        selectable=True,
-        caption="Click a cell to see the pupils who missed those sessions most.",
+        selectable=common.pupil_level_allowed(),
+        caption="Click a cell to see the pupils who missed those sessions most."
+        if common.pupil_level_allowed()
+        else None,
     )
     _pupils_behind_cell(f, event, "patterns_weekday_pupils", " absence")
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analytics import patterns, pupils
-from analytics.filters import SEN_LABELS, Filter, PupilLevelDenied, year_group_label
+from analytics import measures, overview, pupils
+from analytics.filters import FLAG_LABELS, SEN_LABELS, Filter, PupilLevelDenied, year_group_label
 from ui import charts, common, export, tables
 
 QUERY_KEY = "pupil_query"
@@ -57,11 +57,7 @@ def chosen_pupil(pf: Filter) -> str:
 
 
 def header(profile: dict, upn: str, period: str) -> None:
-    flags = [
-        label
-        for key, label in (("fsm", "FSM"), ("eal", "EAL"), ("cin", "Child in need"), ("lac", "Looked after"))
-        if profile.get(key)
-    ]
+    flags = [label for key, label in FLAG_LABELS.items() if profile.get(key)]
     if profile.get("sen") in ("E", "K"):
         flags.append(SEN_LABELS[profile["sen"]])
     st.subheader(f"{profile['forename']} {profile['surname']}")
@@ -249,25 +245,23 @@ def _spells(pf: Filter, upn: str, who: str, period: str) -> None:
 
 
 def _trajectory(pf: Filter, upn: str, who: str, period: str) -> None:
-    weekly = common.cached(patterns.weekly_trend, pf.replace(upns=(upn,)))
-    if common.is_empty_frame(weekly):
+    weekly = common.cached(overview.weekly_comparison, pf.replace(upns=(upn,)), value="attendance_rate")
+    if weekly.empty:
         st.info("No weekly figures for this pupil.")
     else:
-        plot = weekly.assign(
-            week=pd.to_datetime(weekly["week_start"])
-            + pd.to_timedelta((weekly["series"] == "last year") * 364, unit="D")
-        )
-        wide = plot.pivot_table(index="week", columns="series", values="attendance_rate").reset_index()
-        wide.columns.name = None
+        wide = weekly.weeks
         fig = charts.lines(
             wide,
             "week",
-            {"this year": "school", "last year": "last_year"},
+            {"this_year": "school", "last_year": "last_year"},
             charts.chart_title(f"Attendance week by week: {who}", pf, period),
             y_title="Attendance %",
-            names={"this year": "This year", "last year": "Last year"},
+            names={"this_year": "This year", "last_year": "Last year"},
         )
-        fig.add_hline(y=90, line=dict(color=charts.COMPARISON_COLOURS["group"], dash="dot"), annotation_text="90%")
+        line = measures.PERSISTENT_LINE
+        fig.add_hline(
+            y=line, line=dict(color=charts.COMPARISON_COLOURS["group"], dash="dot"), annotation_text=f"{line:g}%"
+        )
         charts.show(fig, wide.round({c: 1 for c in wide.columns if c != "week"}), key="pupil_trajectory")
     change = common.cached(pupils.trajectory, pf.replace(upns=(upn,)))
     if not common.is_empty_frame(change):

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import date
 
-from analytics import groups, measures, patterns, school
+from analytics import alerts, groups, overview, periods, school
 from analytics.filters import Filter, Scope
 from ui import filters, session
 
@@ -46,16 +47,12 @@ def _warm() -> None:
         for lookup in (school.calendar, school.year_groups, school.forms, school.ethnicities, school.latest_date):
             session.cached(lookup, in_year)
         session.cached(school.school_name, f)
-        session.cached(measures.summary, f)
-        session.cached(patterns.weekly_trend, f)
-        session.cached(patterns.term_boundaries, f)
-        previous = session.cached(filters.previous_period, f)
+        session.cached(alerts.latest_marks, f, date.today())
+        session.cached(overview.headline, f)
+        session.cached(overview.weekly_comparison, f)
+        previous = session.cached(periods.previous_period, f)
         if previous:
-            session.cached(measures.summary, previous[0])
-            session.cached(groups.biggest_changes, f, previous[0])
-        last_year = session.cached(filters.same_point_last_year, f)
-        if last_year:
-            session.cached(measures.summary, last_year)
+            session.cached(groups.biggest_changes, f, previous[0], measure="overall_absence")
         import analytics.lists
         import analytics.pupils  # noqa: F401  (scipy: a second or two, paid here rather than on a pupil's page)
     except Exception:  # warming is a courtesy: a failure here must never stop the app

@@ -28,7 +28,6 @@ def text(name: str, lines: list[str], encoding: str = "utf-8") -> None:
 
 
 def main() -> None:
-    text("utf16.csv", [HEAD, *GOOD], "utf-16")  # Excel's "Unicode Text" (with a BOM)
     (HERE / "binary.csv").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00" + bytes(range(256)))
     text("missing_columns.csv", ["UPN,Date,Mark", "A100000000001,03/09/2025,/"])
     text("unrecognised.csv", ["Colour,Size", "red,large"])
@@ -50,6 +49,44 @@ def main() -> None:
     ws.append(["A100000000001", "03/09/2025", "AM", "/"])
     ws.append(["A100000000001", "03/09/2025", "PM", '=IF(1,"/","N")'])
     wb.save(HERE / "formulas.xlsx")
+    # Never guess: which of two mark columns holds the marks? Which of two register sheets is the register?
+    text("two_mark_columns.csv", [HEAD + ",Attendance Mark", *(g + ",N" for g in GOOD)])
+    wb = openpyxl.Workbook()
+    for title in ("Week 1", "Week 2"):
+        ws = wb.create_sheet(title)
+        ws.append(HEAD.split(","))
+        ws.append(["A100000000001", "03/09/2025", "AM", "/"])
+    wb.remove(wb["Sheet"])
+    wb.save(HERE / "two_registers.xlsx")
+    text(
+        "leaving_before_admission.csv",
+        [
+            "UPN,Surname,Year,Admission Date,Leaving Date",
+            "A100000000001,Bront\u00eb,7,03/09/2025,",
+            "A100000000002,O'Neill,7,03/09/2025,01/09/2025",
+        ],
+    )
+    # An Excel 97-2003 workbook: only its container's signature matters to the importer.
+    (HERE / "old_excel.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
+    grids()
+
+
+def grids() -> None:
+    """Printed grids whose dates cannot be read (no year): refused, never imported as a pupils list."""
+    text(
+        "grid_without_dates.csv",
+        ["Attendance by session,,,,", ",,Mon 08/09,,Tue 09/09", "Name,UPN,AM,PM,AM", "Zoe Bronte,A100000000001,/,/,N"],
+    )
+    text(
+        "grid_without_years.csv",
+        [
+            "Attendance register,,,,,,",
+            "Name,UPN,Reg,08 Sep,,09 Sep,",
+            ",,,AM,PM,AM,PM",
+            "Zoe Bronte,A100000000001,7B,/,/,N,/",
+            "Totals,,,1,1,0,1",
+        ],
+    )
 
 
 if __name__ == "__main__":

@@ -224,6 +224,20 @@ def test_selecting_a_list_row_opens_the_pupil(page, app_url):
 # --- exports: tests/browser/test_journeys.py downloads every kind of file, in demo mode and signed in -------
 
 
+def test_the_governors_pack_downloads_as_a_pdf_without_pupil_data(page, app_url):
+    import subprocess
+
+    open_by_url(page, app_url, "governors")
+    with page.expect_download(timeout=WAIT_MS) as info:
+        page.get_by_role("button", name="Download the governors' pack (PDF)").click()
+    assert info.value.suggested_filename.endswith(".pdf")
+    path = info.value.path()
+    assert Path(path).read_bytes()[:5] == b"%PDF-"
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert "governors' pack" in text and "Key points" in text
+    assert "UPN" not in text
+
+
 # --- timings --------------------------------------------------------------------------------------------
 
 FIRST_VISIT = ROOT / "docs" / "browser_first_visit.json"

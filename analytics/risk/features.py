@@ -7,13 +7,12 @@ are kept. The outcome, persistent absence over the whole year, comes from
 ``measures.enrolment_measures``.
 
 Cut-offs are positioned inside each academic year either at the end of a
-half-term (from the ``calendar`` table, or derived from the gaps in the marks
-when there is none) or at the same number of school days into the year.
+half-term (from the ``calendar`` table, the same half-terms every page and
+pack uses) or at the same number of school days into the year.
 """
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -23,6 +22,7 @@ import pandas as pd
 
 from analytics import measures
 from analytics.filters import WEEKDAYS, Filter
+from data import calendar
 
 RECENT_WEEKS = 4  # "trend over recent weeks": the last four weeks against the rest of the year to date
 WEEKDAY_SHRINK = 10  # weekday concentration is shrunk towards 0 for pupils with few absences
@@ -102,39 +102,20 @@ def school_days(con: duckdb.DuckDBPyConnection, school_id: str, academic_year: i
 
 
 def half_term_ends(con: duckdb.DuckDBPyConnection, school_id: str, academic_year: int) -> dict[tuple[str, int], date]:
-    """The last day of each half-term: from the calendar table, else from the breaks in the marks."""
+    """The last day of each half-term, from the school's calendar (imported, or derived once from its marks).
+
+    A year whose calendar is missing (a file written before the calendar was
+    stored) gets the half-terms ``data.calendar`` would derive, worked out
+    here without writing them.
+    """
     rows = con.execute(
         "SELECT term, half_term, end_date FROM calendar WHERE school_id = ? AND academic_year = ?",
         [school_id, academic_year],
     ).fetchall()
     if rows:
         return {(t, int(h)): e for t, h, e in rows}
-    return _derived_half_term_ends(school_days(con, school_id, academic_year))
-
-
-def _derived_half_term_ends(days: list[date]) -> dict[tuple[str, int], date]:
-    """A school day followed by five or more days without school is the end of a half-term.
-
-    Breaks are named by when they fall (October, Christmas, February, Easter, May),
-    so a missing or extra break does not shift the names of the others.
-    """
-    windows = {
-        ("autumn", 1): ((10, 1), (11, 15)),
-        ("autumn", 2): ((12, 5), (12, 31)),
-        ("spring", 1): ((2, 1), (2, 28)),
-        ("spring", 2): ((3, 15), (4, 25)),
-        ("summer", 1): ((5, 10), (6, 10)),
-    }
-    out: dict[tuple[str, int], date] = {}
-    for day, following in itertools.pairwise(days):
-        if (following - day).days <= 4:
-            continue
-        for key, (lo, hi) in windows.items():
-            if key not in out and lo <= (day.month, day.day) <= hi:
-                out[key] = day
-    if days:
-        out[("summer", 2)] = days[-1]
-    return out
+    days = school_days(con, school_id, academic_year)
+    return {(term, half): end for term, half, _start, end in calendar.half_terms_of(days)}
 
 
 def complete_years(con: duckdb.DuckDBPyConnection, school_id: str) -> list[int]:

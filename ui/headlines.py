@@ -1,0 +1,213 @@
+"""How the Overview's figures read, on the page and in the packs: labels, number formats, charts.
+
+The figures come from ``analytics.overview`` (one call each); this module words
+them once so the Overview page, the termly review pack and the governors' pack
+say the same thing the same way. Rates carry one decimal everywhere; an empty
+cell says why ("not published", "—"), never "None".
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from analytics.filters import Filter
+from analytics.overview import Headline, WeeklyComparison
+from ui import charts
+
+MEASURE_LABELS = {
+    "attendance_rate": "Attendance",
+    "overall_absence_rate": "Overall absence",
+    "authorised_absence_rate": "Authorised absence",
+    "unauthorised_absence_rate": "Unauthorised absence",
+    "persistent_absence_rate": "Persistent absence",
+    "severe_absence_rate": "Severe absence",
+}
+MEASURE_HELP = {
+    "attendance_rate": "Sessions attended (present, late before the register closed, approved activity) "
+    "out of possible sessions.",
+    "overall_absence_rate": "Authorised and unauthorised absence out of possible sessions (DfE).",
+    "authorised_absence_rate": "Absence the school authorised (illness, appointments, ...) out of possible sessions.",
+    "unauthorised_absence_rate": "Absence without the school's authority (G, N, O, U) out of possible sessions.",
+    "persistent_absence_rate": "Pupils missing 10% or more of their possible sessions (DfE).",
+    "severe_absence_rate": "Pupils missing 50% or more of their possible sessions (DfE).",
+}
+# Higher attendance is good; for every absence measure a rise is bad.
+GOOD_WHEN_HIGHER = {"attendance_rate"}
+NOT_PUBLISHED = "not published"
+NOTHING = "—"
+
+
+def comparison_labels(h: Headline) -> dict[str, str]:
+    """What each comparison is called beside a figure."""
+    return {
+        "previous": f"Last period ({h.previous_label})" if h.previous_label else "Last period",
+        "last_year": "Same point last year",
+        "national": f"National ({h.national.get('phase', 'all')})",
+    }
+
+
+def is_missing(value) -> bool:
+    return value is None or (isinstance(value, float) and value != value) or value is pd.NA
+
+
+def rate(value, empty: str = NOTHING) -> str:
+    """A rate as shown everywhere: one decimal and a per cent sign ("93.1%")."""
+    return empty if is_missing(value) else f"{float(value):.1f}%"
+
+
+def number(value, empty: str = NOTHING) -> str:
+    """A figure in a table: one decimal ("93.1")."""
+    return empty if is_missing(value) else f"{float(value):.1f}"
+
+
+def count(value, empty: str = NOTHING) -> str:
+    return empty if is_missing(value) else f"{int(value):,}"
+
+
+def points(change) -> str:
+    """A change in points, signed; zero is "no change" rather than "+0.0" or "-0.0"."""
+    if is_missing(change):
+        return NOTHING
+    return "no change" if change == 0 else f"{change:+.1f} pts"
+
+
+def since(label: str | None) -> str:
+    """A previous period's name inside a sentence: "the end of Autumn 1", "Autumn 1"."""
+    if not label:
+        return "the last period"
+    return f"the {label}" if label.startswith("end of ") else label
+
+
+def period_phrase(f: Filter) -> str:
+    """How a sentence names the period: "this half-term", "this term", "so far this year"."""
+    if f.term:
+        return "this half-term" if f.half_term else "this term"
+    if f.date_from or f.date_to:
+        return "over these dates"
+    return "so far this year"
+
+
+def _why_empty(figures: dict, nothing_there: str) -> str:
+    """What an empty comparison cell says: why there is no figure at all, or a dash for one measure."""
+    return NOTHING if figures.get("enrolments") else nothing_there
+
+
+def headline_table(h: Headline) -> pd.DataFrame:
+    """The headline figures as text, one row per measure, every empty cell saying why."""
+    names = comparison_labels(h)
+    t = h.table()
+    return pd.DataFrame(
+        {
+            "Measure": [MEASURE_LABELS[m] for m in t["measure"]],
+            "This period": [
+                f"not shown ({h.hidden[m]})" if m in h.hidden else rate(v)
+                for m, v in zip(t["measure"], t["now"], strict=True)
+            ],
+            names["previous"]: [rate(v, _why_empty(h.previous, "no earlier period")) for v in t["previous"]],
+            names["last_year"]: [rate(v, _why_empty(h.last_year, "no marks last year")) for v in t["last_year"]],
+            names["national"]: [rate(v, NOT_PUBLISHED) for v in t["national"]],
+            "Pupils": [count(c) for c in t["count"]],
+        }
+    )
+
+
+def headline_figures(h: Headline) -> pd.DataFrame:
+    """The headline figures as numbers (for a spreadsheet download), with the same headings as the table."""
+    names = comparison_labels(h)
+    t = h.table()
+    return pd.DataFrame(
+        {
+            "Measure": [MEASURE_LABELS[m] for m in t["measure"]],
+            "This period %": pd.to_numeric(t["now"], errors="coerce"),
+            f"{names['previous']} %": pd.to_numeric(t["previous"], errors="coerce"),
+            f"{names['last_year']} %": pd.to_numeric(t["last_year"], errors="coerce"),
+            f"{names['national']} %": pd.to_numeric(t["national"], errors="coerce"),
+            "Pupils": pd.to_numeric(t["count"], errors="coerce").astype("Int64"),
+        }
+    )
+
+
+def headline_note(h: Headline) -> str:
+    n = h.now
+    return (
+        f"{count(n.get('pupils'), '0')} pupils, {count(n.get('possible_sessions'), '0')} possible sessions. "
+        f"National: {h.national.get('source', '')}, {h.national.get('period', '')}; the DfE publishes no "
+        "national severe absence rate in these statistics."
+    )
+
+
+def headline_figure(h: Headline, f: Filter, period: str) -> go.Figure:
+    """The absence measures: the school beside England (attendance, the mirror image, left out)."""
+    t = h.table()
+    t = t[t["measure"] != "attendance_rate"]
+    plot = pd.DataFrame(
+        {
+            "Measure": [MEASURE_LABELS[m] for m in t["measure"]],
+            "school": pd.to_numeric(t["now"], errors="coerce"),
+            "national": pd.to_numeric(t["national"], errors="coerce"),
+        }
+    )
+    return charts.grouped_bars(
+        plot,
+        "Measure",
+        {"school": "school", "national": "national"},
+        charts.chart_title("Absence measures: the school and national", f, period),
+        y_title="%",
+    )
+
+
+def trend_figure(wc: WeeklyComparison, f: Filter, period: str) -> go.Figure:
+    return charts.lines(
+        wc.weeks,
+        "week",
+        {"this_year": "school", "last_year": "last_year", "national": "national"},
+        charts.chart_title("Overall absence week by week", f, period),
+        y_title="Absence %",
+        half_terms=None if wc.half_terms.empty else wc.half_terms,
+        names={"this_year": "This year", "last_year": "Last year", "national": "National (year to date)"},
+    )
+
+
+def trend_table(wc: WeeklyComparison) -> pd.DataFrame:
+    """The weeks of this year so far beside last year's same weeks (later weeks of last year are only drawn)."""
+    w = wc.weeks[wc.weeks["this_year"].notna()] if wc.weeks["this_year"].notna().any() else wc.weeks
+    return pd.DataFrame(
+        {
+            "Week beginning": pd.to_datetime(w["week"]).dt.strftime("%d/%m/%Y"),
+            "This year %": [number(v) for v in w["this_year"]],
+            "Last year %": [number(v, "no marks") for v in w["last_year"]],
+        }
+    )
+
+
+def changes_figure(changes: pd.DataFrame, since: str, f: Filter, period: str) -> go.Figure:
+    """Each group's change in absence since the previous period: red where it rose, blue where it fell."""
+    names = changes["by_label"] + ": " + changes["label"].astype(str)
+    shown = pd.to_numeric(changes["overall_absence_change"], errors="coerce").round(1) + 0.0  # never "-0.0"
+    return charts.bars(
+        changes.assign(name=names, overall_absence_change=shown),
+        "name",
+        "overall_absence_change",
+        charts.chart_title(f"Change in overall absence since {since} (points)", f, period),
+        colours=[
+            charts.COMPARISON_COLOURS["group"] if (v or 0) > 0 else charts.COMPARISON_COLOURS["rest"]
+            for v in changes["overall_absence_change"]
+        ],
+        y_title="Change in absence (points)",
+        text_format="+.1f",
+        horizontal=True,
+    )
+
+
+def changes_table(changes: pd.DataFrame, since: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "Group": changes["by_label"],
+            "Value": changes["label"].astype(str),
+            f"Absence % ({since})": [number(v) for v in changes["previous_overall_absence_rate"]],
+            "Absence % (now)": [number(v) for v in changes["current_overall_absence_rate"]],
+            "Change (points)": [points(v).replace(" pts", "") for v in changes["overall_absence_change"]],
+            "Pupils": [count(v) for v in changes["current_enrolments"]],
+        }
+    )

@@ -1,0 +1,132 @@
+"""Charts as print-size images, drawn by Plotly itself (kaleido driving Debian's Chromium).
+
+The figures are the ones the pages show (``ui/charts.py``): a pack never has
+charts of its own. The PDF takes them as SVG (vector: sharp at any size, and
+every axis number, group name and day label is text in the PDF), Word as PNG
+(1,800 px across 17 cm, about 270 dpi). One headless Chromium is started on the first pack a
+process builds and kept for the next ones (starting it costs seconds, a chart
+a fraction of one); every caller shares it through one lock. Chromium comes
+from ``$BROWSER_PATH`` or Debian's ``/usr/bin/chromium`` (``make browser``
+installs it): nothing is ever downloaded. Where no browser can be started the
+pack is still built, with each chart's figures in its table and a note saying
+the charts could not be drawn.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import logging
+import os
+import shutil
+import threading
+from concurrent.futures import TimeoutError as FutureTimeout
+
+import plotly.graph_objects as go
+
+log = logging.getLogger(__name__)
+
+WIDTH_PX = 900  # the layout width of a chart: 900 CSS px across the 180 mm text width of an A4 page
+SCALE = 2  # drawn at twice that, 1,800 px across 180 mm: about 250 dots per inch
+CHART_SECONDS = 60  # the longest one chart may take before the pack is built without charts
+DEBIAN_CHROMIUM = "/usr/bin/chromium"
+
+
+class ChartsUnavailable(RuntimeError):
+    """No browser could draw the charts (none installed, or it failed to start)."""
+
+
+def browser_path() -> str | None:
+    """The Chromium to draw with: $BROWSER_PATH, else Debian's, else one on PATH."""
+    found = os.environ.get("BROWSER_PATH") or (DEBIAN_CHROMIUM if os.path.exists(DEBIAN_CHROMIUM) else None)
+    return found or shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+class _Renderer:
+    """One Kaleido (one headless Chromium) on its own event loop thread, opened on first use."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._kaleido = None
+
+    def _start(self) -> None:
+        import kaleido  # imported here: a process that never builds a pack never loads it
+
+        path = browser_path()
+        if path is None:
+            raise ChartsUnavailable("no Chromium found (install Debian's chromium package or set BROWSER_PATH)")
+        loop = asyncio.new_event_loop()
+        threading.Thread(target=loop.run_forever, name="pack-charts", daemon=True).start()
+        k = kaleido.Kaleido(path=path, n=1, mathjax=False, timeout=CHART_SECONDS)
+        try:
+            asyncio.run_coroutine_threadsafe(k.open(), loop).result(CHART_SECONDS)
+        except Exception as exc:
+            loop.call_soon_threadsafe(loop.stop)
+            raise ChartsUnavailable(f"Chromium did not start: {exc}") from exc
+        self._loop, self._kaleido = loop, k
+
+    def close(self) -> None:
+        with self._lock:
+            if self._kaleido is not None and self._loop is not None:
+                try:
+                    asyncio.run_coroutine_threadsafe(self._kaleido.close(), self._loop).result(10)
+                except Exception:  # closing at exit: nothing more to do
+                    pass
+                self._loop.call_soon_threadsafe(self._loop.stop)
+            self._loop = self._kaleido = None
+
+    def draw(self, figures: list[go.Figure], fmt: str) -> list[bytes]:
+        with self._lock:
+            if self._kaleido is None:
+                self._start()
+            jobs = [
+                self._kaleido.calc_fig(
+                    fig, opts=dict(format=fmt, width=WIDTH_PX, height=fig.layout.height or 400, scale=SCALE)
+                )
+                for fig in figures
+            ]
+
+            async def everything():
+                return await asyncio.gather(*jobs)
+
+            try:
+                return asyncio.run_coroutine_threadsafe(everything(), self._loop).result(
+                    CHART_SECONDS * max(1, len(figures))
+                )
+            except (FutureTimeout, Exception) as exc:
+                self._loop.call_soon_threadsafe(self._loop.stop)
+                self._loop = self._kaleido = None  # start afresh next time
+                raise ChartsUnavailable(f"the charts could not be drawn: {exc}") from exc
+
+
+_renderer = _Renderer()
+atexit.register(_renderer.close)
+
+
+def print_ready(fig: go.Figure) -> go.Figure:
+    """A copy of a page's figure laid out for paper: room for every label, nothing interactive.
+
+    A heatmap's colour bar is left out: every cell has its value written in it.
+    """
+    out = go.Figure(fig)
+    out.update_layout(width=WIDTH_PX, margin=dict(l=10, r=30, t=80, b=10), hovermode=False)
+    out.update_xaxes(automargin=True)
+    out.update_yaxes(automargin=True)
+    out.update_traces(showscale=False, selector=dict(type="heatmap"))
+    return out
+
+
+FORMATS = ("svg", "png")
+
+
+def chart_images(figures: list[go.Figure], fmt: str = "svg") -> list[bytes]:
+    """Each figure as an image at print size (``fmt`` 'svg' or 'png'), in order.
+
+    Raises ChartsUnavailable when no browser can draw them.
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown image format {fmt!r}: choose from {', '.join(FORMATS)}")
+    if not figures:
+        return []
+    return _renderer.draw([print_ready(f) for f in figures], fmt)

@@ -1,0 +1,146 @@
+"""Signal and noise on the review pages: what changed most (beyond its noise) and the weekly control chart.
+
+Each function draws one section from one analytics call, so the Overview and
+Patterns pages add it with a single line.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from analytics import groups, patterns
+from analytics.filters import Filter, PupilLevelDenied
+from ui import charts, common
+
+CHANGE_LIMIT = 200  # pupils listed behind a change, largest part first
+
+
+def what_changed_most(f: Filter, previous: tuple | None, period: str, measure: str = "overall_absence") -> None:
+    """The groups whose absence rose or fell most since the last period, with whiskers; click for the pupils."""
+    if previous is None:
+        st.info("There is no earlier period in this year's calendar to compare with yet.")
+        return
+    with st.spinner("Comparing with the last period..."):
+        changes = common.cached(groups.biggest_changes, f, previous[0], measure=measure)
+    if common.is_empty_frame(changes):
+        st.info(f"No group changed (groups under {groups.MIN_GROUP_SIZE} pupils are left out).")
+        return
+    changes = changes.assign(name=changes["by_label"] + ": " + changes["label"].astype(str))
+    fig = charts.changes_with_intervals(
+        changes,
+        measure,
+        charts.chart_title(f"Change in overall absence since {previous[1]} (points)", f, period),
+        x_title="Change in absence (points)",
+    )
+    figures = pd.DataFrame(
+        {
+            "Group": changes["by_label"],
+            "Value": changes["label"],
+            f"Absence % ({previous[1]})": changes["previous_overall_absence_rate"],
+            "Absence % (now)": changes["current_overall_absence_rate"],
+            "Change (points)": changes["overall_absence_change"],
+            "95% interval": [
+                "—" if lo is None else f"{lo:+.1f} to {hi:+.1f}"
+                for lo, hi in zip(
+                    changes["overall_absence_change_low"], changes["overall_absence_change_high"], strict=True
+                )
+            ],
+            "Beyond chance": ["Yes" if b else "No" for b in changes["overall_absence_beyond_chance"]],
+            "Pupils": changes["current_enrolments"],
+        }
+    )
+    pupil_level = common.pupil_level_allowed()
+    caption = (
+        "Vermillion: absence rose. Blue: absence fell. Whiskers: 95% interval with pupils as the unit; "
+        'pale bars are within what chance explains. "Few pupils": under '
+        f"{groups.MIN_GROUP_SIZE} pupils in one of the periods."
+    )
+    event = charts.show(
+        fig,
+        figures,
+        key="overview_changes",
+        selectable=pupil_level,
+        caption=caption + (" Click a bar to see the pupils behind the change." if pupil_level else ""),
+    )
+    points = charts.selected_points(event)
+    if points and pupil_level:
+        row = changes.iloc[points[0]["point_index"]]
+        pupils_behind_change(f, previous[0], row, measure)
+
+
+def pupils_behind_change(f: Filter, previous: Filter, row: pd.Series, measure: str) -> None:
+    """The pupils behind one bar of "What changed most", largest part in the change first."""
+    try:
+        with st.spinner("Finding the pupils..."):
+            df = common.cached(
+                groups.change_contributions, f, previous, row["by"], row["group"], measure=measure, limit=CHANGE_LIMIT
+            )
+    except PupilLevelDenied:
+        st.caption("Your role sees figures for groups only, not the pupils behind them.")
+        return
+    st.markdown(f"**Pupils behind the change: {row['name']}**")
+    if common.is_empty_frame(df):
+        common.empty_state()
+        return
+    st.caption(
+        "Ordered by each pupil's part in the change (points of the group's rate): their absence now, "
+        "less their absence then, over the group's sessions. The parts add up to the change."
+    )
+    order = ["upn", "surname", "forename", "year_group", "form", "part_in_change", "absence_rate"]
+    order += ["previous_absence_rate", "absence_sessions", "possible_sessions"]
+    order += ["previous_absence_sessions", "previous_possible_sessions"]
+    shown = (
+        df[[c for c in order if c in df.columns]]
+        .round({"part_in_change": 2, "previous_absence_rate": 1})
+        .rename(
+            columns={
+                "previous_possible_sessions": "Possible sessions (then)",
+                "previous_absence_sessions": "Absence sessions (then)",
+                "previous_absence_rate": "Then: absence %",
+                "part_in_change": "Part in the change (points)",
+            }
+        )
+    )
+    common.pupil_table(shown, key="overview_change_pupils", name="pupils_behind_change", audit_detail=str(row["name"]))
+
+
+def weekly_control(f: Filter, period: str, key: str = "weekly_control") -> None:
+    """Week-by-week absence with control limits and the same weeks last year; unusual weeks ringed."""
+    with st.spinner("Drawing the weekly control chart..."):
+        control = common.cached(patterns.weekly_control, f)
+        bounds = common.cached(patterns.term_boundaries, f)
+    if common.is_empty_frame(control):
+        common.empty_state()
+        return
+    year_bounds = None
+    if not common.is_empty_frame(bounds) and f.academic_year is not None:
+        year_bounds = bounds[bounds["academic_year"] == f.academic_year]
+    fig = charts.weekly_control(
+        control,
+        charts.chart_title("Is this week unusual? Weekly absence and its ordinary range", f, period),
+        year_bounds,
+    )
+    unusual = control[control["signal"].isin(["high", "low"])]
+    table = pd.DataFrame(
+        {
+            "Week beginning": pd.to_datetime(control["week_start"]).dt.strftime("%d %b %Y"),
+            "Absence %": control["absence_rate"],
+            "Ordinary range %": [
+                "—" if pd.isna(lo) else f"{lo:.1f} to {hi:.1f}"
+                for lo, hi in zip(control["low"], control["high"], strict=True)
+            ],
+            "Same week last year %": control["last_year_absence_rate"],
+            "Unusual": control["signal"].map({"high": "High", "low": "Low"}).fillna(""),
+        }
+    ).round(2)
+    charts.show(
+        fig,
+        table,
+        key=key,
+        caption=(
+            "The shaded band is the range a week's absence wanders within by chance, measured from how much this "
+            "year's weeks really vary (a p-chart widened for runs of absence). Ringed weeks fall outside it. "
+            f"{len(unusual)} of {len(control)} weeks are outside. Dotted grey: the same weeks last year."
+        ),
+    )
