@@ -16,7 +16,7 @@ import streamlit as st
 
 from analytics import school
 from analytics.filters import Filter, PupilLevelDenied
-from ui import auth, export, registry, tables
+from ui import auth, export, filters, registry, tables
 from ui.session import cached, connection, data_changed, db_path
 
 __all__ = ["cached", "connection", "data_changed", "db_path"]
@@ -84,7 +84,7 @@ def require_page(key: str):
     """
     _leave_folder_mode()
     if st.session_state.get("_page") != key:
-        forget_widgets()
+        filters.forget_widgets()
         st.session_state["_page"] = key
     return auth.require_page(key)
 
@@ -103,12 +103,6 @@ def _leave_folder_mode() -> None:
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
-
-
-def forget_widgets() -> None:
-    """Drop the filter widgets' own values so the next draw seeds them from the kept choices."""
-    for name in [k for k in st.session_state if str(k).startswith("flt_")]:
-        del st.session_state[name]
 
 
 def audit(action: str, upn: str | None = None, detail: str | None = None) -> None:

@@ -16,7 +16,7 @@ import streamlit as st
 from analytics import school
 from analytics.filters import SEN_LABELS, TERMS, Filter, Scope, year_group_label
 from data.db import academic_year_label
-from ui import auth, common
+from ui import auth
 from ui.session import cached
 
 STATE = "filters"
@@ -157,13 +157,19 @@ def describe(f: Filter) -> str:
     return text
 
 
+def forget_widgets() -> None:
+    """Drop the filter widgets' own values so the next draw seeds them from the kept choices."""
+    for name in [k for k in st.session_state if str(k).startswith("flt_")]:
+        del st.session_state[name]
+
+
 def _load_state() -> dict:
     """This session's choices: from the URL when it names filters we did not write, else as kept."""
     params = {k: st.query_params.get(k) for k in QUERY_KEYS if st.query_params.get(k) is not None}
     kept = st.session_state.get(STATE)
     if params and params != st.session_state.get("_filters_written"):
         state = state_from_query(params)
-        common.forget_widgets()  # the URL wins over what the widgets held
+        forget_widgets()  # the URL wins over what the widgets held
         return state
     return dict(kept) if kept else _defaults()
 
@@ -269,7 +275,7 @@ def sidebar_filter() -> Filter:
         state["eth"] = st.session_state["flt_eth"]
 
     if sb.button("Reset filters", icon=":material/restart_alt:"):
-        common.forget_widgets()
+        forget_widgets()
         st.session_state[STATE] = _defaults()
         _write_query({})
         st.rerun()
