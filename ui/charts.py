@@ -361,7 +361,6 @@ def show(
     title = fig.layout.title.text or ""
     kwargs = dict(key=key, config={"displaylogo": False}, alt=plain_title(title))
     if selectable:
-        _keep_selection(fig, st.session_state.get(key))
         event = st.plotly_chart(fig, on_select="rerun", selection_mode=("points",), **kwargs)
     else:
         st.plotly_chart(fig, **kwargs)
@@ -372,17 +371,6 @@ def show(
         with st.expander(f"Figures: {plain_title(title)}"):
             st.dataframe(tables.readable(figures), hide_index=True, width="stretch")
     return event
-
-
-def _keep_selection(fig: go.Figure, state) -> None:
-    """Draw the chosen point as chosen again: the figure is rebuilt on every run, which would forget it."""
-    chosen: dict[int, list[int]] = {}
-    for point in selected_points(state):
-        curve, index = point.get("curve_number"), point.get("point_index", point.get("point_number"))
-        if isinstance(curve, int) and isinstance(index, int) and curve < len(fig.data):
-            chosen.setdefault(curve, []).append(index)
-    for curve, indices in chosen.items():
-        fig.data[curve].selectedpoints = indices
 
 
 def selected_points(event) -> list[dict]:
