@@ -7,6 +7,7 @@ import streamlit as st
 from analytics import lists
 from analytics.filters import PupilLevelDenied
 from ui import alerts, common, filters
+from ui import projection as road
 
 common.require_page("lists")
 f = filters.sidebar_filter()
@@ -21,7 +22,7 @@ LISTS = {
     "persistent": ("Persistent absence", lists.persistent_absentees, "Missing 10% or more of possible sessions."),
     "severe": ("Severe absence", lists.severe_absentees, "Missing 50% or more of possible sessions."),
     "at_risk": (
-        "At risk",
+        "Attendance 90-95% or falling",
         lists.at_risk,
         "Not yet persistently absent: 90-95% attendance year to date, or falling 2 points or more since last half-term.",
     ),
@@ -60,6 +61,7 @@ COLUMNS = {
     "current": "Window still open",
 }
 
+road.outlook_lists(f)
 choice = st.segmented_control(
     "List", list(LISTS), format_func=lambda k: LISTS[k][0], default="persistent", key="lists_choice"
 )

@@ -7,10 +7,11 @@ import streamlit as st
 from analytics import risk
 from analytics.filters import PupilLevelDenied
 from ui import common, filters
+from ui import projection as road
 
 common.require_page("risk")
 f = filters.sidebar_filter()
-st.title("At risk of persistent absence")
+st.title("At risk: predicted to become persistently absent")
 st.caption(f"{common.cached(filters.school_name, f)} · {filters.period_label(f)} · {filters.describe(f)}")
 if not common.pupil_level_allowed():
     st.info("Your role sees figures for groups only, not lists of pupils.")
@@ -28,6 +29,7 @@ except PupilLevelDenied:
 if common.is_empty_frame(ranked):
     common.empty_state()
     st.stop()
+ranked = road.set_aside_beyond_recovery(f, ranked)
 
 st.caption(
     "The chance that each pupil ends the year persistently absent (10% or more of sessions missed), from a model "

@@ -425,7 +425,9 @@ class Generator:
                 yg = self.year_group(p, year)
                 if complete and p.leaving is None:
                     if yg == m.last_year_group:
-                        p.leaving = _d(Y11_LAST_DAY[year]) if not m.primary else last_day
+                        # Year 11 leave after their last exam; one admitted after it stays to the end of term.
+                        exams_end = _d(Y11_LAST_DAY[year]) if not m.primary else last_day
+                        p.leaving = exams_end if p.admission <= exams_end else last_day
                     elif r.random() < 0.015:
                         p.leaving = last_day  # moving away over the summer
                 p.history[year] = {"fsm": p.fsm, "sen": p.sen, "cin": p.cin, "lac": p.lac, "year_group": yg}

@@ -96,6 +96,17 @@ def test_the_pdf_holds_key_points_questions_and_every_sections_table(built, name
         assert not re.search(rf"(?<![\w.]){re.escape(never)}(?![\w])", text), never
 
 
+@pytest.mark.parametrize("name", ["review", "governors"])
+def test_each_section_starts_a_new_page(built, name):
+    path = built.files[(name, "pdf")]
+    pages = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    tops = [page.strip().splitlines()[0] for page in pages.split("\f") if page.strip()]
+    assert tops[0] == getattr(built, name).title
+    assert [s.title for s in getattr(built, name).sections] == [
+        t for t in dict.fromkeys(tops[1:]) if t in {s.title for s in getattr(built, name).sections}
+    ]
+
+
 def test_review_pack_has_what_changed_and_holidays(built):
     titles = [s.title for s in built.review.sections]
     assert any(t.startswith("What changed most since") for t in titles)
@@ -253,18 +264,18 @@ def _key_points(document_bytes: bytes) -> str:
 
 def test_a_pack_download_is_made_again_when_the_registers_change(register, db_file, monkeypatch):
     """Cached on the data version: the same file while nothing changes, a new one after an import elsewhere."""
-    from ui import common, export
+    from ui import export, session
 
     for upn in ("A1", "A2", "A3", "A4", "A5", "A6"):
         register.pupil(upn).marks(upn, "2025-09-01", "/ / / / / / / / / /")
     monkeypatch.setenv("ATTENDANCE_DB", str(db_file))
-    common._data_version.clear()
+    session._data_version.clear()
     f = Filter(school_ids=("T1",), academic_year=2025)
     first = export.pack_bytes("governors", "docx", f)
     assert _key_points(first).startswith("Attendance so far this year is 100.0%")
     assert export.pack_bytes("governors", "docx", f) == first  # nothing changed: the same file, not rebuilt
     register.marks("A1", "2025-09-08", "I I I I I I I I I I")  # as a command-line import would add marks
-    common._data_version.clear()  # the version is re-read every few seconds; the test need not wait
+    session._data_version.clear()  # the version is re-read every few seconds; the test need not wait
     assert _key_points(export.pack_bytes("governors", "docx", f)).startswith(
         "Attendance so far this year is 85.7%"
     )  # 10 of 70

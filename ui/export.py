@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import io
 import re
+from dataclasses import replace
+from datetime import datetime
 
 import pandas as pd
 import streamlit as st
@@ -106,6 +108,7 @@ def _pack_file(path: str, version: tuple, kind: str, fmt: str, f, day: str) -> b
 
     build = packs.review_pack if kind == "review" else packs.governors_pack
     content = session.cached(build, f)  # the content the page shows, when it was just drawn
+    content = replace(content, generated=datetime.now())
     return packs.render(packs.with_charts(content, packs.IMAGE_FORMAT[fmt]), fmt)
 
 
@@ -133,8 +136,9 @@ def pack_downloads(kind: str, f, school_name: str) -> None:
     from ui import packs
 
     stem = f"{kind if kind == 'governors' else 'termly_review'}_pack_{file_stem(school_name)}"
-    columns = st.columns(len(PACK_FORMATS[kind]))
-    for column, fmt in zip(columns, PACK_FORMATS[kind], strict=True):
+    formats = PACK_FORMATS[kind]
+    columns = st.columns([1] * len(formats) + [1])  # side by side, the last column left empty
+    for column, fmt in zip(columns, formats, strict=False):
         suffix, mime = packs.FORMATS[fmt]
         column.download_button(
             f"Download the {PACK_NAMES[kind]} ({FORMAT_NAMES[fmt]})",

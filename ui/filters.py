@@ -16,7 +16,7 @@ import streamlit as st
 from analytics import school
 from analytics.filters import SEN_LABELS, TERMS, Filter, Scope, year_group_label
 from data.db import academic_year_label
-from ui import auth
+from ui import auth, headlines
 from ui.session import cached
 
 STATE = "filters"
@@ -25,6 +25,12 @@ FLAG_LABELS = {"fsm": "FSM", "eal": "EAL", "cin": "Child in need", "lac": "Looke
 YES_NO = {"any": "Any", "yes": "Yes", "no": "No"}
 # Query-string keys this module owns; any other key (``upn``) belongs to the page.
 QUERY_KEYS = ("school", "year", "term", "half", "from", "to", "yg", "form", "sen", "gender", "eth", *FLAGS)
+
+
+def forget_widgets() -> None:
+    """Drop the filter widgets' own values so the next draw seeds them from the kept choices."""
+    for name in [k for k in st.session_state if str(k).startswith("flt_")]:
+        del st.session_state[name]
 
 
 def _defaults() -> dict:
@@ -155,12 +161,6 @@ def describe(f: Filter) -> str:
     if mine and not (f.year_groups or f.forms):
         return mine if text == "all pupils" else f"{mine}, {text}"
     return text
-
-
-def forget_widgets() -> None:
-    """Drop the filter widgets' own values so the next draw seeds them from the kept choices."""
-    for name in [k for k in st.session_state if str(k).startswith("flt_")]:
-        del st.session_state[name]
 
 
 def _load_state() -> dict:
@@ -305,14 +305,7 @@ def _write_query(wanted: dict[str, str]) -> None:
 school_name = school.school_name  # pages call it through here; the query is analytics'
 
 
-def period_label(f: Filter) -> str:
-    if f.term:
-        return f"{f.term.capitalize()} " + (str(f.half_term) if f.half_term else "term")
-    if f.date_from or f.date_to:
-        left = f"{f.date_from:%d/%m/%Y}" if f.date_from else "start of year"
-        right = f"{f.date_to:%d/%m/%Y}" if f.date_to else "latest"
-        return f"{left} to {right}"
-    return "Year to date"
+period_label = headlines.period_label  # how a period is named (ui/headlines: the packs use it too)
 
 
 def narrowed(f: Filter, by: str, value) -> Filter:

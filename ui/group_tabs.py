@@ -12,7 +12,7 @@ import streamlit as st
 
 from analytics import groups
 from analytics.filters import GROUP_LABELS, Filter
-from ui import charts, common, export, filters
+from ui import charts, common, export, filters, noise_charts
 
 # measure key -> (label, the breakdown's rate column, its national column, its beyond-chance column)
 MEASURES = {
@@ -51,7 +51,7 @@ def compared(f: Filter, by: str, measure: str, breakdown: pd.DataFrame, period: 
         )
     else:
         against = "each group, the rest, national" if has_national else "each group and the rest"
-        fig = charts.group_against_rest_with_intervals(
+        fig = noise_charts.group_against_rest_with_intervals(
             shown,
             column,
             charts.chart_title(f"{label} by {charts.group_phrase(by)}: {against}", f, period),
@@ -61,7 +61,7 @@ def compared(f: Filter, by: str, measure: str, breakdown: pd.DataFrame, period: 
         pupil_level = common.pupil_level_allowed()
         hint = _click_hint(" Click a bar to see the pupils in that group.") or ""
         event = charts.show(
-            fig, None, key=f"groups_bars_{by}", selectable=pupil_level, caption=charts.INTERVAL_NOTE + hint
+            fig, None, key=f"groups_bars_{by}", selectable=pupil_level, caption=noise_charts.INTERVAL_NOTE + hint
         )
         points = charts.selected_points(event)
         if points and pupil_level:
@@ -123,7 +123,7 @@ def gap_over_year(f: Filter, by: str, measure: str, breakdown: pd.DataFrame) -> 
         common.empty_state()
         return
     what = "year to date at the end of each half-term" if measure == "persistent_absence" else "by half-term"
-    fig = charts.gap_over_year(
+    fig = noise_charts.gap_over_year(
         trend,
         measure,
         charts.chart_title(f"{label} {what}: {labels[value]} and the rest", f.whole_year()),
@@ -211,7 +211,7 @@ def funnel(f: Filter, measure: str, period: str) -> None:
         common.empty_state()
         return
     size_name = result["size_name"]
-    fig = charts.funnel(
+    fig = noise_charts.funnel(
         result,
         charts.chart_title(f"{label} by {FUNNEL_UNITS[unit].lower()} against their size", f, period),
         x_title=f"Size ({size_name})",

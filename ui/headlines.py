@@ -72,6 +72,17 @@ def points(change) -> str:
     return "no change" if change == 0 else f"{change:+.1f} pts"
 
 
+def period_label(f: Filter) -> str:
+    """A period's name in titles and captions: "Autumn 2", "Autumn term", "01/09/2025 to 24/10/2025"."""
+    if f.term:
+        return f"{f.term.capitalize()} " + (str(f.half_term) if f.half_term else "term")
+    if f.date_from or f.date_to:
+        left = f"{f.date_from:%d/%m/%Y}" if f.date_from else "start of year"
+        right = f"{f.date_to:%d/%m/%Y}" if f.date_to else "latest"
+        return f"{left} to {right}"
+    return "Year to date"
+
+
 def since(label: str | None) -> str:
     """A previous period's name inside a sentence: "the end of Autumn 1", "Autumn 1"."""
     if not label:

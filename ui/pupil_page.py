@@ -13,6 +13,7 @@ import streamlit as st
 from analytics import measures, overview, pupils
 from analytics.filters import FLAG_LABELS, SEN_LABELS, Filter, PupilLevelDenied, year_group_label
 from ui import charts, common, export, tables
+from ui import projection as road
 
 QUERY_KEY = "pupil_query"
 TABS = ("Calendar", "For parents", "Patterns", "Spells", "Trajectory", "Lessons")
@@ -152,6 +153,7 @@ def _for_parents(pf: Filter, upn: str, who: str, period: str) -> None:
     lost = common.cached(pupils.time_lost, pf, upn)
     for sentence in lost.get("sentences", []):
         st.markdown(f"- {sentence}")
+    road.road_to_year_end(pf, upn)
     rule = common.cached(pupils.rule_of_three, pf.whole_year(), upn)
     if common.is_empty_frame(rule):
         return

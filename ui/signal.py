@@ -11,7 +11,7 @@ import streamlit as st
 
 from analytics import groups, patterns
 from analytics.filters import Filter, PupilLevelDenied
-from ui import charts, common
+from ui import charts, common, noise_charts
 
 CHANGE_LIMIT = 200  # pupils listed behind a change, largest part first
 
@@ -27,7 +27,7 @@ def what_changed_most(f: Filter, previous: tuple | None, period: str, measure: s
         st.info(f"No group changed (groups under {groups.MIN_GROUP_SIZE} pupils are left out).")
         return
     changes = changes.assign(name=changes["by_label"] + ": " + changes["label"].astype(str))
-    fig = charts.changes_with_intervals(
+    fig = noise_charts.changes_with_intervals(
         changes,
         measure,
         charts.chart_title(f"Change in overall absence since {previous[1]} (points)", f, period),
@@ -116,7 +116,7 @@ def weekly_control(f: Filter, period: str, key: str = "weekly_control") -> None:
     year_bounds = None
     if not common.is_empty_frame(bounds) and f.academic_year is not None:
         year_bounds = bounds[bounds["academic_year"] == f.academic_year]
-    fig = charts.weekly_control(
+    fig = noise_charts.weekly_control(
         control,
         charts.chart_title("Is this week unusual? Weekly absence and its ordinary range", f, period),
         year_bounds,

@@ -3,8 +3,9 @@
 ``review_pack(con, f)`` / ``governors_pack(con, f)`` work out a pack's content
 once (the Overview's figures from ``analytics.overview``, the breakdowns and
 patterns, a paragraph of key points and the questions a panel could ask);
-``with_charts(pack)`` draws its charts as print-size images; ``pdf_bytes`` and
-``docx_bytes`` render it as an A4 PDF and a Word document. These take a
+``with_charts(pack, "svg" | "png")`` draws its charts as print-size images;
+``render(pack, "pdf" | "docx")`` makes the A4 PDF (SVG charts) or the Word
+document (PNG charts). These take a
 connection and call analytics directly, so the command line and tests can
 build a pack without Streamlit.
 
@@ -44,12 +45,6 @@ def with_charts(pack: Pack, image_format: str = "svg") -> Pack:
     return replace(pack, images=images, image_format=image_format, images_note=note)
 
 
-def build(con, f, kind: str, fmt: str, generated=None) -> bytes:
-    """A whole pack file: ``kind`` 'review' or 'governors', ``fmt`` 'pdf' or 'docx'."""
-    content = (review_pack if kind == "review" else governors_pack)(con, f, generated)
-    return render(with_charts(content, IMAGE_FORMAT[fmt]), fmt)
-
-
 def render(pack: Pack, fmt: str) -> bytes:
     """The pack as a file; its charts must be drawn in the format this file takes (``IMAGE_FORMAT``)."""
     if fmt not in FORMATS:
@@ -65,7 +60,6 @@ __all__ = [
     "IMAGE_FORMAT",
     "Pack",
     "Section",
-    "build",
     "docx_bytes",
     "governor_filter",
     "governors_pack",

@@ -20,9 +20,9 @@ from datetime import datetime
 import pandas as pd
 import plotly.graph_objects as go
 
-from analytics import groups, national, overview, patterns
+from analytics import groups, national, overview, patterns, school
 from analytics.filters import GROUP_LABELS, Filter
-from ui import charts, filters, headlines
+from ui import charts, headlines
 from ui.packs import summary
 
 OGL = (
@@ -69,14 +69,14 @@ def governor_filter(f: Filter) -> Filter:
 
 
 def headline_section(h: overview.Headline, f: Filter) -> Section:
-    fig = headlines.headline_figure(h, f, filters.period_label(f))
+    fig = headlines.headline_figure(h, f, headlines.period_label(f))
     return Section("Headline figures", fig, headlines.headline_table(h), headlines.headline_note(h), "headline")
 
 
 def trend_section(wc: overview.WeeklyComparison, f: Filter) -> Section | None:
     if wc.empty:
         return None
-    fig = headlines.trend_figure(wc, f, filters.period_label(f))
+    fig = headlines.trend_figure(wc, f, headlines.period_label(f))
     return Section("Week by week", fig, headlines.trend_table(wc), "Last year's weeks are drawn 52 weeks on.", "trend")
 
 
@@ -84,7 +84,7 @@ def changes_section(found: tuple[str, pd.DataFrame] | None, f: Filter) -> Sectio
     if found is None or found[1] is None or found[1].empty:
         return None
     since, changes = found
-    fig = headlines.changes_figure(changes, since, f, filters.period_label(f))
+    fig = headlines.changes_figure(changes, since, f, headlines.period_label(f))
     note = "Red: absence rose. Blue: absence fell. Groups under 5 pupils in either period are left out."
     return Section(f"What changed most since {since}", fig, headlines.changes_table(changes, since), note, "changes")
 
@@ -134,7 +134,7 @@ def group_section(df: pd.DataFrame | None, f: Filter, by: str) -> Section | None
         fig = charts.group_against_rest(
             shown,
             "overall_absence_rate",
-            charts.chart_title(f"Overall absence by {charts.group_phrase(by)}", f, filters.period_label(f)),
+            charts.chart_title(f"Overall absence by {charts.group_phrase(by)}", f, headlines.period_label(f)),
             y_title="Absence %",
         )
     table = group_table(df, by)
@@ -148,7 +148,7 @@ def weekday_section(df: pd.DataFrame | None, f: Filter) -> Section | None:
         return None
     fig = charts.heatmap(
         charts.weekday_grid(df, "absence_rate"),
-        charts.chart_title("Overall absence by day and session", f, filters.period_label(f)),
+        charts.chart_title("Overall absence by day and session", f, headlines.period_label(f)),
         height=320,
     )
     table = pd.DataFrame(
@@ -172,7 +172,7 @@ def reasons_section(df: pd.DataFrame | None, f: Filter) -> Section | None:
         top.assign(label=top["code"].astype(str)),
         "label",
         "rate",
-        charts.chart_title("The ten most used absence reasons", f, filters.period_label(f)),
+        charts.chart_title("The ten most used absence reasons", f, headlines.period_label(f)),
         colours=[charts.CATEGORY_COLOURS.get(c, charts.OKABE_ITO["grey"]) for c in top["category"]],
         y_title="Sessions per 100",
         text_format=".2f",
@@ -227,7 +227,7 @@ def _pack(kind: str, con, f: Filter, school: str, generated: datetime | None) ->
         kind=kind,
         title=TITLES[kind],
         school=school,
-        period=filters.period_label(f),
+        period=headlines.period_label(f),
         scope=f.describe(),
         generated=generated or datetime.now(),
         key_points=summary.key_points(facts, f),
@@ -238,9 +238,9 @@ def _pack(kind: str, con, f: Filter, school: str, generated: datetime | None) ->
 
 
 def review_pack(con, f: Filter, generated: datetime | None = None) -> Pack:
-    return _pack("review", con, f, filters.school_name(con, f), generated)
+    return _pack("review", con, f, school.school_name(con, f), generated)
 
 
 def governors_pack(con, f: Filter, generated: datetime | None = None) -> Pack:
     g = governor_filter(f)
-    return _pack("governors", con, g, filters.school_name(con, g), generated)
+    return _pack("governors", con, g, school.school_name(con, g), generated)

@@ -55,6 +55,7 @@ class _Renderer:
 
         path = browser_path()
         if path is None:
+            log.warning("pack charts: no Chromium found")
             raise ChartsUnavailable("no Chromium found (install Debian's chromium package or set BROWSER_PATH)")
         loop = asyncio.new_event_loop()
         threading.Thread(target=loop.run_forever, name="pack-charts", daemon=True).start()
@@ -95,6 +96,7 @@ class _Renderer:
                     CHART_SECONDS * max(1, len(figures))
                 )
             except (FutureTimeout, Exception) as exc:
+                log.warning("pack charts could not be drawn: %s", exc)
                 self._loop.call_soon_threadsafe(self._loop.stop)
                 self._loop = self._kaleido = None  # start afresh next time
                 raise ChartsUnavailable(f"the charts could not be drawn: {exc}") from exc

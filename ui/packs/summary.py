@@ -66,6 +66,10 @@ def _extreme_sessions(facts: Facts) -> tuple[dict, dict] | None:
     return high, low
 
 
+def _pupils(n) -> str:
+    return "1 pupil" if n == 1 else f"{headlines.count(n, '0')} pupils"
+
+
 def _at(label: str) -> str:
     """ "at the end of Autumn 1" for a year-to-date comparison, "in Autumn 1" for a half-term."""
     return f"at the {label}" if label.startswith("end of ") else f"in {label}"
@@ -97,6 +101,8 @@ def key_points(facts: Facts, f: Filter) -> str:
     h = facts.headline
     if h.empty:
         return "No pupils match these filters, so there are no figures to summarise."
+    if "attendance_rate" in h.hidden:
+        return f"The figures for these pupils are not shown ({h.hidden['attendance_rate']})."
     now, phrase = h.now, headlines.period_phrase(f)
     first = f"Attendance {phrase} is {headlines.rate(now.get('attendance_rate'))}"
     comparisons = [
@@ -115,7 +121,7 @@ def key_points(facts: Facts, f: Filter) -> str:
         )
     pa, pa_count = now.get("persistent_absence_rate"), now.get("persistent_absence_count")
     if pa is not None:
-        text = f"Persistent absence is {headlines.rate(pa)} ({headlines.count(pa_count, '0')} pupils)"
+        text = f"Persistent absence is {headlines.rate(pa)} ({_pupils(pa_count)})"
         vs_last = _compare(
             h.change("persistent_absence_rate", "last_year"), h.last_year.get("persistent_absence_rate"), "last year"
         )
@@ -129,8 +135,8 @@ def key_points(facts: Facts, f: Filter) -> str:
     severe = now.get("severe_absence_count")
     if severe:
         sentences.append(
-            f"{headlines.count(severe)} pupils ({headlines.rate(now.get('severe_absence_rate'))}) are severely absent, "
-            "missing half their sessions or more."
+            f"{_pupils(severe).capitalize()} ({headlines.rate(now.get('severe_absence_rate'))}) "
+            f"{'is' if severe == 1 else 'are'} severely absent, missing half their sessions or more."
         )
     unauth = h.change("unauthorised_absence_rate", "previous")
     if unauth and h.previous_label:
