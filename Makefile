@@ -6,7 +6,7 @@ PORT   ?= 8501
 DB     ?= data/attendance.duckdb
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup browser run test test-fast lint format bench sample clean
+.PHONY: setup browser run test test-fast lint format bench bench-quick sample clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ format: setup
 
 bench: setup
 	$(BIN)/python -m benchmarks
+
+# The growth series alone at 1 and 5 schools (a few minutes): its section of docs/PERFORMANCE.md is replaced.
+bench-quick: setup
+	$(BIN)/python -m benchmarks --quick --only bench_growth
 
 sample: setup
 	$(BIN)/python sample_data/generate.py

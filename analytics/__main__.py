@@ -15,7 +15,9 @@ def _parser() -> argparse.ArgumentParser:
     summ.add_argument("--school")
     summ.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD")
     summ.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD")
-    summ.add_argument("--by", choices=["fsm", "sen", "eal", "cin", "lac", "year_group", "form", "gender", "ethnicity"])
+    summ.add_argument(
+        "--by", choices=["school", "fsm", "sen", "eal", "cin", "lac", "year_group", "form", "gender", "ethnicity"]
+    )
     summ.add_argument("--json", action="store_true")
 
     risk = sub.add_parser("risk-report", help="backtest of the at-risk model against the simple rules")
@@ -23,6 +25,11 @@ def _parser() -> argparse.ArgumentParser:
     risk.add_argument("--cutoff", metavar="YYYY-MM-DD")
     risk.add_argument("--school")
     risk.add_argument("--json", action="store_true")
+
+    imp = sub.add_parser("impact", help="attendance before and after each intervention type, against matched pupils")
+    imp.add_argument("--db")
+    imp.add_argument("--weeks", type=int, default=6, help="school weeks before and after (default 6)")
+    imp.add_argument("--json", action="store_true")
     return parser
 
 
@@ -36,6 +43,10 @@ def main(argv: list[str] | None = None) -> int:
         from analytics import risk
 
         return risk.cli(args)
+    if args.command == "impact":
+        from analytics import cli
+
+        return cli.impact(args)
     return 2
 
 

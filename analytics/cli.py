@@ -1,7 +1,7 @@
 """``python -m analytics summary``: the DfE measures for scripts and reports.
 
     python -m analytics summary [--db PATH] [--school ID] [--from YYYY-MM-DD] [--to YYYY-MM-DD]
-                                [--by fsm|sen|eal|cin|lac|year_group|form|gender|ethnicity] [--json]
+                                [--by school|fsm|sen|eal|cin|lac|year_group|form|gender|ethnicity] [--json]
 
 Without ``--by``: one JSON object. With ``--by``: a JSON list, one object per
 group value with a ``group`` key. Every object holds exactly
@@ -22,7 +22,9 @@ import re
 import sys
 from datetime import date
 
-from analytics import measures
+import duckdb
+
+from analytics import measures, trust
 from analytics.filters import Filter
 from data import db
 
@@ -55,12 +57,16 @@ def _filter(args: argparse.Namespace) -> Filter:
 
 
 def summary_records(con, f: Filter, by: str | None) -> dict | list[dict]:
-    """The command's output as plain Python: one dict, or one dict per group with ``group`` first."""
+    """The command's output as plain Python: one dict, or one dict per group with ``group`` first.
+
+    Without ``--school`` the figures pool every school; ``--by school`` gives one row per school
+    (``group`` = its URN as a string).
+    """
     if by is None:
         return measures.measures_record(measures.summary(con, f))
+    rows = trust.summary_by_school_records(con, f) if by == "school" else measures.summary_by_records(con, f, by)
     return [
-        {"group": row["group"], **measures.measures_record(row), **{k: row[k] for k in INTERVAL_KEYS}}
-        for row in measures.summary_by_records(con, f, by)
+        {"group": row["group"], **measures.measures_record(row), **{k: row[k] for k in INTERVAL_KEYS}} for row in rows
     ]
 
 
@@ -93,17 +99,21 @@ def summary(args: argparse.Namespace) -> int:
         f = _filter(args)
         path = db.db_path(args.db)
         if not path.exists():
-            raise UsageError(f"no database at {path} (import registers first, or pass --db)")
+            raise UsageError(db.missing_message(path))
         try:
-            con = db.connect(path, read_only=True)
-        except Exception as exc:  # a locked or corrupt file: say so, don't print a traceback
-            raise UsageError(f"cannot open database {path}: {exc.__class__.__name__}") from None
-        try:
-            if args.school and not con.execute("SELECT 1 FROM schools WHERE school_id = ?", [args.school]).fetchone():
-                raise UsageError(f"no school with id {args.school!r} in {path}")
-            result = summary_records(con, f, getattr(args, "by", None))
-        finally:
-            con.close()
+            # The reader lock: an import running meanwhile works on its own copy and swaps it in
+            # only between readers, so this answers from the registers as they were (or after), never half.
+            with db.connection(path, read_only=True) as con:
+                if (
+                    args.school
+                    and not con.execute("SELECT 1 FROM schools WHERE school_id = ?", [args.school]).fetchone()
+                ):
+                    raise UsageError(f"no school with id {args.school!r} in {path}")
+                result = summary_records(con, f, getattr(args, "by", None))
+        except (db.DatabaseProblem, duckdb.Error, OSError) as exc:  # a damaged or unreadable file: say what to do
+            raise UsageError(
+                db.explain(exc, path) or f"cannot read database {path}: {exc.__class__.__name__}"
+            ) from None
     except UsageError as exc:
         print(f"python -m analytics summary: error: {exc}", file=sys.stderr)
         return 2
@@ -111,4 +121,40 @@ def summary(args: argparse.Namespace) -> int:
         print(json.dumps(result, indent=2))
     else:
         print(_table(result))
+    return 0
+
+
+def impact(args: argparse.Namespace) -> int:
+    """Run ``impact``: each intervention type's effect beyond matched pupils; JSON exactly as
+    ``analytics.impact.impact_record`` (``--json``) or a table with small groups flagged."""
+    from analytics import impact as impact_analysis
+
+    try:
+        if args.weeks < 1:
+            raise UsageError("--weeks must be at least 1")
+        path = db.db_path(args.db)
+        if not path.exists():
+            raise UsageError(f"no database at {path} (import registers first, or pass --db)")
+        try:
+            con = db.connect(path, read_only=True)
+        except Exception as exc:
+            raise UsageError(f"cannot open database {path}: {exc.__class__.__name__}") from None
+        try:
+            df = impact_analysis.intervention_impact(con, Filter(), weeks=args.weeks)
+        finally:
+            con.close()
+    except UsageError as exc:
+        print(f"python -m analytics impact: error: {exc}", file=sys.stderr)
+        return 2
+    result = impact_analysis.impact_record(df, args.weeks)
+    if getattr(args, "json", False):
+        print(json.dumps(result, indent=2))
+        return 0
+    if not result["types"]:
+        print("No intervention with attendance on both sides of its date.")
+        return 0
+    print(_table(result["types"]))
+    small = [t for t, s in zip(df["type"], df["small"], strict=True) if s]
+    if small:
+        print(f"Fewer than {impact_analysis.SMALL_GROUP} pupils (treat with care): {', '.join(small)}")
     return 0

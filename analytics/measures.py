@@ -38,6 +38,11 @@ def rate_sql(sessions: str, possible: str) -> str:
     return f"100.0 * {sessions} / nullif({possible}, 0)"
 
 
+def flag_rate_sql(flag: str, possible: str = "possible") -> str:
+    """The rate of marks with ``flag`` (a condition over ``marks_sql`` columns) among the possible ones, grouped."""
+    return rate_sql(f"count(*) FILTER (WHERE {flag})", f"count(*) FILTER (WHERE {possible})")
+
+
 def share_reached_sql(absence: str, possible: str, share: float) -> str:
     """``absence`` is at least ``share`` of ``possible``, compared exactly in integers (0.1 x 30 is not 3.0000...4)."""
     exact = Fraction(str(share))

@@ -16,7 +16,7 @@ import pandas as pd
 
 from analytics import uncertainty
 from analytics.filters import WEEKDAYS, Filter, Scope, require_pupil_level
-from analytics.measures import marks_sql, rate_sql
+from analytics.measures import flag_rate_sql, marks_sql, rate_sql
 from analytics.school import half_terms_sql
 
 # Names schools use for the break that follows each half-term.
@@ -75,10 +75,10 @@ def absence_by_weekday_session(con: duckdb.DuckDBPyConnection, f: Filter) -> pd.
                count(*) FILTER (WHERE unauthorised) AS unauthorised_sessions,
                count(*) FILTER (WHERE late_l) AS late_before_close,
                count(*) FILTER (WHERE late_u) AS late_after_close,
-               {rate_sql("count(*) FILTER (WHERE absent)", "count(*) FILTER (WHERE possible)")} AS absence_rate,
-               {rate_sql("count(*) FILTER (WHERE authorised)", "count(*) FILTER (WHERE possible)")} AS authorised_rate,
-               {rate_sql("count(*) FILTER (WHERE unauthorised)", "count(*) FILTER (WHERE possible)")} AS unauthorised_rate,
-               {rate_sql("count(*) FILTER (WHERE late_l OR late_u)", "count(*) FILTER (WHERE possible)")} AS lateness_rate
+               {flag_rate_sql("absent")} AS absence_rate,
+               {flag_rate_sql("authorised")} AS authorised_rate,
+               {flag_rate_sql("unauthorised")} AS unauthorised_rate,
+               {flag_rate_sql("late_l OR late_u")} AS lateness_rate
         FROM ({marks}) m
         GROUP BY ALL
         HAVING count(*) FILTER (WHERE possible) > 0
@@ -332,8 +332,8 @@ def lesson_absence_by_period_weekday(con: duckdb.DuckDBPyConnection, f: Filter) 
                coalesce(CAST(period_number AS VARCHAR), period) AS period,
                min(period_number) AS period_number,
                {LESSON_COUNTS_SQL},
-               {rate_sql("count(*) FILTER (WHERE absent)", "count(*) FILTER (WHERE possible)")} AS absence_rate,
-               {rate_sql("count(*) FILTER (WHERE late_l OR late_u)", "count(*) FILTER (WHERE possible)")} AS lateness_rate
+               {flag_rate_sql("absent")} AS absence_rate,
+               {flag_rate_sql("late_l OR late_u")} AS lateness_rate
         FROM ({marks}) m
         GROUP BY 1, 2
         HAVING count(*) FILTER (WHERE possible) > 0
@@ -350,8 +350,8 @@ def lesson_absence_by_subject(con: duckdb.DuckDBPyConnection, f: Filter) -> pd.D
                count(DISTINCT upn) FILTER (WHERE possible) AS pupils,
                {LESSON_COUNTS_SQL},
                avg(minutes_late) FILTER (WHERE minutes_late > 0) AS average_minutes_late,
-               {rate_sql("count(*) FILTER (WHERE absent)", "count(*) FILTER (WHERE possible)")} AS absence_rate,
-               {rate_sql("count(*) FILTER (WHERE late_l OR late_u)", "count(*) FILTER (WHERE possible)")} AS lateness_rate
+               {flag_rate_sql("absent")} AS absence_rate,
+               {flag_rate_sql("late_l OR late_u")} AS lateness_rate
         FROM ({marks}) m
         GROUP BY 1
         HAVING count(*) FILTER (WHERE possible) > 0

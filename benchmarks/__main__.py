@@ -72,12 +72,29 @@ def _browser_section() -> list[str]:
     return [*lines, *_table(columns, rows), ""]
 
 
+def _splice(report: str, section: list[str]) -> str:
+    """The report with the section of the same heading replaced (or added before the browser timings)."""
+    heading = section[0]
+    lines = report.splitlines()
+    if heading in lines:
+        start = lines.index(heading)
+        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+        lines[start:end] = section
+    else:
+        at = lines.index("## Browser timings") if "## Browser timings" in lines else len(lines)
+        lines[at:at] = section
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--only", help="run one module, e.g. bench_analytics")
     parser.add_argument("--output", default=str(REPORT))
+    parser.add_argument("--quick", action="store_true", help="fewer sizes (the growth series: 1 and 5 schools)")
     args = parser.parse_args(argv)
+    if args.quick:
+        os.environ["BENCH_QUICK"] = "1"
 
     sections, failures = [], []
     for name in _modules():
@@ -105,7 +122,12 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.repeats} runs is reported. This is a benchmark, not a timed test: nothing fails on a number.",
         "",
     ]
-    Path(args.output).write_text("\n".join([*header, *sections, *_browser_section()]).rstrip() + "\n")
+    output = Path(args.output)
+    if args.only and output.exists():  # one module re-run: replace its section, keep the rest of the report
+        text = _splice(output.read_text(), sections)
+    else:
+        text = "\n".join([*header, *sections, *_browser_section()])
+    output.write_text(text.rstrip() + "\n")
     print(f"wrote {args.output}")
     return 1 if failures else 0
 

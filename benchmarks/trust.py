@@ -47,8 +47,11 @@ def _u(expr: str, salt: str) -> str:
     return f"((hash({expr}, '{salt}') % 1000003) / 1000003.0)"
 
 
-def build(path: Path = TRUST_DB) -> Path:
-    """Create the trust database at ``path`` (replacing any half-built file)."""
+def build(path: Path = TRUST_DB, schools: int = SCHOOLS) -> Path:
+    """Create the trust database at ``path`` (replacing any half-built file) with ``schools`` schools.
+
+    Three in five are primary, as in the 20-school trust; pupils per school as above.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     for leftover in (path, path.with_suffix(".duckdb.wal")):
         leftover.unlink(missing_ok=True)
@@ -56,7 +59,7 @@ def build(path: Path = TRUST_DB) -> Path:
     tmp.unlink(missing_ok=True)
     con = db.connect(tmp)
     try:
-        _fill(con)
+        _fill(con, schools)
         con.execute("CHECKPOINT")
     finally:
         con.close()
@@ -64,15 +67,16 @@ def build(path: Path = TRUST_DB) -> Path:
     return path
 
 
-def _fill(con) -> None:
+def _fill(con, schools: int = SCHOOLS) -> None:
+    primary = schools * PRIMARY_SCHOOLS // SCHOOLS
     con.execute(
         f"""
-        INSERT INTO schools
-        SELECT 'TS' || lpad(i::VARCHAR, 2, '0'),
+        INSERT INTO schools (school_id, name, phase, la_code, is_sample)
+        SELECT 'TS' || lpad(i::VARCHAR, {max(2, len(str(schools)))}, '0'),
                'Trust school ' || i,
-               CASE WHEN i <= {PRIMARY_SCHOOLS} THEN 'primary' ELSE 'secondary' END,
+               CASE WHEN i <= {primary} THEN 'primary' ELSE 'secondary' END,
                'E0800003' || (i % 3), FALSE
-        FROM range(1, {SCHOOLS} + 1) r(i)
+        FROM range(1, {schools} + 1) r(i)
         """
     )
     for term, half, start, end in HALF_TERMS:

@@ -8,6 +8,10 @@ from __future__ import annotations
 import argparse
 import sys
 
+import duckdb
+
+from data import db
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m data", description="Attendance register store")
@@ -62,11 +66,45 @@ def _parser() -> argparse.ArgumentParser:
     purge = sub.add_parser("purge", help="delete academic years older than the retention period")
     purge.add_argument("--keep-years", type=int, default=6, help="academic years to keep (registers: at least 6)")
     purge.add_argument("--db")
+
+    schools = sub.add_parser("schools", help="name the schools: URN, name, phase, local authority, trust")
+    schools_sub = schools.add_subparsers(dest="schools_command", required=True)
+    load = schools_sub.add_parser("load", help="a CSV: URN, Name, Phase, LA code, LA name, Trust")
+    load.add_argument("file")
+    load.add_argument("--db")
+    school_set = schools_sub.add_parser("set", help="one school's details (blank options keep what is stored)")
+    school_set.add_argument("urn")
+    school_set.add_argument("--name")
+    school_set.add_argument("--phase", help="primary, secondary or special")
+    school_set.add_argument("--la-code", help="local authority code, new (E09000030) or old (211)")
+    school_set.add_argument("--la-name", help="local authority name, e.g. Tower Hamlets")
+    school_set.add_argument("--trust")
+    school_set.add_argument("--db")
+    school_list = schools_sub.add_parser("list")
+    school_list.add_argument("--db")
+    school_list.add_argument("--json", action="store_true")
+
+    restore = sub.add_parser("restore", help="put back a copy taken before an import (default: the newest)")
+    restore.add_argument("backup", nargs="?", help="the copy's name (see --list)")
+    restore.add_argument("--list", action="store_true", help="list the kept copies, newest first")
+    restore.add_argument("--db")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    try:
+        return _run(args)
+    except (db.DatabaseProblem, OSError, duckdb.Error) as exc:
+        # A full disk, a read-only or damaged file: one sentence with what to do, never a traceback.
+        message = db.explain(exc, getattr(args, "db", None))
+        if message is None:
+            raise
+        print(f"python -m data {args.command}: {message}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.command == "import":
         from data import importer
 
@@ -83,6 +121,14 @@ def main(argv: list[str] | None = None) -> int:
         from data import admin
 
         return admin.cli(args)
+    if args.command == "schools":
+        from data import schools
+
+        return schools.cli(args)
+    if args.command == "restore":
+        from data import backups
+
+        return backups.cli(args)
     return 2
 
 

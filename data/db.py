@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from data import on_roll
+from data import locks, on_roll
 
 DATA_DIR = Path(__file__).resolve().parent
 REFERENCE_DIR = DATA_DIR / "reference"
@@ -67,16 +68,88 @@ def connect(
         try:
             return _open(target, read_only)
         except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower() or time.monotonic() + delay > deadline:
+            if "lock" not in str(exc).lower():
+                raise problem(exc, target) from exc
+            if time.monotonic() + delay > deadline:
                 raise DatabaseBusy(
                     f"the database {target} is in use by another program (an import or the app); try again shortly"
                 ) from exc
             time.sleep(delay)
             delay = min(delay * 2, 1.0)
+        except (duckdb.Error, OSError) as exc:
+            raise problem(exc, target) from exc
 
 
-class DatabaseBusy(RuntimeError):
+class DatabaseProblem(RuntimeError):
+    """The database file cannot be used as it is; the message says why and what to do (no traceback)."""
+
+
+class DatabaseBusy(DatabaseProblem):
     """Another process holds the database file's lock for longer than we would wait."""
+
+
+_NO_ROOM = ("no space left", "file too large", "disk quota", "errno 28", "errno 27")
+_READ_ONLY = ("permission denied", "read-only file system", "operation not permitted", "cannot open file")
+_CORRUPT = ("not a valid duckdb database", "corrupt", "checksum", "serializ", "invalid block")
+
+
+def explain(exc: BaseException, path: str | os.PathLike | None = None) -> str | None:
+    """What went wrong with the database file and what to do, for a person; None for other failures.
+
+    Looks down the chain of exceptions too: a failed write is often reported as the rollback that followed it.
+    """
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        message = _explain_one(exc, path)
+        if message:
+            return message
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def _explain_one(exc: BaseException, path: str | os.PathLike | None) -> str | None:
+    if isinstance(exc, DatabaseProblem):
+        return str(exc)
+    target = db_path(path)
+    text = f"{exc.__class__.__name__} {exc}".lower()
+    errno = getattr(exc, "errno", None)
+    if errno in (27, 28, 122) or any(w in text for w in _NO_ROOM):
+        return (
+            f"there is no room left on the disk holding {target}: nothing was changed. Free some space "
+            f"(old copies are kept in {backup_dir(target)}) and run it again."
+        )
+    if errno in (1, 13, 30) or any(w in text for w in _READ_ONLY):
+        return (
+            f"the database {target} cannot be written (the file or its folder is read-only): give the account "
+            "that runs the dashboard read and write permission on both, then try again."
+        )
+    if any(w in text for w in _CORRUPT):
+        return (
+            f"the database {target} is damaged and cannot be read: put back the last good copy with "
+            f"`python -m data restore --db {target}` (see the copies with `python -m data restore --list`)."
+        )
+    return None
+
+
+def problem(exc: BaseException, target: Path) -> BaseException:
+    """A ``DatabaseProblem`` saying what to do where ``explain`` knows the failure, else ``exc`` itself."""
+    message = explain(exc, target)
+    return DatabaseProblem(message) if message else exc
+
+
+def missing_message(path: str | os.PathLike | None = None) -> str:
+    """For a reader pointed at a file that is not there."""
+    return (
+        f"no database at {db_path(path)}: import registers first (`python -m data import FILE ... --school URN`), "
+        "put back a copy (`python -m data restore`), or pass --db"
+    )
+
+
+def backup_dir(path: str | os.PathLike | None = None) -> Path:
+    """Where the copies taken before each import are kept: ``<db>.backups/`` beside the file."""
+    target = db_path(path)
+    return target.with_name(f"{target.name}.backups")
 
 
 def _duckdb(target: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -110,11 +183,31 @@ def _open(target: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
 
 @contextmanager
 def connection(path: str | os.PathLike | None = None, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = connect(path, read_only=read_only)
+    """A connection for a ``with`` block, holding the reader lock: an import never swaps the file under it."""
+    target = db_path(path)
+    hold = reader_lock(target)
     try:
-        yield con
+        con = connect(target, read_only=read_only)
+        try:
+            yield con
+        finally:
+            con.close()
     finally:
-        con.close()
+        hold.release()
+
+
+def reader_lock(path: str | os.PathLike | None = None) -> locks.ReaderLock:
+    """Held while a connection to the file is open (the app per page run; ``connection`` takes its own)."""
+    target = db_path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return locks.reader_lock(target)
+
+
+def import_lock(path: str | os.PathLike | None = None, wait: float | None = None):
+    """One writer of the registers at a time: imports, restores and changes to the schools take it."""
+    return locks.import_lock(
+        db_path(path), wait, on_wait=lambda: print("Waiting for another import to finish ...", file=sys.stderr)
+    )
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -230,18 +323,20 @@ def is_empty(con: duckdb.DuckDBPyConnection) -> bool:
     return con.execute("SELECT count(*) FROM session_marks").fetchone()[0] == 0
 
 
-def data_version(con: duckdb.DuckDBPyConnection) -> tuple:
+def data_version(con: duckdb.DuckDBPyConnection, catalog: str | None = None) -> tuple:
     """A cheap fingerprint of the registers: it changes when an import, a deletion or a new school changes them.
 
     The dashboard keys its cached results on it, so an import made by another
     process (the command line, a scheduled job) is seen without a restart.
     The audit log and user tables are left out: they change on every page view.
+    ``catalog`` reads an attached database instead (an import compares the file it copied).
     """
+    c = f'"{catalog}".' if catalog else ""
     return con.execute(
-        """SELECT (SELECT count(*) FROM session_marks), (SELECT count(*) FROM lesson_marks),
-                  (SELECT count(*) FROM enrolments), (SELECT count(*) FROM pupils),
-                  (SELECT count(*) FROM calendar), (SELECT count(*) FROM schools),
-                  (SELECT coalesce(max(import_id), 0) FROM import_log)"""
+        f"""SELECT (SELECT count(*) FROM {c}session_marks), (SELECT count(*) FROM {c}lesson_marks),
+                  (SELECT count(*) FROM {c}enrolments), (SELECT count(*) FROM {c}pupils),
+                  (SELECT count(*) FROM {c}calendar), (SELECT count(*) FROM {c}schools),
+                  (SELECT coalesce(max(import_id), 0) FROM {c}import_log)"""
     ).fetchone()
 
 
@@ -261,3 +356,17 @@ def parse_academic_year(text: str) -> int:
     if not head.isdigit() or len(head) != 4:
         raise ValueError(f"not an academic year: {text!r} (expected e.g. 2025/26)")
     return int(head)
+
+
+def settle(path: str | os.PathLike | None = None) -> None:
+    """Fold a write-ahead log left by a program that stopped mid-write into the file, so the file alone is whole.
+
+    Called with no connection open (under ``locks.swap_lock``) before the file is copied or replaced.
+    """
+    target = db_path(path)
+    if target.with_name(f"{target.name}.wal").exists():
+        con = _duckdb(target)
+        try:
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import duckdb
 
-from data import db, importer
+from data import db, importer, staging
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
+INTERVENTION_LOG = "interventions.csv"  # the attendance team's log (secondary sample), no academic year in the name
 NOTICE = "This is generated sample data: made-up pupils in a made-up school, not a real school's registers."
 
 
@@ -71,14 +72,31 @@ def load_sample(con: duckdb.DuckDBPyConnection, primary: bool = False) -> import
         if not result.ok:
             return result
         files += result.files
+    log = load_intervention_log(con, school)
+    if log is not None:
+        if not log.ok:
+            return log
+        files += log.files
     result.files = files
     return result
+
+
+def load_intervention_log(con: duckdb.DuckDBPyConnection, school: SampleSchool) -> importer.ImportResult | None:
+    """Import the sample's intervention log (``UPN, Date, Type, Owner, Status, Notes, Review date``).
+
+    Through the importer, as a school's own log would come in (after the pupils it names).
+    None when the school has no log file. Importing it again changes nothing.
+    """
+    path = SAMPLE_DIR / school.folder / INTERVENTION_LOG
+    if not path.exists():
+        return None
+    return importer.import_files(con, [str(path)], school_id=school.school_id)
 
 
 def cli(args) -> int:
     """``python -m data load-sample [--db PATH] [--primary] [--if-empty]``."""
     school = sample_school(args.primary)
-    with db.connection(args.db) as con:
+    with staging.staged_import(args.db) as con:
         if args.if_empty and not db.is_empty(con):
             print("The database already has registers: the sample school was not loaded.")
             return 0

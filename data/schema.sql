@@ -6,8 +6,13 @@ CREATE TABLE IF NOT EXISTS schools (
     name        VARCHAR NOT NULL,
     phase       VARCHAR NOT NULL DEFAULT 'secondary',  -- primary | secondary | special
     la_code     VARCHAR,               -- new-style local authority code (E09000030)
-    is_sample   BOOLEAN NOT NULL DEFAULT FALSE
+    is_sample   BOOLEAN NOT NULL DEFAULT FALSE,
+    la_name     VARCHAR,               -- the local authority's name (Tower Hamlets)
+    trust       VARCHAR                -- the multi-academy trust, where the school is in one
 );
+-- Files made before schools carried their local authority's name and trust (data/schools.py).
+ALTER TABLE schools ADD COLUMN IF NOT EXISTS la_name VARCHAR;
+ALTER TABLE schools ADD COLUMN IF NOT EXISTS trust VARCHAR;
 
 -- Who the pupil is: stable across years.
 CREATE TABLE IF NOT EXISTS pupils (
@@ -246,6 +251,44 @@ CREATE TABLE IF NOT EXISTS interventions (
     created_by      VARCHAR,
     created_at      TIMESTAMP NOT NULL DEFAULT current_timestamp,
     updated_at      TIMESTAMP NOT NULL DEFAULT current_timestamp
+);
+
+-- The escalation stage staff confirmed for a pupil (data/interventions.py), beside the one the data
+-- suggests (analytics/caseload.py). The latest row per pupil is the current stage.
+CREATE SEQUENCE IF NOT EXISTS escalation_stage_seq;
+CREATE TABLE IF NOT EXISTS escalation_stages (
+    stage_id     BIGINT PRIMARY KEY DEFAULT nextval('escalation_stage_seq'),
+    school_id    VARCHAR NOT NULL,
+    upn          VARCHAR NOT NULL,
+    stage        VARCHAR NOT NULL,      -- one of data.interventions.STAGES
+    confirmed_by VARCHAR,
+    confirmed_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+);
+
+-- The school's attendance action plan (data/school_actions.py): whole-school, no pupils in it.
+CREATE SEQUENCE IF NOT EXISTS school_action_seq;
+CREATE TABLE IF NOT EXISTS school_actions (
+    action_id   BIGINT PRIMARY KEY DEFAULT nextval('school_action_seq'),
+    school_id   VARCHAR NOT NULL,
+    action      VARCHAR NOT NULL,
+    owner       VARCHAR,
+    due_date    DATE,
+    status      VARCHAR NOT NULL DEFAULT 'not started',  -- not started | in progress | done
+    measure     VARCHAR,                -- a key of analytics.measures.MEASURE_KEYS, shown with its trend
+    updated_by  VARCHAR,
+    updated_at  TIMESTAMP NOT NULL DEFAULT current_timestamp
+);
+
+-- Letters home the school has edited (data/letter_templates.py); the built-in wording is used otherwise.
+CREATE TABLE IF NOT EXISTS letter_templates (
+    school_id   VARCHAR NOT NULL,
+    kind        VARCHAR NOT NULL,       -- first_concern | meeting | contract | notice_to_improve
+    language    VARCHAR NOT NULL,       -- 'English' or the family's language as the pupils file names it
+    subject     VARCHAR NOT NULL,
+    body        VARCHAR NOT NULL,       -- paragraphs with {placeholders}
+    updated_by  VARCHAR,
+    updated_at  TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    PRIMARY KEY (school_id, kind, language)
 );
 
 -- Files made before these columns existed (CREATE TABLE IF NOT EXISTS leaves their tables as they were).

@@ -7,9 +7,9 @@ import streamlit as st
 
 from analytics import school
 from analytics.filters import Filter
-from data import importer, readers
+from data import db, importer, readers, staging
 from data.db import academic_year_label, academic_year_of
-from ui import common
+from ui import common, session
 
 con = common.connection()
 common.require_page("import")
@@ -110,15 +110,21 @@ if refused or not sources:
 if st.button("Import", type="primary", icon=":material/upload:"):
     user = common.current_user()
     bar = st.progress(0.0, text="Reading")
-    result = importer.import_files(
-        con,
-        sources,
-        school_id=school_id or None,
-        year=year,
-        mapping=mapping or None,
-        by=getattr(user, "email", None),
-        progress=lambda done, text: bar.progress(min(max(done, 0.0), 1.0), text=text),
-    )
+    session.release()  # the finished copy is swapped in only when no connection is open, this run's included
+    try:
+        with staging.staged_import(common.db_path()) as staged:
+            result = importer.import_files(
+                staged,
+                sources,
+                school_id=school_id or None,
+                year=year,
+                mapping=mapping or None,
+                by=getattr(user, "email", None),
+                progress=lambda done, text: bar.progress(min(max(done, 0.0), 1.0), text=text),
+            )
+    except db.DatabaseProblem as exc:
+        st.error(f"Nothing was imported: {exc}", icon=":material/error:")
+        st.stop()
     bar.empty()
     common.audit("import", detail=", ".join(name for name, _ in sources) + (" (ok)" if result.ok else " (refused)"))
     if result.ok:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics import pupils
-from ui import alerts, common, filters, pupil_page
+from ui import alerts, common, filters, interventions_panel, pupil_page
 
 common.require_page("pupils")
 f = filters.sidebar_filter()
@@ -31,3 +31,4 @@ if not profile.get("measures"):
 
 pupil_page.against_year_group(pf, upn, filters.scope_label(f.scope))
 pupil_page.tabs(pf, upn, f"{profile['forename']} {profile['surname']}", period)
+interventions_panel.interventions_panel(common.connection(), f, upn, profile["school_id"])

@@ -97,6 +97,28 @@ CALENDAR: dict[int, dict] = {
 Y11_LAST_DAY = {2023: "2024-06-21", 2024: "2025-06-20", 2025: "2026-06-19"}  # last GCSE exam: Year 11 leave
 EXAM_SEASON_START = {2023: "2024-05-13", 2024: "2025-05-12", 2025: "2026-05-11"}
 WORK_EXPERIENCE_WEEK = {2023: "2024-07-08", 2024: "2025-07-07", 2025: "2026-07-06"}  # Year 10, a Monday
+# The attendance team's actions in the sample (secondary): how often each is used and what share of the
+# next eight weeks' absences it turns into attendance (the truth the impact page should find).
+INTERVENTION_EFFECT = {
+    "Letter": 0.0,
+    "First-day call": 0.0,
+    "Attendance meeting": 0.1,
+    "Attendance plan": 0.35,
+    "Mentoring": 0.45,
+}
+INTERVENTION_MIX = tuple(INTERVENTION_EFFECT)
+INTERVENTION_WEIGHTS = (0.35, 0.15, 0.2, 0.15, 0.15)
+ABSENT_CODES = ("N", "O", "G", "U", "I", "M", "E", "C", "C1", "C2", "H", "R", "S", "T", "J1")
+NOTE = {
+    "Letter": "First letter of concern sent home",
+    "First-day call": "Called home on the first day of absence",
+    "Attendance meeting": "Met parent: talked through barriers",
+    "Attendance plan": "Attendance plan agreed with targets",
+    "Mentoring": "Weekly mentoring with a learning mentor",
+    "Attendance contract": "Attendance contract signed",
+    "Notice to Improve": "Notice to Improve issued",
+}
+
 RELIGIOUS_DAYS = {  # school days on which some families keep a festival (code R)
     "2024-06-17": ("APKN", "ABAN", "AOTH", "BAFR", "BOTH"),  # Eid al-Adha
     "2025-03-31": ("APKN", "ABAN", "AOTH", "BAFR", "BOTH"),  # Eid al-Fitr
@@ -686,6 +708,85 @@ class Generator:
         self.marks = {}
         return self.roll()
 
+    # -- interventions --
+    def intervention_history(self, year: int) -> list[list[str]]:
+        """What the attendance team did this year, and what it changed in the registers.
+
+        Each Monday the team looks at pupils whose last four school weeks fell well below their own
+        usual attendance (a bad month) and acts for most of them; a stubborn case is escalated six
+        weeks later. Types differ in what they do: letters and first-day calls change nothing,
+        a meeting a little, an attendance plan or mentoring turns a real share of the following
+        eight weeks' absences into attendance. Pupils picked after a bad month mostly recover on
+        their own as well, which is why the impact page compares them with similar pupils.
+        Own generator, so the rest of the sample does not shift. Returns the log file's rows.
+        """
+        r = np.random.default_rng(SEED + 11 + year)
+        pupils, days, codes = self.marks[year]
+        mondays = sorted({d - timedelta(days=d.weekday()) for d in days})
+        week_of = np.array([mondays.index(d - timedelta(days=d.weekday())) for d in days])
+        attended = np.isin(codes, ["/", "\\", "L", "V", "P", "W", "K", "B"])
+        possible = attended | np.isin(codes, list(ABSENT_CODES))
+        first = week_of
+        staff = ("Ms Okafor", "Mr Hughes", "Mrs Patel", "Mr Byrne")
+        rows: list[list[str]] = []
+        last_picked = np.full(len(pupils), -99)
+        for w in range(5, len(mondays) - 1):
+            past = first < w
+            recent = past & (first >= w - 4)
+            rate_recent = attended[:, recent].sum(axis=(1, 2)) / np.maximum(possible[:, recent].sum(axis=(1, 2)), 1)
+            rate_before = attended[:, past & ~recent].sum(axis=(1, 2)) / np.maximum(
+                possible[:, past & ~recent].sum(axis=(1, 2)), 1
+            )
+            enough = possible[:, recent].sum(axis=(1, 2)) >= 20
+            flagged = np.flatnonzero(
+                enough & (rate_recent < np.minimum(0.85, rate_before - 0.1)) & (w - last_picked >= 10)
+            )
+            for i in flagged:
+                last_picked[i] = w
+                if r.random() < 0.25:  # a long list: not everyone gets something this week
+                    continue
+                kind = INTERVENTION_MIX[int(r.choice(len(INTERVENTION_MIX), p=INTERVENTION_WEIGHTS))]
+                when = mondays[w] + timedelta(days=int(r.integers(0, 4)))
+                self._lift(codes, week_of, i, w, INTERVENTION_EFFECT[kind], r)
+                attended[i] = np.isin(codes[i], ["/", "\\", "L", "V", "P", "W", "K", "B"])
+                review = when + timedelta(days=42)
+                still_bad = False
+                if w + 6 < len(mondays):
+                    later = (first >= w) & (first < w + 6)
+                    got = attended[i, later].sum() / max(possible[i, later].sum(), 1)
+                    still_bad = got < 0.85
+                owner = staff[int(r.integers(len(staff)))]
+                status = "Closed" if review < days[-1] else "Open"
+                rows.append([pupils[i].upn, when, kind, owner, status, NOTE[kind], review])
+                if still_bad and r.random() < 0.6:
+                    later_kind = "Attendance contract" if r.random() < 0.6 else "Notice to Improve"
+                    when2 = when + timedelta(days=42)
+                    if when2 <= days[-1]:
+                        review2 = when2 + timedelta(days=28)
+                        rows.append(
+                            [
+                                pupils[i].upn,
+                                when2,
+                                later_kind,
+                                owner,
+                                "Closed" if review2 < days[-1] else "Open",
+                                NOTE[later_kind],
+                                review2,
+                            ]
+                        )
+        return [[u, _dmy(d), k, o, s, n, _dmy(rv)] for u, d, k, o, s, n, rv in sorted(rows, key=lambda x: (x[1], x[0]))]
+
+    @staticmethod
+    def _lift(codes, week_of, i: int, w: int, share: float, r) -> None:
+        """Turn ``share`` of pupil i's absences in the 8 school weeks from week w into attendance."""
+        if share <= 0:
+            return
+        span = (week_of >= w) & (week_of < w + 8)
+        for d in np.flatnonzero(span):
+            for s in (0, 1):
+                if codes[i, d, s] in ("N", "O", "G", "U", "I") and r.random() < share:
+                    codes[i, d, s] = "/"
+
     # -- lessons --
     def timetable(self) -> dict[tuple[int, int], list[str]]:
         """A weekly grid (25 slots) for each year group and half-year band."""
@@ -971,6 +1072,8 @@ def write_lessons(gen: Generator, year: int, out: Path) -> str:
 
 # Which format each year is written in: varied on purpose, so the sample exercises the importer.
 # (pupils style, sessions style, lesson marks?). Older wide registers are gzipped to keep the sample small.
+INTERVENTION_YEARS = (2025, 2026)  # the log covers the last full year and the current one
+INTERVENTION_FILE = "interventions.csv"
 SECONDARY_FILES = {
     2023: ("arbor", "wide-gz", False),
     2024: ("sims", "wide-gz", False),
@@ -992,6 +1095,11 @@ def generate(primary: bool = False, out: Path | None = None) -> list[Path]:
     by_year = gen.run()
     plan = PRIMARY_FILES if primary else SECONDARY_FILES
     written = []
+    if not primary:  # the intervention log changes the registers it acted on, so it comes first
+        log = [row for year in INTERVENTION_YEARS for row in gen.intervention_history(year)]
+        header = ["UPN", "Date", "Type", "Owner", "Status", "Notes", "Review date"]
+        _write(out / INTERVENTION_FILE, _csv_text(header, log).encode("utf-8"))
+        written.append(INTERVENTION_FILE)
     for year, (pupil_style, session_style, lessons) in plan.items():
         written.append(write_pupils(gen, year, by_year[year], out, pupil_style))
         if session_style.startswith("wide"):

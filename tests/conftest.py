@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import os
 
 import pytest
 
@@ -39,7 +40,10 @@ def _shared_sample(tmp_path_factory, name: str, primary: bool):
     """
     from data import sample
 
-    shared = tmp_path_factory.getbasetemp().parent
+    # Under xdist each worker's base folder sits inside the run's own folder; alone, the base folder is the
+    # run's (its parent is shared by every run, where a sample built from older files would be found).
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
     path = shared / f"{name}.duckdb"
     with open(shared / f"{name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)

@@ -8,7 +8,7 @@ import pytest
 
 from analytics import alerts
 from analytics.filters import Filter, PupilLevelDenied, Scope
-from data import quality
+from data import db, quality
 from tests.registers import Register, school_days
 from tests.test_pupils import fill
 
@@ -21,8 +21,8 @@ def _absent(start: str, days: int, pair: str = "I I") -> dict:
     return {d.isoformat(): pair for d in school_days(start, days)}
 
 
-@pytest.fixture
-def runs(con):
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
     """Autumn 1 to Friday 24 October, half-term with no marks, autumn 2 from Monday 3 November to 14 November.
 
     | pupil | absence                                                        | run of 10+ days?          |
@@ -34,6 +34,7 @@ def runs(con):
     | E1    | O from 3 Nov PM to the last mark (9.5 days)                    | no (19 sessions)          |
     | F1    | O from 3 Nov to the last mark (10 days)                        | yes, unauthorised, going  |
     """
+    con = db.connect(tmp_path_factory.mktemp("alerts") / "runs.duckdb")
     reg = Register(con)
     plan = {
         "A1": _absent("2025-11-03", 10),
@@ -47,10 +48,12 @@ def runs(con):
         reg.pupil(upn, form="9A")
         fill(reg, upn, "2025-09-01", 40, {k: v for k, v in absent.items() if k < "2025-10-27"})
         fill(reg, upn, "2025-11-03", 10, {k: v for k, v in absent.items() if k >= "2025-11-03"})
-    return reg
+    yield con
+    con.close()
 
 
-def test_ten_school_days_in_a_row(runs, con):
+def test_ten_school_days_in_a_row(runs):
+    con = runs
     got = alerts.ten_day_absences(con, F)
     rows = {r.upn: r for r in got.itertuples()}
     assert set(rows) == {"A1", "C1", "F1"}
@@ -68,7 +71,8 @@ def test_ten_school_days_in_a_row(runs, con):
     assert list(got["upn"])[-1] == "C1"  # still going first
 
 
-def test_pupil_page_says_absent_since(runs, con):
+def test_pupil_page_says_absent_since(runs):
+    con = runs
     run = alerts.continuing_absence(con, F, "A1")
     assert run == {
         "start_date": date(2025, 11, 3),
@@ -81,7 +85,8 @@ def test_pupil_page_says_absent_since(runs, con):
     assert alerts.continuing_absence(con, F, "B1") is None
 
 
-def test_ten_days_is_pupil_level(runs, con):
+def test_ten_days_is_pupil_level(runs):
+    con = runs
     with pytest.raises(PupilLevelDenied):
         alerts.ten_day_absences(con, F.replace(scope=Scope(pupil_level=False)))
 
@@ -102,8 +107,17 @@ def test_a_pupil_who_left_is_not_still_absent(con):
 # ---------------------------------------------------------------- N codes left without a reason
 
 
-def _set_recorded_by(con, upn: str, day: str, who: str) -> None:
-    con.execute("UPDATE session_marks SET recorded_by = ? WHERE upn = ? AND date = ?", [who, upn, day])
+@pytest.fixture(scope="module")
+def n_codes(tmp_path_factory):
+    con = db.connect(tmp_path_factory.mktemp("alerts") / "n_codes.duckdb")
+    reg = Register(con)
+    reg.pupil("A1", form="9A").pupil("B1", form="9B").pupil("B2", form="9B")
+    fill(reg, "A1", "2025-09-01", 15, {"2025-09-01": "N /"})
+    fill(reg, "B1", "2025-09-01", 15, {"2025-09-01": "N N"})
+    fill(reg, "B2", "2025-09-01", 15, {"2025-09-10": "/ N", "2025-09-11": "/ O"})  # O: resolved, not counted
+    con.execute("UPDATE session_marks SET recorded_by = 'Ms Jones' WHERE upn = 'A1' AND date = '2025-09-01'")
+    yield con
+    con.close()
 
 
 @pytest.mark.parametrize(
@@ -118,14 +132,8 @@ def _set_recorded_by(con, upn: str, day: str, who: str) -> None:
         ("2025-09-18", [("9B", "not in the export", 3, 2), ("9A", "Ms Jones", 1, 1)]),
     ],
 )
-def test_unresolved_n_codes(con, as_of, expected):
-    reg = Register(con)
-    reg.pupil("A1", form="9A").pupil("B1", form="9B").pupil("B2", form="9B")
-    fill(reg, "A1", "2025-09-01", 15, {"2025-09-01": "N /"})
-    fill(reg, "B1", "2025-09-01", 15, {"2025-09-01": "N N"})
-    fill(reg, "B2", "2025-09-01", 15, {"2025-09-10": "/ N", "2025-09-11": "/ O"})  # O: resolved, not counted
-    _set_recorded_by(con, "A1", "2025-09-01", "Ms Jones")
-    got = alerts.unresolved_n_codes(con, F, as_of=date.fromisoformat(as_of))
+def test_unresolved_n_codes(n_codes, as_of, expected):
+    got = alerts.unresolved_n_codes(n_codes, F, as_of=date.fromisoformat(as_of))
     assert [(r.form, r.recorded_by, r.marks, r.pupils) for r in got.itertuples()] == expected
 
 

@@ -309,8 +309,8 @@ EVERY_KEY = {p.key for p in registry.PAGES}
     [
         ("admin", EVERY_KEY),
         ("leader", EVERY_KEY - {"import", "users", "audit"}),
-        ("pastoral", {"pupils", "lists", "risk"}),
-        ("governor", {"overview", "groups", "patterns", "model", "governors"}),
+        ("pastoral", {"pupils", "lists", "risk", "caseload"}),
+        ("governor", {"overview", "groups", "patterns", "model", "governors", "action_plan", "trust"}),
     ],
 )
 def test_role_pages(role, pages):

@@ -201,8 +201,11 @@ def _choose_many(key: str, options: list, current: list) -> None:
         st.session_state[f"flt_{key}"] = [v for v in st.session_state[f"flt_{key}"] if v in options]
 
 
-def sidebar_filter() -> Filter:
-    """Draw the sidebar filters and return the Filter they describe, restricted to the user's scope."""
+def sidebar_filter(_con=None) -> Filter:
+    """Draw the sidebar filters and return the Filter they describe, restricted to the user's scope.
+
+    (``_con`` is not used: pages/trust.py still passes its connection; drop both together.)
+    """
     scope = auth.current_user().scope
     state = _load_state()
     base = Filter(scope=scope)
@@ -214,7 +217,7 @@ def sidebar_filter() -> Filter:
     names = dict(zip(schools.get("school_id", []), schools.get("name", []), strict=False))
     _choose("school", school_ids, state["school"], school_ids[0] if school_ids else None)
     if len(school_ids) > 1:
-        sb.selectbox("School", school_ids, key="flt_school", format_func=lambda s: names.get(s, s))
+        sb.selectbox("School", school_ids, key="flt_school", format_func=lambda s: f"{names.get(s, s)} ({s})")
     state["school"] = st.session_state["flt_school"]
     at_school = base.replace(school_ids=(state["school"],) if state["school"] else ())
 

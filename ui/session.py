@@ -35,16 +35,37 @@ def connection() -> duckdb.DuckDBPyConnection:
     """
     con = getattr(_run, "con", None)
     if con is None:
-        con = _run.con = db.connect(db_path())
+        # The reader lock for the length of the run: an import swaps its finished copy in only between
+        # runs, so the audit entries and sign-ins this run writes are carried over, never lost (data/staging.py).
+        _run.hold = db.reader_lock(db_path())
+        try:
+            con = _run.con = db.connect(db_path())
+        except db.DatabaseProblem as exc:  # full disk, read-only or damaged file: what to do, not a traceback
+            _release_hold()
+            st.error(f"The dashboard cannot open its database: {exc}", icon=":material/error:")
+            st.stop()
+        except BaseException:
+            _release_hold()
+            raise
     return con
+
+
+def _release_hold() -> None:
+    hold = getattr(_run, "hold", None)
+    _run.hold = None
+    if hold is not None:
+        hold.release()
 
 
 def release() -> None:
     """Close this run's connection (called by app.py when the run ends, however it ends)."""
     con = getattr(_run, "con", None)
     _run.con = None
-    if con is not None:
-        con.close()
+    try:
+        if con is not None:
+            con.close()
+    finally:
+        _release_hold()
 
 
 def db_path() -> str:

@@ -8,8 +8,8 @@ import pandas as pd
 from analytics.filters import Filter, require_pupil_level, year_group_label
 from analytics.measures import (
     enrolment_measures,
+    flag_rate_sql,
     marks_sql,
-    rate_sql,
 )
 from analytics.patterns import LESSON_COUNTS_SQL, post_registration_sql, weekday_names
 
@@ -115,16 +115,16 @@ def pupil_calendar(con: duckdb.DuckDBPyConnection, f: Filter, upn: str) -> pd.Da
 def _rates_sql(marks: str) -> str:
     return f"""
         SELECT count(*) FILTER (WHERE possible) AS possible_sessions,
-               {rate_sql("count(*) FILTER (WHERE attended)", "count(*) FILTER (WHERE possible)")}
+               {flag_rate_sql("attended")}
                    AS attendance_rate,
-               {rate_sql("count(*) FILTER (WHERE absent)", "count(*) FILTER (WHERE possible)")} AS absence_rate,
-               {rate_sql("count(*) FILTER (WHERE authorised)", "count(*) FILTER (WHERE possible)")}
+               {flag_rate_sql("absent")} AS absence_rate,
+               {flag_rate_sql("authorised")}
                    AS authorised_rate,
-               {rate_sql("count(*) FILTER (WHERE unauthorised)", "count(*) FILTER (WHERE possible)")}
+               {flag_rate_sql("unauthorised")}
                    AS unauthorised_rate,
                count(*) FILTER (WHERE late_l) AS late_before_close,
                count(*) FILTER (WHERE late_u) AS late_after_close,
-               {rate_sql("count(*) FILTER (WHERE late_l OR late_u)", "count(*) FILTER (WHERE possible)")}
+               {flag_rate_sql("late_l OR late_u")}
                    AS lateness_rate
         FROM ({marks}) m
     """
@@ -173,7 +173,7 @@ def pupil_lesson_absence_by_subject(con: duckdb.DuckDBPyConnection, f: Filter, u
         SELECT coalesce(subject, 'Unknown') AS subject,
                {LESSON_COUNTS_SQL},
                count(*) FILTER (WHERE post_registration) AS post_registration_absences,
-               {rate_sql("count(*) FILTER (WHERE absent)", "count(*) FILTER (WHERE possible)")} AS absence_rate
+               {flag_rate_sql("absent")} AS absence_rate
         FROM ({base}) x
         GROUP BY 1
         HAVING count(*) FILTER (WHERE possible) > 0

@@ -12,6 +12,7 @@ from analytics.measures import (
     AT_RISK_ATTENDANCE,
     PERSISTENT_LINE,
     SESSIONS_PER_DAY,
+    flag_rate_sql,
     marks_sql,
     rate_sql,
 )
@@ -189,7 +190,7 @@ def rule_of_three(con: duckdb.DuckDBPyConnection, f: Filter, upn: str) -> pd.Dat
                count(*) FILTER (WHERE m.possible) AS possible_sessions,
                count(*) FILTER (WHERE m.absent) AS absence_sessions,
                count(*) FILTER (WHERE m.absent) / {SESSIONS_PER_DAY} AS days_off,
-               100.0 - {rate_sql("count(*) FILTER (WHERE m.absent)", "count(*) FILTER (WHERE m.possible)")}
+               100.0 - {flag_rate_sql("m.absent", "m.possible")}
                    AS attendance_rate,
                CASE WHEN count(*) FILTER (WHERE m.absent) < {RULE_OF_THREE_DAYS * SESSIONS_PER_DAY} THEN 'under'
                     WHEN count(*) FILTER (WHERE m.absent) = {RULE_OF_THREE_DAYS * SESSIONS_PER_DAY} THEN 'at'

@@ -1,0 +1,171 @@
+"""Attendance in windows of school weeks around a date, for every pupil at once: the raw material of impact.
+
+School weeks are weeks (Monday start) with any session marks at the school, so
+holidays do not count. Around each (school, date): the ``weeks`` school weeks
+before it, the second half of those, the weeks from it, and the rest of the year
+before. Counted from the on-roll marks (``measures.marks_sql``) per pupil and
+day once in DuckDB; each window is then a difference of running totals.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from analytics.filters import Filter
+from analytics.measures import marks_sql
+from analytics.patterns import school_filter
+from data.db import academic_year_of
+
+
+def _pool_filter(f: Filter) -> Filter:
+    """The filter's pupils over every date: windows reach across the filter's own dates and years."""
+    return f.replace(academic_year=None, date_from=None, date_to=None, term=None, half_term=None)
+
+
+def school_weeks(con: duckdb.DuckDBPyConnection, f: Filter) -> dict[str, list[date]]:
+    """Monday of every week with any session marks, per school, in order."""
+    where, params = school_filter(f).where("sm")
+    rows = con.execute(
+        f"""SELECT DISTINCT sm.school_id, date_trunc('week', sm.date)::DATE AS week_start
+            FROM session_marks sm WHERE {where} ORDER BY 1, 2""",
+        params,
+    ).fetchall()
+    weeks: dict[str, list[date]] = {}
+    for school_id, week_start in rows:
+        weeks.setdefault(school_id, []).append(week_start)
+    return weeks
+
+
+def _bounds(weeks: list[date], when: date, before: int, after: int | None) -> tuple | None:
+    """(before_from, after_to, prior_from, recent_from) for an index date, or None when it is after every school week.
+
+    ``recent_from`` starts the second half of the before-window: a bad spell that is still going on
+    when a pupil is picked recovers differently from one that has passed.
+    """
+    k = next((i for i, w in enumerate(weeks) if w + timedelta(days=6) >= when), None)
+    if k is None or not weeks:
+        return None
+    before_from = weeks[max(k - before, 0)]
+    last = len(weeks) - 1 if after is None else min(k + after - 1, len(weeks) - 1)
+    after_to = weeks[last] + timedelta(days=6)
+    prior_from = date(academic_year_of(when), 9, 1)
+    recent_from = weeks[max(k - (before + 1) // 2, 0)]
+    return before_from, after_to, min(prior_from, before_from), recent_from
+
+
+def pupil_windows(
+    con: duckdb.DuckDBPyConnection,
+    f: Filter,
+    index: list[tuple[str, date]],
+    weeks: int,
+    to_latest: bool = False,
+) -> pd.DataFrame:
+    """Every pupil's sessions before, after and earlier in the year around each (school, date) in ``index``.
+
+    One row per index date and pupil on roll around it: ``year_group`` (in the date's academic
+    year), ``before_*`` (``weeks`` school weeks up to the day before), ``recent_*`` (the second
+    half of those), ``after_*`` (from the date, ``weeks`` school weeks, or to the latest mark with
+    ``to_latest``), ``prior_*`` (the year before the before-window), each ``_possible`` and
+    ``_attended``; ``busy`` = the pupil has a log entry in the before-window or on the date. (Not
+    after it: leaving out pupils who are helped later would leave out those whose attendance went
+    on to fall, and make every intervention look worse than it is.)
+
+    The marks are counted per pupil and day in DuckDB once; each window is then a difference of
+    running totals, so a hundred dates cost no more than one.
+    """
+    columns = ["school_id", "d", "upn", "year_group", "busy"] + [
+        f"{w}_{c}" for w in ("before", "after", "recent", "prior") for c in ("possible", "attended")
+    ]
+    weeks_by_school = school_weeks(con, f)
+    by_school: dict[str, list[tuple]] = {}
+    for school_id, when in sorted(set(index)):
+        b = _bounds(weeks_by_school.get(school_id, []), when, weeks, None if to_latest else weeks)
+        if b is not None:
+            by_school.setdefault(school_id, []).append((when, *b))
+    if not by_school:
+        return pd.DataFrame(columns=columns)
+    marks, params = marks_sql(_pool_filter(f).replace(school_ids=tuple(by_school)), pupils=False, enrolments=False)
+    daily = con.execute(
+        f"""SELECT school_id, upn, date, count(*) FILTER (WHERE possible) AS possible,
+                   count(*) FILTER (WHERE attended) AS attended
+            FROM ({marks}) m GROUP BY ALL HAVING count(*) FILTER (WHERE possible) > 0""",
+        params,
+    ).df()
+    years = con.execute(
+        f"SELECT school_id, upn, academic_year, year_group FROM enrolments"
+        f" WHERE school_id IN ({', '.join('?' * len(by_school))})",
+        list(by_school),
+    ).fetchall()
+    year_group = {(s, u, y): g for s, u, y, g in years}
+    log = con.execute(
+        f"SELECT DISTINCT school_id, upn, date FROM interventions WHERE school_id IN ({', '.join('?' * len(by_school))})",
+        list(by_school),
+    ).df()
+    frames = []
+    for school_id, rows in by_school.items():
+        day_rows = daily[daily["school_id"] == school_id]
+        if day_rows.empty:
+            continue
+        upns = np.array(sorted(day_rows["upn"].unique()))
+        days = np.array(sorted(day_rows["date"].unique()), dtype="datetime64[D]")
+        p_i = np.searchsorted(upns, day_rows["upn"].to_numpy())
+        d_i = np.searchsorted(days, day_rows["date"].to_numpy().astype("datetime64[D]"))
+        totals = {}
+        for c in ("possible", "attended"):
+            grid = np.zeros((len(upns), len(days) + 1))
+            grid[p_i, d_i + 1] = day_rows[c].to_numpy(float)
+            totals[c] = np.cumsum(grid, axis=1)  # totals[c][:, n] = sessions on the first n days
+        school_log = log[log["school_id"] == school_id]
+        log_upn = school_log["upn"].to_numpy()
+        log_day = school_log["date"].to_numpy().astype("datetime64[D]")
+
+        def upto(x: date, days: np.ndarray = days) -> int:
+            return int(np.searchsorted(days, np.datetime64(x, "D"), side="left"))
+
+        for when, before_from, after_to, prior_from, recent_from in rows:
+            cut = {
+                "before": (upto(before_from), upto(when)),
+                "recent": (upto(recent_from), upto(when)),
+                "after": (upto(when), upto(after_to + timedelta(days=1))),
+                "prior": (upto(prior_from), upto(before_from)),
+            }
+            frame = {"upn": upns}
+            for w, (a, b) in cut.items():
+                for c in ("possible", "attended"):
+                    frame[f"{w}_{c}"] = totals[c][:, b] - totals[c][:, a]
+            frame = pd.DataFrame(frame)
+            frame = frame[(frame["before_possible"] + frame["after_possible"] + frame["prior_possible"]) > 0]
+            year = academic_year_of(when - timedelta(days=1))
+            frame["year_group"] = [year_group.get((school_id, u, year)) for u in frame["upn"]]
+            window = (log_day >= np.datetime64(before_from, "D")) & (log_day <= np.datetime64(when, "D"))
+            frame["busy"] = frame["upn"].isin(set(log_upn[window]))
+            frame["school_id"], frame["d"] = school_id, when
+            frames.append(frame)
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(frames, ignore_index=True)[columns]
+
+
+def attendance_percent(attended, possible):
+    """Attendance as the DfE rate, sessions attended / possible x 100 (None, or NaN in a column, without any).
+
+    The one place these windows turn counts into a rate; works on numbers and on columns alike.
+    """
+    if isinstance(possible, pd.Series):
+        return 100.0 * attended / possible.where(possible > 0)
+    return 100.0 * attended / possible if possible else None
+
+
+def window_rates(df: pd.DataFrame) -> pd.DataFrame:
+    """Attendance (%) before, after and earlier in the year; earlier falls back to before where unknown."""
+    out = df.copy()
+    for w in ("before", "after", "recent", "prior"):
+        out[w] = attendance_percent(out[f"{w}_attended"], out[f"{w}_possible"])
+    out["prior"] = out["prior"].fillna(out["before"])
+    out["recent"] = out["recent"].fillna(out["before"])
+    out["change"] = out["after"] - out["before"]
+    return out

@@ -1,0 +1,86 @@
+"""The figures a letter home quotes about one pupil, in the units parents use.
+
+Everything here is about the one pupil the letter is for, plus the national
+figure for the school's phase: a letter never carries another pupil's data.
+The wording lives in ``ui/letters``; this returns names and numbers only.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from analytics import national, pupils, school
+from analytics.filters import Filter, require_pupil_level
+from analytics.measures import PERSISTENT_LINE
+
+SESSIONS_PER_DAY = 2
+
+
+def _language(con: duckdb.DuckDBPyConnection, school_id: str, upn: str) -> str | None:
+    """The family's language where the pupils file gave one (a column some imports keep), else None."""
+    columns = {r[0] for r in con.execute("SELECT column_name FROM (DESCRIBE pupils)").fetchall()}
+    for column in ("home_language", "first_language", "language"):
+        if column in columns:
+            row = con.execute(
+                f"SELECT {column} FROM pupils WHERE school_id = ? AND upn = ?", [school_id, upn]
+            ).fetchone()
+            return (row[0] or None) if row else None
+    return None
+
+
+def letter_figures(con: duckdb.DuckDBPyConnection, f: Filter, upn: str) -> dict:
+    """One pupil's figures for a letter ({} when the pupil is not visible or has no sessions).
+
+    Keys: ``upn``, ``forename``, ``surname``, ``year_group``, ``form``, ``school_id``,
+    ``school_name``, ``academic_year``, ``as_of``, ``attendance_rate``, ``days_missed``,
+    ``absence_sessions``, ``unauthorised_sessions``, ``lessons_missed``, ``hours_missed``,
+    ``projected_days_missed``, ``days_left`` (school days left in the year),
+    ``half_terms`` (list of {half_term, days_off, status, in_progress}: the Rule of 3),
+    ``national_attendance`` and ``national_period`` (the school's phase, England),
+    ``below_line`` (under the persistent-absence line), ``language``.
+    """
+    require_pupil_level(f)
+    profile = pupils.pupil_profile(con, f, upn)
+    if not profile:
+        return {}
+    lost = pupils.time_lost(con, f, upn)
+    if not lost:
+        return {}
+    rule = pupils.rule_of_three(con, f, upn)
+    school_id = profile["school_id"]
+    phase = school.phase_of(con, school_id) or "all"
+    headline = national.national_headline(phase)
+    name = con.execute("SELECT name FROM schools WHERE school_id = ?", [school_id]).fetchone()
+    return {
+        "upn": upn,
+        "forename": profile.get("forename"),
+        "surname": profile.get("surname"),
+        "year_group": profile.get("year_group"),
+        "form": profile.get("form"),
+        "school_id": school_id,
+        "school_name": name[0] if name else school_id,
+        "academic_year": profile["academic_year"],
+        "as_of": lost["as_of"],
+        "attendance_rate": lost["attendance_rate"],
+        "days_missed": lost["days_missed"],
+        "absence_sessions": lost["absence_sessions"],
+        "unauthorised_sessions": lost["unauthorised_sessions"],
+        "lessons_missed": lost["lessons_missed"],
+        "hours_missed": lost["hours_missed"],
+        "projected_days_missed": lost["projected_days_missed"],
+        "days_left": lost["remaining_sessions"] / SESSIONS_PER_DAY,
+        "half_terms": [
+            {
+                "half_term": r["half_term"],
+                "days_off": float(r["days_off"]),
+                "status": r["status"],
+                "in_progress": bool(r["in_progress"]),
+            }
+            for r in rule.to_dict("records")
+        ],
+        "national_attendance": headline["attendance_rate"] if headline else None,
+        "national_period": headline["period"] if headline else None,
+        "below_line": lost["attendance_rate"] < PERSISTENT_LINE,
+        "line": PERSISTENT_LINE,
+        "language": _language(con, school_id, upn),
+    }

@@ -1,0 +1,252 @@
+"""Many schools side by side: a trust's or a local authority's view.
+
+Every function takes the user's ``Filter`` and compares the schools its scope
+allows (the school chosen in the sidebar is set aside: the question is about
+all of them). Each school is set against the national figure and its own local
+authority's figure for its phase (``analytics.national``), and a funnel plot
+shows which schools differ from the trust by more than their size explains.
+
+Figures per school are the DfE measures of ``analytics.measures``, summed from
+the same per-enrolment totals; nothing here says which codes count as what.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+
+import duckdb
+import pandas as pd
+
+from analytics import measures, national, uncertainty
+from analytics.filters import Filter
+
+MIN_GROUP = 5  # enrolments: a gap for a smaller group (or rest) is not shown, as in analytics.groups
+Z95 = 1.959964  # two-sided 95%: about one school in twenty outside by chance alone
+Z998 = 3.090232  # two-sided 99.8%: the usual "alarm" line of a funnel plot (Spiegelhalter 2005)
+FUNNEL_MEASURES = ("overall_absence_rate", "persistent_absence_rate")
+SAME_POINT_LAST_YEAR = timedelta(days=364)  # 52 weeks: the same weekday a year earlier
+# The gaps each school shows: (name, enrolment test for the group, test for the rest it is compared with).
+GAPS = (
+    ("fsm", "fsm", "fsm = false"),
+    ("sen", "sen IN ('E', 'K')", "sen = 'N'"),
+    ("eal", "eal", "eal = false"),
+    ("cin", "cin", "cin = false"),
+    ("lac", "lac", "lac = false"),
+)
+
+
+def across_schools(f: Filter) -> Filter:
+    """The filter without its chosen school: every school the user's scope allows."""
+    return f.replace(school_ids=())
+
+
+def _per_school(con: duckdb.DuckDBPyConnection, f: Filter, by_year: bool = False) -> pd.DataFrame:
+    """The DfE measures per school (and academic year), with each group's absence and possible sessions."""
+    totals, params = measures.enrolment_totals_sql(f)
+    keys = "school_id, academic_year" if by_year else "school_id"
+    gap_sums = ",\n".join(
+        f"""sum(absence_sessions) FILTER (WHERE {g})  AS {name}_absence,
+            sum(possible_sessions) FILTER (WHERE {g}) AS {name}_possible,
+            count(*) FILTER (WHERE possible_sessions > 0 AND {g}) AS {name}_enrolments,
+            sum(absence_sessions) FILTER (WHERE {r})  AS {name}_rest_absence,
+            sum(possible_sessions) FILTER (WHERE {r}) AS {name}_rest_possible,
+            count(*) FILTER (WHERE possible_sessions > 0 AND {r}) AS {name}_rest_enrolments"""
+        for name, g, r in GAPS
+    )
+    sql = f"""
+        SELECT *, {measures.rates_sql()} FROM (
+            SELECT {keys}, {measures.ENROLMENT_SUMS_SQL}, {gap_sums}, {uncertainty.cluster_sums_sql()}
+            FROM ({totals}) t GROUP BY {keys}
+        ) WHERE enrolments > 0 ORDER BY {keys}
+    """
+    return con.execute(sql, params).df()
+
+
+def summary_by_school_records(con: duckdb.DuckDBPyConnection, f: Filter) -> list[dict]:
+    """One record per school, as ``measures.summary_by_records`` gives one per group: ``group`` (the URN as a
+    string), the measures, and each school's 95% intervals against the other schools (``uncertainty``)."""
+    rows = uncertainty.with_intervals(measures.records(_per_school(con, f)))
+    return [{"group": str(r["school_id"]), **r} for r in rows]
+
+
+def _schools(con: duckdb.DuckDBPyConnection, f: Filter) -> pd.DataFrame:
+    ids = f.scope.school_ids
+    where = f"WHERE school_id IN ({', '.join('?' for _ in ids)})" if ids else ""
+    return con.execute(
+        f"SELECT school_id, name, phase, la_code, la_name, trust FROM schools {where} ORDER BY name, school_id",
+        list(ids),
+    ).df()
+
+
+def _gap(row, name: str) -> float | None:
+    """Overall absence of the group minus the rest, in percentage points; None for a group under MIN_GROUP."""
+    if min(row[f"{name}_enrolments"] or 0, row[f"{name}_rest_enrolments"] or 0) < MIN_GROUP:
+        return None
+    group = row[f"{name}_absence"] / row[f"{name}_possible"]
+    rest = row[f"{name}_rest_absence"] / row[f"{name}_rest_possible"]
+    return 100 * (group - rest)
+
+
+def comparators(phase: str | None, la: str | None) -> dict:
+    """The national and the local authority's figures for a school's phase (None where not published)."""
+    nat = national.national_headline(phase if phase in national.PHASES else "all")
+    local = national.local_authority_headline(la, phase if phase in national.PHASES else "all") if la else None
+    out = {}
+    for key in ("attendance_rate", "overall_absence_rate", "persistent_absence_rate"):
+        out[f"national_{key}"] = nat.get(key)
+        out[f"la_{key}"] = local.get(key) if local else None
+    out["la_geography"] = local["geography"] if local else None
+    return out
+
+
+def last_year(con: duckdb.DuckDBPyConnection, f: Filter) -> Filter | None:
+    """The same period a year earlier (52 weeks back, to the same weekday), across the schools."""
+    f = across_schools(f)
+    year = f.academic_year
+    if year is None:
+        row = con.execute("SELECT max(academic_year) FROM session_marks").fetchone()
+        year = row[0] if row else None
+    if year is None:
+        return None
+    date_to = f.date_to
+    if date_to is None:
+        marks, params = measures.marks_sql(f.replace(academic_year=year))
+        date_to = con.execute(f"SELECT max(date) FROM ({marks}) marks", params).fetchone()[0]
+    if date_to is None:
+        return None
+    return f.replace(
+        academic_year=year - 1,
+        date_from=f.date_from - SAME_POINT_LAST_YEAR if f.date_from else None,
+        date_to=date_to - SAME_POINT_LAST_YEAR,
+    )
+
+
+def schools_side_by_side(con: duckdb.DuckDBPyConnection, f: Filter) -> pd.DataFrame:
+    """One row per school the user may see, with figures, gaps, change and comparators.
+
+    Columns: ``school_id``, ``name``, ``phase``, ``la_code``, ``la_name``, ``trust``; ``MEASURE_KEYS``;
+    ``fsm_gap`` ... ``lac_gap`` (percentage points of overall absence, group minus the rest; None under
+    ``MIN_GROUP``); ``last_year_overall_absence_rate`` and ``change`` (points, this year minus the same
+    period last year); ``national_*`` and ``la_*`` for attendance, overall and persistent absence.
+    Schools with no enrolments in the period are left out.
+    """
+    f = across_schools(f)
+    figures = _per_school(con, f)
+    if figures.empty:
+        return pd.DataFrame()
+    before = last_year(con, f)
+    previous = _per_school(con, before) if before is not None else pd.DataFrame()
+    previous_rate = dict(zip(previous.get("school_id", []), previous.get("overall_absence_rate", []), strict=False))
+    schools = _schools(con, f).set_index("school_id")
+    rows = []
+    for r in measures.records(figures):
+        sid = r["school_id"]
+        info = schools.loc[sid].to_dict() if sid in schools.index else {}
+        row = {"school_id": sid, **{k: info.get(k) for k in ("name", "phase", "la_code", "la_name", "trust")}}
+        row.update(measures.measures_record(r))
+        row.update({f"{name}_gap": _gap(r, name) for name, _, _ in GAPS})
+        last = previous_rate.get(sid)
+        last = None if last is None or last != last else float(last)
+        row["last_year_overall_absence_rate"] = last
+        rate = row["overall_absence_rate"]
+        row["change"] = rate - last if rate is not None and last is not None else None
+        row.update(comparators(row["phase"], row["la_code"] or row["la_name"]))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def trust_summary(con: duckdb.DuckDBPyConnection, f: Filter) -> dict:
+    """The pooled figures of every school the user may see (``measures.summary`` across them)."""
+    return measures.summary(con, across_schools(f))
+
+
+def trend(con: duckdb.DuckDBPyConnection, f: Filter) -> pd.DataFrame:
+    """Each school's whole-year overall and persistent absence, every academic year held (``school_id``,
+    ``academic_year``, ``overall_absence_rate``, ``persistent_absence_rate``, ``enrolments``)."""
+    f = across_schools(f).replace(academic_year=None, date_from=None, date_to=None, term=None, half_term=None)
+    df = _per_school(con, f, by_year=True)
+    if df.empty:
+        return df
+    return df[["school_id", "academic_year", "enrolments", "overall_absence_rate", "persistent_absence_rate"]]
+
+
+def _dispersion(con: duckdb.DuckDBPyConnection, f: Filter, measure: str) -> tuple[float, float, float]:
+    """The trust's rate, and the spread a school of n enrolments would show by chance: (p, sigma, m).
+
+    A school's rate is a ratio of sums over its enrolments; were every school like the trust, its
+    variance would be sigma^2 / (n m^2), where sigma^2 is the mean squared difference of an enrolment's
+    absent sessions from p times its possible ones, and m the mean possible sessions: the absence of
+    one pupil's sessions hangs together, which a binomial over sessions would ignore. Persistent absence
+    is a yes/no per enrolment (m = 1, sigma^2 = p(1 - p)).
+    """
+    totals, params = measures.enrolment_totals_sql(f)
+    if measure == "persistent_absence_rate":
+        x, n = "(absence_sessions * 10 >= possible_sessions)::INTEGER", "1"
+    else:
+        x, n = "absence_sessions", "possible_sessions"
+    p, sigma2, m = con.execute(
+        f"""WITH t AS (SELECT {x} AS x, {n} AS n FROM ({totals}) WHERE possible_sessions > 0),
+                 p AS (SELECT sum(x) / sum(n) AS p FROM t)
+            SELECT p.p, avg(power(t.x - p.p * t.n, 2)), avg(t.n) FROM t, p GROUP BY p.p""",
+        params,
+    ).fetchone() or (None, None, None)
+    if p is None:
+        return math.nan, math.nan, math.nan
+    return float(p), math.sqrt(float(sigma2)), float(m)
+
+
+def limits(p: float, sigma: float, m: float, n: float, z: float) -> tuple[float, float]:
+    """Control limits (percent) around the trust's rate for a school of ``n`` enrolments."""
+    half = z * sigma / (m * math.sqrt(n))
+    return 100 * max(0.0, p - half), 100 * min(1.0, p + half)
+
+
+def funnel(con: duckdb.DuckDBPyConnection, f: Filter, measure: str = "overall_absence_rate") -> dict:
+    """Each school's rate against its size, with the limits a school of that size would stay within by chance.
+
+    Returns ``trust_rate`` (percent), ``points`` (``school_id``, ``name``, ``enrolments``, ``rate``,
+    ``lower95``, ``upper95``, ``lower998``, ``upper998``, ``verdict``: 'higher' or 'lower' beyond the
+    99.8% limits, 'higher (95%)' / 'lower (95%)' beyond the 95% ones only, else 'within') and ``curve``
+    (the four limits over sizes from the smallest to the largest school), for the chart.
+    """
+    if measure not in FUNNEL_MEASURES:
+        raise ValueError(f"unknown measure {measure!r}: choose from {', '.join(FUNNEL_MEASURES)}")
+    f = across_schools(f)
+    schools = schools_side_by_side(con, f)
+    if schools.empty:
+        return {"trust_rate": None, "points": pd.DataFrame(), "curve": pd.DataFrame(), "measure": measure}
+    p, sigma, m = _dispersion(con, f, measure)
+    points = []
+    for r in schools.itertuples():
+        n, rate = r.enrolments, getattr(r, measure)
+        lo95, hi95 = limits(p, sigma, m, n, Z95)
+        lo998, hi998 = limits(p, sigma, m, n, Z998)
+        if rate is None or rate != rate:
+            verdict = "within"
+        elif rate > hi998 or rate < lo998:
+            verdict = "higher" if rate > hi998 else "lower"
+        elif rate > hi95 or rate < lo95:
+            verdict = "higher (95%)" if rate > hi95 else "lower (95%)"
+        else:
+            verdict = "within"
+        points.append(
+            {"school_id": r.school_id, "name": r.name, "enrolments": n, "rate": rate, "lower95": lo95}
+            | {"upper95": hi95, "lower998": lo998, "upper998": hi998, "verdict": verdict}
+        )
+    sizes = schools["enrolments"]
+    lo, hi = max(1, int(sizes.min() * 0.8)), int(sizes.max() * 1.1) + 1
+    grid = sorted({round(lo * (hi / lo) ** (i / 60)) for i in range(61)})
+    curve = pd.DataFrame(
+        [
+            dict(
+                zip(
+                    ("enrolments", "lower95", "upper95", "lower998", "upper998"),
+                    (n, *limits(p, sigma, m, n, Z95), *limits(p, sigma, m, n, Z998)),
+                    strict=True,
+                )
+            )
+            for n in grid
+        ]
+    )
+    return {"trust_rate": 100 * p, "points": pd.DataFrame(points), "curve": curve, "measure": measure}

@@ -1,0 +1,68 @@
+"""Letters home as the school has worded them, per kind and language (the built-in wording is in ui/letters).
+
+A template is a subject and a body of paragraphs with ``{placeholders}`` that
+``ui.letters`` fills with one pupil's figures. Saving one is audited; the text
+itself holds no pupil data.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from data import audit
+
+KINDS: tuple[str, ...] = ("first_concern", "meeting", "contract", "notice_to_improve")
+DEFAULT_LANGUAGE = "English"
+
+
+def get(con: duckdb.DuckDBPyConnection, school_id: str, kind: str, language: str | None = None) -> dict | None:
+    """The school's own template for a kind in a language (else in English), or None for the built-in one."""
+    for lang in dict.fromkeys([language or DEFAULT_LANGUAGE, DEFAULT_LANGUAGE]):
+        row = con.execute(
+            "SELECT subject, body, language FROM letter_templates WHERE school_id = ? AND kind = ? AND language = ?",
+            [school_id, kind, lang],
+        ).fetchone()
+        if row:
+            return {"subject": row[0], "body": row[1], "language": row[2]}
+    return None
+
+
+def languages(con: duckdb.DuckDBPyConnection, school_id: str) -> list[str]:
+    """Languages the school keeps templates in (English first)."""
+    rows = con.execute(
+        "SELECT DISTINCT language FROM letter_templates WHERE school_id = ? ORDER BY language", [school_id]
+    ).fetchall()
+    return [DEFAULT_LANGUAGE] + [r[0] for r in rows if r[0] != DEFAULT_LANGUAGE]
+
+
+def save(
+    con: duckdb.DuckDBPyConnection,
+    who: str,
+    school_id: str,
+    kind: str,
+    subject: str,
+    body: str,
+    language: str = DEFAULT_LANGUAGE,
+    role: str | None = None,
+) -> None:
+    """Store the school's wording for one kind and language (replacing any before); audited."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown letter {kind!r}: choose from {', '.join(KINDS)}")
+    if not subject.strip() or not body.strip():
+        raise ValueError("a letter needs a subject and a body")
+    con.execute(
+        """INSERT OR REPLACE INTO letter_templates (school_id, kind, language, subject, body, updated_by, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, current_timestamp)""",
+        [school_id, kind, language.strip() or DEFAULT_LANGUAGE, subject.strip(), body.strip(), who],
+    )
+    audit.record(con, who, "edit letter template", role=role, school_id=school_id, detail=f"{kind} ({language})")
+
+
+def reset(
+    con: duckdb.DuckDBPyConnection, who: str, school_id: str, kind: str, language: str = DEFAULT_LANGUAGE
+) -> None:
+    """Go back to the built-in wording for one kind and language; audited."""
+    con.execute(
+        "DELETE FROM letter_templates WHERE school_id = ? AND kind = ? AND language = ?", [school_id, kind, language]
+    )
+    audit.record(con, who, "reset letter template", school_id=school_id, detail=f"{kind} ({language})")

@@ -1,0 +1,113 @@
+"""Impact of interventions on a generated register where the true effect is known.
+
+Pupils are picked after a bad month (tests/impact_register.py): most would have
+recovered anyway, so the plain before/after change of the type that does nothing
+looks like success. The matched comparison must take that away, and recover the
+real effect of the type that works, each inside its 95% interval.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from analytics import impact
+from analytics.__main__ import main
+from analytics.filters import Filter, PupilLevelDenied
+from data import db
+from data.scope import Scope
+from tests.impact_register import SCHOOL, generate
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    path = tmp_path_factory.mktemp("impact") / "impact.duckdb"
+    con = db.connect(path)
+    truth = generate(con, seed=7)
+    result = impact.intervention_impact(con, Filter(), weeks=truth.weeks)
+    con.close()
+    return path, truth, result.set_index("type")
+
+
+@pytest.mark.parametrize("kind", ["Letter", "Mentoring"])
+def test_impact_recovers_the_true_effect_within_its_interval(generated, kind):
+    _, truth, result = generated
+    row = result.loc[kind]
+    assert row["ci_low"] <= truth.true_effect[kind] <= row["ci_high"], (dict(row), truth.true_effect[kind])
+    assert row["effect"] == pytest.approx(row["change"] - row["comparison_change"])
+    assert row["pupils"] == len(truth.treated[kind])
+    assert not row["small"]
+
+
+def test_the_naive_change_would_have_called_the_useless_type_a_success(generated):
+    _, truth, result = generated
+    letter = result.loc["Letter"]
+    assert truth.true_effect["Letter"] == 0
+    assert letter["change"] > 3  # pupils picked in a bad month recover on their own
+    assert letter["comparison_change"] > 3  # ... and so do the matched pupils who had nothing
+    assert letter["ci_low"] < 0 < letter["ci_high"]
+    mentoring = result.loc["Mentoring"]
+    assert mentoring["ci_low"] > 0  # the one that works is told apart
+
+
+def test_command_line_json_has_exactly_the_contract_keys(generated, capsys):
+    path, _truth, result = generated
+    assert main(["impact", "--db", str(path), "--weeks", "6", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert list(out) == ["weeks", "types"] and out["weeks"] == 6
+    assert [t["type"] for t in out["types"]] == ["Letter", "Mentoring"]
+    for item in out["types"]:
+        assert list(item) == list(impact.IMPACT_KEYS)
+        assert item["effect"] == pytest.approx(result.loc[item["type"], "effect"], abs=0.01)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"), [(["--weeks", "0"], "at least 1"), (["--db", "/nonexistent.db"], "no database")]
+)
+def test_command_line_refuses_bad_arguments(argv, message, capsys):
+    assert main(["impact", *argv]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_a_handful_of_pupils_is_flagged_small(generated):
+    path, truth, _ = generated
+    con = db.connect(path)
+    try:
+        few = truth.treated["Mentoring"][:3]
+        con.executemany(
+            "INSERT INTO interventions (school_id, upn, date, type) VALUES (?, ?, ?, 'Home visit')",
+            [[SCHOOL, upn, when] for upn, when in few],
+        )
+        # Only interventions up to the third pupil's date: the rest of the log is not needed here.
+        up_to = max(when for _, when in few)
+        result = impact.intervention_impact(con, Filter(date_to=up_to), weeks=6).set_index("type")
+        con.execute("DELETE FROM interventions WHERE type = 'Home visit'")
+    finally:
+        con.close()
+    assert result.loc["Home visit", "pupils"] == 3
+    assert result.loc["Home visit", "small"]
+    assert result.loc["Home visit", "ci_low"] <= result.loc["Home visit", "ci_high"]
+
+
+def test_one_pupils_attendance_since_their_last_action_against_similar_pupils(generated):
+    path, truth, _ = generated
+    upn, when = truth.treated["Mentoring"][0]
+    con = db.connect(path, read_only=True)
+    try:
+        since = impact.since_last_action(con, Filter(school_ids=(SCHOOL,)), upn)
+        with pytest.raises(PupilLevelDenied):
+            impact.since_last_action(con, Filter(scope=Scope(pupil_level=False)), upn)
+    finally:
+        con.close()
+    assert since["date"] == when and since["type"] == "Mentoring"
+    assert since["after"] is not None and since["comparison_pupils"] == 2 * impact.MATCHES
+    assert since["change"] == pytest.approx(since["after"] - since["before"])
+    assert abs(since["comparison_before"] - since["before"]) < 5  # similar pupils: like them before
+
+
+def test_no_log_means_no_rows(con, register):
+    register.pupil("A1").marks("A1", "2025-09-01", "/ " * 20)
+    assert impact.intervention_impact(con, Filter()).empty
+    assert impact.since_last_action(con, Filter(), "A1") is None
+    assert impact.impact_record(impact.intervention_impact(con, Filter()), 6) == {"weeks": 6, "types": []}

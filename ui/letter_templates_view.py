@@ -1,0 +1,41 @@
+"""Editing the school's letters home: subject and body per kind and language, with the placeholders listed."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from data import letter_templates
+from ui import letters
+from ui.interventions_panel import who
+from ui.letters import wording
+
+
+def editor(con, school_id: str) -> None:
+    email, role = who()
+    c1, c2 = st.columns(2)
+    kind = c1.selectbox("Letter", list(wording.TITLES), format_func=wording.TITLES.get, key="tpl_kind")
+    known = letter_templates.languages(con, school_id)
+    language = c2.selectbox("Language", [*known, "Another language..."], key="tpl_language")
+    if language == "Another language...":
+        language = c2.text_input("Language name (as the pupils file gives it)", key="tpl_language_new").strip()
+        if not language:
+            return
+    current = letters.template_for(con, school_id, kind, language)
+    if current["language"] != language:
+        st.caption(f"No {language} wording saved yet: starting from the {current['language']} one.")
+    with st.form(f"tpl_{kind}_{language}"):
+        subject = st.text_input("Subject", value=current["subject"])
+        body = st.text_area("Body (blank line between paragraphs)", value=current["body"], height=320)
+        saved = st.form_submit_button("Save wording", type="primary")
+    if saved:
+        try:
+            wording.check_template(subject, body)
+            letter_templates.save(con, email, school_id, kind, subject, body, language=language, role=role)
+        except (wording.TemplateError, ValueError) as exc:
+            st.error(str(exc))
+        else:
+            st.success("Saved. New letters use this wording.")
+    if st.button("Go back to the built-in wording", key="tpl_reset"):
+        letter_templates.reset(con, email, school_id, kind, language)
+        st.rerun()
+    st.caption("Placeholders: " + "; ".join(f"{{{k}}} {v}" for k, v in wording.PLACEHOLDERS.items()))
