@@ -13,7 +13,7 @@ import os
 import streamlit as st
 
 from data import db
-from ui import auth, common, registry, session
+from ui import auth, common, registry, session, warm
 
 st.set_page_config(page_title="School attendance", page_icon=":material/school:", layout="wide")
 
@@ -21,10 +21,11 @@ st.set_page_config(page_title="School attendance", page_icon=":material/school:"
 @st.cache_resource(show_spinner=False)
 def _prepared(path: str) -> bool:  # keyed on the path: one check per database per process
     """Load the sample school into an empty database once per process; True when it was loaded."""
-    if os.environ.get("ATTENDANCE_SAMPLE", "1") == "0":
-        return False
-    con = session.connection()
+    con = session.connection()  # opened (and its schema made) here first, never by two threads at once
     if not db.is_empty(con):
+        warm.start()  # the first screen's figures, beside the first visitor's own run
+        return False
+    if os.environ.get("ATTENDANCE_SAMPLE", "1") == "0":
         return False
     from data import sample  # only here: the generator is heavy and most runs never need it
 

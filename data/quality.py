@@ -30,10 +30,15 @@ def _rows(con, sql: str, params: list) -> list[dict]:
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
-def report(con: duckdb.DuckDBPyConnection, school_id: str | None = None) -> dict:
-    """Counts of stored rows and of the problems in them, for one school or all."""
+def report(con: duckdb.DuckDBPyConnection, school_id: str | None = None, academic_year: int | None = None) -> dict:
+    """Counts of stored rows and of the problems in them, for one school or all, one academic year or all.
+
+    The year narrows what is kept by year (enrolments, marks); pupils and the import log are not kept by year.
+    """
     s = [school_id, school_id]
     where = "(? IS NULL OR school_id = ?)"
+    sy = [*s, academic_year, academic_year]
+    ywhere = f"{where} AND (? IS NULL OR academic_year = ?)"
     out: dict = {
         "schools": _scalar(con, f"SELECT count(*) FROM schools WHERE {where}", s),
         "academic_years": [
@@ -45,14 +50,16 @@ def report(con: duckdb.DuckDBPyConnection, school_id: str | None = None) -> dict
             ).fetchall()
         ],
         "pupils": _scalar(con, f"SELECT count(*) FROM pupils WHERE {where}", s),
-        "enrolments": _scalar(con, f"SELECT count(*) FROM enrolments WHERE {where}", s),
-        "carried_enrolments": _scalar(con, f"SELECT count(*) FROM enrolments WHERE {where} AND source = 'carried'", s),
-        "session_marks": _scalar(con, f"SELECT count(*) FROM session_marks WHERE {where}", s),
-        "lesson_marks": _scalar(con, f"SELECT count(*) FROM lesson_marks WHERE {where}", s),
-        "missing_marks": _scalar(con, f"SELECT count(*) FROM session_marks WHERE {where} AND code IS NULL", s),
-        "missing_lesson_marks": _scalar(con, f"SELECT count(*) FROM lesson_marks WHERE {where} AND code IS NULL", s),
+        "enrolments": _scalar(con, f"SELECT count(*) FROM enrolments WHERE {ywhere}", sy),
+        "carried_enrolments": _scalar(
+            con, f"SELECT count(*) FROM enrolments WHERE {ywhere} AND source = 'carried'", sy
+        ),
+        "session_marks": _scalar(con, f"SELECT count(*) FROM session_marks WHERE {ywhere}", sy),
+        "lesson_marks": _scalar(con, f"SELECT count(*) FROM lesson_marks WHERE {ywhere}", sy),
+        "missing_marks": _scalar(con, f"SELECT count(*) FROM session_marks WHERE {ywhere} AND code IS NULL", sy),
+        "missing_lesson_marks": _scalar(con, f"SELECT count(*) FROM lesson_marks WHERE {ywhere} AND code IS NULL", sy),
     }
-    first, last = con.execute(f"SELECT min(date), max(date) FROM session_marks WHERE {where}", s).fetchone()
+    first, last = con.execute(f"SELECT min(date), max(date) FROM session_marks WHERE {ywhere}", sy).fetchone()
     out["first_date"] = first.isoformat() if first else None
     out["last_date"] = last.isoformat() if last else None
     out["missing_by_date"] = [
@@ -60,10 +67,10 @@ def report(con: duckdb.DuckDBPyConnection, school_id: str | None = None) -> dict
         for r in _rows(
             con,
             f"""SELECT date, count(*) FILTER (WHERE code IS NULL) AS missing, count(*) AS marks
-                FROM session_marks WHERE {where}
+                FROM session_marks WHERE {ywhere}
                 GROUP BY date HAVING count(*) FILTER (WHERE code IS NULL) > 0
                 ORDER BY missing DESC, date LIMIT {MISSING_BY_DATE_ROWS}""",
-            s,
+            sy,
         )
     ]
     out["missing_by_form"] = [
@@ -72,29 +79,29 @@ def report(con: duckdb.DuckDBPyConnection, school_id: str | None = None) -> dict
             con,
             f"""SELECT m.academic_year, coalesce(e.form, '(no form)') AS form,
                        count(*) FILTER (WHERE m.code IS NULL) AS missing, count(*) AS marks
-                FROM (SELECT * FROM session_marks WHERE {where}) m
+                FROM (SELECT * FROM session_marks WHERE {ywhere}) m
                 LEFT JOIN enrolments e
                   ON e.school_id = m.school_id AND e.upn = m.upn AND e.academic_year = m.academic_year
                 GROUP BY ALL HAVING count(*) FILTER (WHERE m.code IS NULL) > 0
                 ORDER BY m.academic_year, missing DESC, form""",
-            s,
+            sy,
         )
     ]
     # Marks the measures cannot count: no enrolment that year, or before admission / after leaving.
     out["marks_outside_enrolment"] = _scalar(
         con,
-        f"""SELECT count(*) FROM (SELECT * FROM session_marks WHERE {where}) m
+        f"""SELECT count(*) FROM (SELECT * FROM session_marks WHERE {ywhere}) m
             LEFT JOIN enrolments e
               ON e.school_id = m.school_id AND e.upn = m.upn AND e.academic_year = m.academic_year
             WHERE e.upn IS NULL OR m.date < e.admission_date OR m.date > e.leaving_date""",
-        s,
+        sy,
     )
     # A pupil the group breakdowns cannot place: no year group, FSM, SEN or EAL in some enrolment.
     out["pupils_without_characteristics"] = _scalar(
         con,
-        f"""SELECT count(DISTINCT upn) FROM enrolments WHERE {where}
+        f"""SELECT count(DISTINCT upn) FROM enrolments WHERE {ywhere}
               AND (year_group IS NULL OR fsm IS NULL OR sen IS NULL OR eal IS NULL)""",
-        s,
+        sy,
     )
     out["pupils_without_enrolment"] = _scalar(
         con,
@@ -111,10 +118,10 @@ def report(con: duckdb.DuckDBPyConnection, school_id: str | None = None) -> dict
     out["unknown_codes"] = _scalar(
         con,
         f"""SELECT count(*) FROM (
-                SELECT code FROM session_marks WHERE {where}
-                UNION ALL SELECT code FROM lesson_marks WHERE {where}) m
+                SELECT code FROM session_marks WHERE {ywhere}
+                UNION ALL SELECT code FROM lesson_marks WHERE {ywhere}) m
             WHERE m.code IS NOT NULL AND m.code NOT IN (SELECT code FROM codes)""",
-        s + s,
+        sy + sy,
     )
     out["legacy_codes"] = legacy_codes(con, school_id)
     last_rows = _rows(

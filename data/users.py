@@ -25,8 +25,14 @@ MIN_PASSWORD_LENGTH = 12  # NCSC: length beats complexity rules
 NOT_RECOGNISED = "Email or password not recognised."  # one message for every failure: no hint which part was wrong
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended cost
-# Verified against when the email is unknown, so an unknown email takes as long as a wrong password.
-_DUMMY_HASH = _hasher.hash("not a password: keeps timing even for unknown emails")
+_dummy_hash: list[str] = []  # made on first use: a hash costs about a second, which no page view should wait for
+
+
+def _dummy() -> str:
+    """A hash verified against when the email is unknown, so an unknown email takes as long as a wrong password."""
+    if not _dummy_hash:
+        _dummy_hash.append(_hasher.hash("not a password: keeps timing even for unknown emails"))
+    return _dummy_hash[0]
 
 
 @dataclass(frozen=True)
@@ -254,7 +260,7 @@ def verify_password(
     row = con.execute(
         "SELECT password_hash, active, locked_until, failed_attempts FROM users WHERE email = ?", [email]
     ).fetchone()
-    stored = row[0] if row and row[0] else _DUMMY_HASH
+    stored = row[0] if row and row[0] else _dummy()
     try:
         matched = _hasher.verify(stored, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):

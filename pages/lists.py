@@ -56,9 +56,9 @@ COLUMNS = {
     "reason": "Why",
     "window_start": "Window from",
     "window_end": "Window to",
-    "unauthorised_sessions": "Unauthorised sessions",
-    "most_in_a_window": "Most in 10 weeks",
-    "current": "Current",
+    "unauthorised_sessions": "Unauthorised in the window",
+    "most_in_a_window": "Most in any 10 school weeks",
+    "current": "Window still open",
 }
 
 road.outlook_lists(f)
@@ -83,5 +83,11 @@ if common.is_empty_frame(rows):
     common.empty_state()
     st.stop()
 
+if choice == "penalty":
+    st.caption(
+        "Unauthorised in the window: the sessions between its dates (the latest 10 school weeks to reach the "
+        "threshold). Most in any 10 school weeks: the highest count over every such window. Window still open: it "
+        "ends within the last 10 school weeks, so the threshold is reached now, not only in the past."
+    )
 shown = rows[[c for c in COLUMNS if c in rows.columns]].rename(columns=COLUMNS)
 common.pupil_table(shown, key=f"list_{choice}", name=f"{choice}_list", audit_detail=f"{title}: {filters.describe(f)}")

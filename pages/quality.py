@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from data import quality
+from data.db import academic_year_label
 from ui import alerts, charts, common, export, filters, tables
 
 IMPORT_LOG_ROWS = 200
@@ -15,10 +16,11 @@ f = filters.sidebar_filter()
 st.title("Data quality")
 alerts.data_alerts(common.connection(), f)
 school_id = f.school_ids[0] if f.school_ids else None
-st.caption(f"{common.cached(filters.school_name, f)} · every academic year held")
+year = academic_year_label(f.academic_year) if f.academic_year is not None else "every academic year held"
+st.caption(f"{common.cached(filters.school_name, f)} · {year}")
 
 with st.spinner("Checking the registers..."):
-    report = common.cached(quality.report, school_id)
+    report = common.cached(quality.report, school_id, f.academic_year)
 if not report.get("session_marks"):
     st.info("No registers have been imported yet. Use the Import page to add your school's exports.")
     st.stop()
@@ -35,7 +37,7 @@ cols[2].metric(
 cols[3].metric("Pupils without characteristics", f"{report['pupils_without_characteristics']:,}", border=True)
 cols[4].metric("Unknown codes", f"{report.get('unknown_codes', 0):,}", border=True)
 st.caption(
-    f"Registers from {report['first_date']} to {report['last_date']} · years {', '.join(report['academic_years'])} · "
+    f"Registers from {report['first_date']} to {report['last_date']} · years held {', '.join(report['academic_years'])} · "
     f"{report['pupils']:,} pupils, {report['lesson_marks']:,} lesson marks ({report['missing_lesson_marks']:,} missing)."
 )
 

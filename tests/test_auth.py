@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from data import audit, users
 from tests.registers import Register
-from ui import auth, identity, registry, uploads
+from ui import auth, demo, identity, registry, uploads
 
 PASSWORD = "correct horse battery"
 SHOWN = "page content behind the gate"
@@ -91,6 +91,31 @@ def test_demo_mode_with_only_the_sample_school_and_no_accounts(sample_school):
     assert at.session_state[auth.USER_KEY].scope.year_groups == (8,)
     at.sidebar.radio(key=auth.DEMO_KEY).set_value("governor").run()
     assert at.session_state[auth.USER_KEY].scope.pupil_level is False
+
+
+def test_the_demo_role_is_kept_apart_from_the_switcher_and_in_the_address(sample_school):
+    """Streamlit may drop a widget's value on a page switch or a drill-down; a reload keeps only the address."""
+    at = AppTest.from_string(GATE).run()
+    at.sidebar.radio(key=auth.DEMO_KEY).set_value("governor").run()
+    assert at.query_params["as"] in ("governor", ["governor"])
+    assert at.session_state[demo.ROLE_KEY] == "governor"
+
+    switcher_forgotten = AppTest.from_string(GATE)
+    switcher_forgotten.session_state[demo.ROLE_KEY] = "pastoral (Year 8)"
+    assert f"{SHOWN}: demo pastoral demo=True" in shown(switcher_forgotten.run())
+
+    reloaded = AppTest.from_string(GATE)
+    reloaded.query_params["as"] = "governor"
+    assert f"{SHOWN}: demo governor demo=True" in shown(reloaded.run())
+
+
+def test_a_governor_keeps_no_pupil_identifier_in_the_address(sample_school):
+    at = AppTest.from_string(GATE)
+    at.query_params["upn"] = "A123456789012"
+    at.query_params["as"] = "governor"
+    at.run()
+    assert "upn" not in at.query_params
+    assert f"{SHOWN}: demo governor demo=True" in shown(at)
 
 
 @pytest.mark.parametrize("what_ends_it", ["real school", "an account"])
@@ -285,7 +310,7 @@ EVERY_KEY = {p.key for p in registry.PAGES}
         ("admin", EVERY_KEY),
         ("leader", EVERY_KEY - {"import", "users", "audit"}),
         ("pastoral", {"pupils", "lists", "risk", "caseload"}),
-        ("governor", {"overview", "groups", "patterns", "model", "governors", "action_plan"}),
+        ("governor", {"overview", "groups", "patterns", "model", "governors", "action_plan", "trust"}),
     ],
 )
 def test_role_pages(role, pages):

@@ -118,6 +118,37 @@ def test_the_pupil_page_opens_the_pupil_named_in_the_url(monkeypatch, app_db, sa
     assert len(at.get("plotly_chart")) >= 1
 
 
+def _two_pupils(sample_db) -> list[tuple[str, str]]:
+    from analytics import pupils, school
+    from data import db
+
+    with db.connection(sample_db, read_only=True) as con:
+        latest = Filter(academic_year=school.academic_years(con, Filter())[0])  # the year the page opens on
+        found = pupils.find_pupils(con, latest, "")
+    return [(r.upn, r.surname) for r in found.drop_duplicates("surname").head(2).itertuples()]
+
+
+def test_a_second_search_replaces_the_pupil_on_screen(monkeypatch, app_db, sample_db):
+    (first, _), (second, _) = _two_pupils(sample_db)
+    at = run_page(monkeypatch, app_db, "pages/pupils.py", query={"upn": first})
+    assert at.main.selectbox[0].value == first
+    at.text_input(key="pupil_query").input(second).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.main.selectbox[0].value == second
+    assert at.query_params["upn"] == [second] or at.query_params["upn"] == second
+
+
+def test_a_pupils_tabs_are_built_only_when_opened(monkeypatch, app_db, sample_db):
+    (upn, _), _ = _two_pupils(sample_db)
+    at = run_page(monkeypatch, app_db, "pages/pupils.py", query={"upn": upn})
+    titles = lambda: " ".join(str(getattr(ch.proto, "spec", "")) for ch in at.get("plotly_chart"))  # noqa: E731
+    assert "Every session" in titles() and "Rule of 3" not in titles()
+    at.session_state["pupil_tab"] = "For parents"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Rule of 3" in titles() and "Every session" not in titles()
+
+
 def test_lists_offer_every_list(monkeypatch, app_db):
     at = run_page(monkeypatch, app_db, "pages/lists.py")
     assert not at.exception

@@ -60,3 +60,12 @@ def test_cli_json_and_text(db_file):
     assert json.loads(out.stdout)["session_marks"] == 0
     text = subprocess.run(run, cwd=ROOT, capture_output=True, text=True, check=True).stdout
     assert "Session marks: 0" in text and "Last import: none" in text
+
+
+def test_report_for_one_academic_year(con, register):
+    register.pupil("A1").marks("A1", "2025-09-01", "/ - / /")  # 2025/26: one missing mark
+    register.pupil("A1", academic_year=2024).marks("A1", "2024-09-02", "/ /")
+    assert [
+        (r["session_marks"], r["missing_marks"], r["enrolments"])
+        for r in (quality.report(con, None, year) for year in (None, 2025, 2024, 2023))
+    ] == [(6, 1, 2), (4, 1, 1), (2, 0, 1), (0, 0, 0)]

@@ -322,18 +322,27 @@ def category_calendar(marks: pd.DataFrame, title: str) -> go.Figure:
         fig.add_scatter(
             x=part["week"],
             y=part["slot"],
-            mode="markers",
+            mode="markers+text",
             name=CATEGORY_LABELS[category],
-            marker=dict(symbol="square", size=11, color=colour, line=dict(width=0.5, color="white")),
+            marker=dict(symbol="square", size=15, color=colour, line=dict(width=0.5, color="white")),
+            # The mark's own letter on its square: colour alone does not say which code (and not to everyone).
+            text=part["code"].fillna("").astype(str),
+            textfont=dict(size=9, color="white" if category in ("unauthorised", "missing") else "#1A1A1A"),
+            textposition="middle center",
             customdata=part[["code", "meaning"]]
             .fillna("–")
             .assign(day=pd.to_datetime(part["date"]).dt.strftime("%a %d %b %Y"))
             .to_numpy(),
             hovertemplate="%{customdata[2]} %{y}<br>Code %{customdata[0]}: %{customdata[1]}<extra></extra>",
         )
-    _layout(fig, title, height=360)
+    _layout(fig, title, height=400)
     fig.update_yaxes(categoryorder="array", categoryarray=slots[::-1], gridcolor=None, showgrid=False)
-    fig.update_xaxes(title="Week beginning", tickformat="%d %b")
+    # Ticks on the Mondays the columns stand for ("week beginning"), every week or every few when many.
+    mondays = sorted(df["week"].unique())
+    step = max(1, -(-len(mondays) // 14))
+    fig.update_xaxes(
+        title="Week beginning", tickmode="array", tickvals=mondays[::step], tickformat="%d %b", showgrid=False
+    )
     return fig
 
 

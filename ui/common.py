@@ -8,12 +8,13 @@ the names below are the ones pages use.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from analytics import lists, school
+from analytics import school
 from analytics.filters import Filter, PupilLevelDenied
 from ui import auth, export, filters, registry, tables
 from ui.session import cached, connection, data_changed, db_path
@@ -140,6 +141,7 @@ PUPIL_COLUMNS = {
 
 
 BEHIND_LIMIT = 200  # rows in a drill-down table; the most absent come first
+EVERY_PUPIL = 1_000_000  # asked for all, to say how many there are: the query ranks them all anyway
 # The drill-down table: who, and how much of exactly the clicked sessions they missed.
 BEHIND_COLUMNS = (
     "upn",
@@ -172,11 +174,7 @@ def pupil_table(df: pd.DataFrame, key: str, name: str, audit_detail: str, blanks
         key=key,
         on_select="rerun",
         selection_mode="single-row",
-        column_config={
-            c: st.column_config.NumberColumn(c, format="%.1f")
-            for c in drawn.columns
-            if str(c).endswith("%") and pd.api.types.is_numeric_dtype(drawn[c])
-        },
+        column_config=_column_formats(drawn),
     )
     st.caption("Select a row to open the pupil.")
     export.download_table(shown, name, key=f"{key}_export")
@@ -185,25 +183,45 @@ def pupil_table(df: pd.DataFrame, key: str, name: str, audit_detail: str, blanks
         open_pupil(str(df.iloc[rows[0]]["upn"]))
 
 
+def _column_formats(df: pd.DataFrame) -> dict:
+    """Percentages to one decimal place; dates as dates (never "2026-06-15 00:00:00")."""
+    formats = {}
+    for c in df.columns:
+        if str(c).endswith("%") and pd.api.types.is_numeric_dtype(df[c]):
+            formats[c] = st.column_config.NumberColumn(c, format="%.1f")
+        elif pd.api.types.is_datetime64_any_dtype(df[c]) or _holds_dates(df[c]):
+            formats[c] = st.column_config.DateColumn(c, format="DD/MM/YYYY")
+    return formats
+
+
+def _holds_dates(series: pd.Series) -> bool:
+    values = series.dropna()
+    return not values.empty and isinstance(values.iloc[0], date)
+
+
 def pupils_behind(f, key: str, what: str) -> None:
     """The pupils behind a clicked figure, under the chart (never for a role without pupil-level access)."""
     if not pupil_level_allowed():
         st.caption(NO_PUPIL_LEVEL)
         return
+    from analytics import lists  # here, not at the top: it brings scipy (1-2 s), which an Overview need not wait for
+
     try:
         with st.spinner("Finding the pupils..."):
-            df = cached(lists.pupils_behind, f, limit=BEHIND_LIMIT)
+            every = cached(lists.pupils_behind, f, limit=EVERY_PUPIL)
     except PupilLevelDenied:
         st.caption(NO_PUPIL_LEVEL)
         return
     st.markdown(f"**Pupils behind: {what}** ({f.describe()})")
-    if is_empty_frame(df):
+    if is_empty_frame(every):
         empty_state()
         return
+    df = every.head(BEHIND_LIMIT)
     shown = df[[c for c in BEHIND_COLUMNS if c in df.columns]]
     st.caption(
-        f"The {len(df)} pupils who missed most of these sessions, most absent first."
-        if len(df) >= BEHIND_LIMIT
+        f"{len(every):,} pupils missed at least one of these sessions; the {len(df)} who missed most are listed, "
+        "most absent first."
+        if len(every) > len(df)
         else f"{len(df)} pupils missed at least one of these sessions, most absent first."
     )
     pupil_table(shown, key=key, name=f"pupils_{key}", audit_detail=f"pupils behind {what}: {f.describe()}")

@@ -68,8 +68,9 @@ def download_table(df: pd.DataFrame, name: str, key: str | None = None) -> None:
         return
     stem = file_stem(name)
     key = key or f"export_{stem}"
-    left, right, _ = st.columns([1, 1, 6])
-    left.download_button(
+    # Side by side at their own width: columns would squeeze the labels away in a narrow place (half a page).
+    row = st.container(horizontal=True, gap="small")
+    row.download_button(
         "CSV",
         data=lambda: csv_bytes(df),
         file_name=f"{stem}.csv",
@@ -80,7 +81,7 @@ def download_table(df: pd.DataFrame, name: str, key: str | None = None) -> None:
         args=("export",),
         kwargs={"detail": f"{stem}.csv ({len(df)} rows)"},
     )
-    right.download_button(
+    row.download_button(
         "Excel",
         data=lambda: excel_bytes(df),
         file_name=f"{stem}.xlsx",

@@ -204,7 +204,7 @@ def _choose_many(key: str, options: list, current: list) -> None:
 def sidebar_filter(_con=None) -> Filter:
     """Draw the sidebar filters and return the Filter they describe, restricted to the user's scope.
 
-    (``_con`` is ignored: pages/overview.py, groups.py and governors.py still pass their connection.)
+    (``_con`` is not used: pages/trust.py still passes its connection; drop both together.)
     """
     scope = auth.current_user().scope
     state = _load_state()

@@ -25,22 +25,22 @@ from tests.browser.test_pages_in_browser import (
     visible_tables,
     wait_until_idle,
 )
+from ui import registry
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 DEMO_LABELS = {"admin": "admin", "leader": "leader", "pastoral": "pastoral (Year 8)", "governor": "governor"}
-NAVIGATION = {  # what each role is offered in the sidebar, in order
-    "admin": [
-        "Overview", "Groups", "Patterns", "At-risk model", "Pupils", "Lists", "At risk", "Governors' pack",
-        "Import", "Data quality", "Users", "Audit log",
-    ],
-    "leader": [
-        "Overview", "Groups", "Patterns", "At-risk model", "Pupils", "Lists", "At risk", "Governors' pack",
-        "Data quality",
-    ],
-    "pastoral": ["Pupils", "Lists", "At risk"],
-    "governor": ["Overview", "Groups", "Patterns", "At-risk model", "Governors' pack"],
-}  # fmt: skip
+
+
+def _navigation(role: str) -> list[str]:
+    """The titles the sidebar offers a role: ui/registry.py's pages, grouped by section as st.navigation draws them."""
+    sections: dict[str, list[str]] = {}
+    for page in registry.pages_for(role):
+        sections.setdefault(page.section, []).append(page.title)
+    return [title for titles in sections.values() for title in titles]
+
+
+NAVIGATION = {role: _navigation(role) for role in ("admin", "leader", "pastoral", "governor")}
 UPN = re.compile(r"\b[A-Z]\d{11}[0-9A-Z]\b")  # the DfE's unique pupil number
 EMPTY_WORDS = re.compile(r"\b(None|nan|NaN|NaT)\b")
 REFUSED = ("You do not have access to this page", "Page not found")
@@ -75,6 +75,7 @@ def open_as(page, url: str, mode: str, role: str) -> None:
         for _ in range(3):  # a click that lands while a run is still settling can be lost: look, and click again
             choice.click()
             try:
+                page.wait_for_url(re.compile(f"as={role}"), timeout=20_000)  # the run as the new role has begun
                 wait_for_heading(page, NAVIGATION[role][0], timeout=20_000)
                 break
             except Exception:
@@ -86,13 +87,23 @@ def open_as(page, url: str, mode: str, role: str) -> None:
     wait_for_heading(page, NAVIGATION[role][0])
 
 
+def _show_every_link(page) -> None:
+    """Streamlit folds a long page list under "View n more": unfold it, as a person would."""
+    more = page.locator("[data-testid='stSidebarNavViewButton']")
+    if more.count() and "more" in more.first.inner_text().lower():
+        more.first.click()
+        page.wait_for_timeout(300)
+
+
 def navigation(page) -> list[str]:
     """The page titles the sidebar offers (each link's last line: the first is its icon's name)."""
+    _show_every_link(page)
     texts = page.locator("[data-testid='stSidebarNav'] a").all_inner_texts()
     return [t.strip().splitlines()[-1].strip() for t in texts if t.strip()]
 
 
 def go(page, title: str, heading_text: str | None = None) -> None:
+    _show_every_link(page)
     link = page.locator("[data-testid='stSidebarNav'] a").filter(has_text=re.compile(f"{re.escape(title)}$"))
     link.first.click()
     wait_for_heading(page, heading_text or title)

@@ -240,6 +240,56 @@ def test_the_governors_pack_downloads_as_a_pdf_without_pupil_data(page, app_url)
 
 # --- timings --------------------------------------------------------------------------------------------
 
+FIRST_VISIT = ROOT / "docs" / "browser_first_visit.json"
+
+
+def test_a_first_visit_is_measured(page, sample_db, tmp_path):
+    """A freshly started server (empty caches): the Overview at /, then a pupil's page by its address.
+
+    Written to docs/browser_first_visit.json (and into the timings' notes), never asserted: the machine is shared.
+    """
+    from data import db
+    from tests.browser.conftest import _serve
+
+    copy = tmp_path / "first.duckdb"
+    copy.write_bytes(sample_db.read_bytes())
+    with db.connection(sample_db, read_only=True) as con:
+        upn = con.execute("SELECT upn FROM enrolments ORDER BY academic_year DESC, upn LIMIT 1").fetchone()[0]
+    served = _serve(copy, tmp_path / "first.log")
+    url = next(served)
+    try:
+        overview = open_by_url(page, url, "overview")
+        assert_no_exception(page)
+        pupil = open_by_url(page, url, "pupils", f"?upn={upn}")  # its calendar (the first tab) drawn too
+        assert_no_exception(page)
+    finally:
+        served.close()
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    FIRST_VISIT.write_text(
+        json.dumps(
+            {
+                "description": "First visit after the server starts (empty caches): seconds from typing the address "
+                "until the page's script has finished and its charts are drawn.",
+                "overview (s)": round(overview, 2),
+                "pupil page (s)": round(pupil, 2),
+                "load average": f"{load} on {os.cpu_count()} cores",
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+
+
+def _first_visit_note() -> list[str]:
+    if not FIRST_VISIT.exists():
+        return []
+    first = json.loads(FIRST_VISIT.read_text())
+    return [
+        f"First visit after the server starts (empty caches, tests/browser: test_a_first_visit_is_measured): the "
+        f"Overview in {first['overview (s)']} s, then a pupil's page by its address in {first['pupil page (s)']} s "
+        f"(load average {first['load average']})."
+    ]
+
 
 def test_pages_are_measured_once_warm(page, app_url):
     """Median of three warm loads per page, by address and from the sidebar; written, not asserted."""
@@ -284,6 +334,7 @@ def test_pages_are_measured_once_warm(page, app_url):
                     + ", ".join(f"{x:.1f}" for x in os.getloadavg())
                     + f" on {os.cpu_count()} cores; other work on the machine slows every figure.",
                     *(f"{k} could not be timed: {v}" for k, v in failed.items()),
+                    *_first_visit_note(),
                 ],
             },
             indent=2,
