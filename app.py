@@ -56,7 +56,8 @@ def main() -> None:
     if not sections:
         st.error("Your account has no pages. Ask the school's administrator to give you a role.")
         st.stop()
-    st.navigation(sections).run()
+    # Every page in the sidebar: a school has more than the ten Streamlit shows before "View more".
+    st.navigation(sections, expanded=True).run()
 
 
 try:

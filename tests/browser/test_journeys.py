@@ -235,7 +235,7 @@ def test_a_governors_journey(page, mode, url, sample_db):
 def test_a_pastoral_leads_journey(page, mode, url):
     open_as(page, url, mode, "pastoral")
     assert navigation(page) == NAVIGATION["pastoral"]
-    go(page, "At risk", "At risk of persistent absence")
+    go(page, "At risk", "At risk: predicted to become persistently absent")
     assert "Year 8" in main_text(page)  # the scope is named, never "whole school"
     grid = visible_tables(page).first
     grid.wait_for(timeout=WAIT_MS)
