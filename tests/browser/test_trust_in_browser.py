@@ -6,17 +6,11 @@ with a local account scoped to two of them.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-import urllib.request
-
 import pytest
 
 from data.__main__ import main as data_main
 from tests import trust_files
-from tests.browser.conftest import ROOT, START_SECONDS, _free_port
+from tests.browser.conftest import _serve
 from tests.browser.test_pages_in_browser import assert_no_exception, wait_until_idle
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
@@ -35,37 +29,7 @@ def trust_app(tmp_path_factory):
         assert data_main(["import", *map(str, paths), "--school", urn, "--year", "2025/26", "--db", str(path)]) == 0
     add = ["users", "add", EMAIL, "--role", "leader", "--schools", "100001,100002", "--password", PASSWORD]
     assert data_main([*add, "--db", str(path)]) == 0
-    port = _free_port()
-    log = (folder / "streamlit.log").open("w")
-    env = {**os.environ, "ATTENDANCE_DB": str(path), "ATTENDANCE_SAMPLE": "0"}
-    argv = ["--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1"]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", *argv, "--browser.gatherUsageStats", "false"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + START_SECONDS
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError(f"the app did not start; see {log.name}")
-        time.sleep(0.3)
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    yield from _serve(path, folder / "streamlit.log")
 
 
 def caption_school(page) -> str | None:
@@ -119,7 +83,10 @@ def test_leader_of_two_schools_sees_them_side_by_side_and_never_the_third(page, 
 
     # The third school's address is refused: its figures never show, the page falls back to one of the two.
     # The school picker offers the two schools only.
-    page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").first.locator("input").click()
+    school_picker = page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").first
+    school_picker.scroll_into_view_if_needed()  # below every page's link in the sidebar
+    school_picker.locator("input").click()
+    page.get_by_role("option").first.wait_for(timeout=WAIT_MS)  # the list opens a moment after the click
     options = page.get_by_role("option").all_inner_texts()
     assert sorted(options) == ["Ash Academy (100001)", "Beech Primary (100002)"]
     page.keyboard.press("Escape")
