@@ -276,4 +276,6 @@ def test_a_data_managers_journey(page, mode, url, tmp_path):
     wait_until_idle(page)
     assert_whole(page, "Data quality")
     # Refused imports reach the import log with issue 15 item 10 (the import-log branch): its caption counts them.
-    assert "1 refused" in main_text(page)
+    # Other browser tests share this app and may have refused files of their own: at least this one shows.
+    refused = re.search(r"(\d+) refused", main_text(page))
+    assert refused and int(refused.group(1)) >= 1
