@@ -32,7 +32,7 @@ run: setup
 test: setup browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -n 2 --dist loadgroup --durations=30
 
 test-fast: setup
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -m "not browser"
