@@ -216,6 +216,44 @@ def outlook_lists(f) -> None:
             _list(near, "outlook_near", "End of year: one or two bad weeks from persistent absence", f)
 
 
+ROAD_COLUMNS = {
+    "best_attendance": "Best reachable %",
+    "can_miss_days": "Days still to spare",
+    "projected_attendance": "At current rate %",
+    "penalty_when": "Penalty threshold at this rate",
+    "half_term_days_left": "Rule of 3: days left this half-term",
+}
+
+
+def penalty_when(row) -> str:
+    """When the pupil reaches the penalty-notice threshold at their rate since half-term, in words."""
+    status = _value(row, "penalty_status")
+    if status == "reached":
+        return "reached"
+    if status == "projected" and _value(row, "penalty_date") is not None:
+        return _date_text(_value(row, "penalty_date"), year=True)
+    return "not this year"
+
+
+def with_road(f, rows: pd.DataFrame) -> pd.DataFrame:
+    """A list of pupils with each one's road to the end of the year beside it (``ROAD_COLUMNS``).
+
+    One ``projection.year_end_outlook`` call for the whole year, matched on
+    school and UPN; a pupil it does not cover keeps empty cells.
+    """
+    if common.is_empty_frame(rows) or not {"school_id", "upn"} <= set(rows.columns):
+        return rows
+    outlook = common.cached(projection.year_end_outlook, f.whole_year())
+    if common.is_empty_frame(outlook):
+        return rows
+    road = outlook.assign(penalty_when=[penalty_when(r) for r in outlook.to_dict("records")])
+    road = road[["school_id", "upn", *ROAD_COLUMNS]].drop_duplicates(["school_id", "upn"], keep="last")
+    merged = rows.drop(columns=[c for c in ROAD_COLUMNS if c in rows.columns]).merge(
+        road, on=["school_id", "upn"], how="left"
+    )
+    return merged.rename(columns=ROAD_COLUMNS)
+
+
 def _list(df: pd.DataFrame, key: str, title: str, f) -> None:
     if common.is_empty_frame(df):
         common.empty_state("No pupils on this list.")
