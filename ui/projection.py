@@ -13,7 +13,7 @@ import streamlit as st
 from analytics import projection
 from analytics.measures import PERSISTENT_LINE
 from ui import common, filters
-from ui.road_words import basis_caption, date_text, days_text, line_text, parent_sentences, pct_text
+from ui.road_words import basis_caption, date_text, days_text, line_text, parent_sentences, pct_text, penalty_when
 
 __all__ = ["basis_caption", "days_text", "outlook_lists", "parent_sentences", "road_to_year_end"]
 
@@ -88,16 +88,6 @@ ROAD_COLUMNS = {
     "penalty_when": "Penalty threshold at this rate",
     "half_term_days_left": "Rule of 3: days left this half-term",
 }
-
-
-def penalty_when(row) -> str:
-    """When the pupil reaches the penalty-notice threshold at their rate since half-term, in words."""
-    status = _value(row, "penalty_status")
-    if status == "reached":
-        return "reached"
-    if status == "projected" and _value(row, "penalty_date") is not None:
-        return _date_text(_value(row, "penalty_date"), year=True)
-    return "not this year"
 
 
 def with_road(f, rows: pd.DataFrame) -> pd.DataFrame:
