@@ -15,11 +15,13 @@ def editor(con, school_id: str) -> None:
     c1, c2 = st.columns(2)
     kind = c1.selectbox("Letter", list(wording.TITLES), format_func=wording.TITLES.get, key="tpl_kind")
     known = letter_templates.languages(con, school_id)
-    language = c2.selectbox("Language", [*known, "Another language..."], key="tpl_language")
+    families = [lang for lang, _ in letter_templates.family_languages(con, school_id) if lang not in known]
+    language = c2.selectbox("Language", [*known, *families, "Another language..."], key="tpl_language")
     if language == "Another language...":
         language = c2.text_input("Language name (as the pupils file gives it)", key="tpl_language_new").strip()
         if not language:
             return
+        language = letter_templates.language_name(language)  # 'POL' or 'polish': Polish
     current = letters.template_for(con, school_id, kind, language)
     if current["language"] != language:
         st.caption(f"No {language} wording saved yet: starting from the {current['language']} one.")
@@ -38,4 +40,11 @@ def editor(con, school_id: str) -> None:
     if st.button("Go back to the built-in wording", key="tpl_reset"):
         letter_templates.reset(con, email, school_id, kind, language)
         st.rerun()
+    spoken = letter_templates.family_languages(con, school_id)
+    if spoken:
+        st.caption(
+            "Families' languages in the pupils file: "
+            + ", ".join(f"{lang} ({n})" for lang, n in spoken[:12])
+            + ". A letter goes in the family's language where this letter is kept in it, else in English."
+        )
     st.caption("Placeholders: " + "; ".join(f"{{{k}}} {v}" for k, v in wording.PLACEHOLDERS.items()))

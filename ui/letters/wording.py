@@ -12,6 +12,9 @@ import re
 import string
 from datetime import date
 
+from analytics.measures import PERSISTENT_LINE
+from ui import road_words
+
 TITLES = {
     "first_concern": "First letter of concern",
     "meeting": "Invitation to an attendance meeting",
@@ -31,8 +34,18 @@ PLACEHOLDERS = {
     "days_missed": "e.g. 12 school days",
     "lessons_missed": "a sentence on lessons and hours missed (blank without lesson registers)",
     "rule_of_three": "a sentence on the Rule of 3 for this half-term",
-    "days_left": "school days left this year",
-    "projected": "days missed by July at this rate",
+    "days_left": "school days left this year (from the school calendar)",
+    "projected": "days missed by July at the rate so far this year",
+    "road": "the road to the end of the year in full, as the pupil's page says it",
+    "can_miss": f"the most days the pupil can still miss and end the year above {PERSISTENT_LINE:g}%, "
+    "and the best attendance still within reach",
+    "at_this_rate": "the attendance the pupil will end the year on at their rate since half-term "
+    "(and when they would reach the penalty-notice threshold)",
+    "can_miss_days": f"a number: days the pupil can still miss and end above {PERSISTENT_LINE:g}% (0 when none)",
+    "best_attendance": "the best attendance still within reach, e.g. 93.2%",
+    "projected_attendance": "the attendance at the end of the year at the rate since half-term, e.g. 88.4%",
+    "days_missed_number": "a number: days missed so far (for wording in another language)",
+    "days_left_number": "a number: school days left this year",
     "national": "a sentence comparing with schools in England",
     "meeting_date": "the meeting date typed when the letter is made",
     "today": "the date of the letter",
@@ -46,7 +59,7 @@ DEFAULTS = {
 
 {rule_of_three} {national}
 
-There are {days_left} left this year. If nothing changes, {forename} will have missed {projected} by July.
+There are {days_left} left this year. {can_miss} {at_this_rate}
 
 Every day in school counts, and we want to help. If something is making it hard for {forename} to come to \
 school, please contact us so that we can talk about it and find a way forward together.""",
@@ -55,6 +68,8 @@ school, please contact us so that we can talk about it and find a way forward to
         "Invitation to talk about {forename}'s attendance",
         """{forename}'s attendance this year is {attendance}: {forename} has missed {days_missed} up to {as_of}. \
 {lessons_missed}
+
+{can_miss} {at_this_rate}
 
 We would like to meet you on {meeting_date} to talk about what is getting in the way and to agree a plan, \
 with targets, that helps {forename} attend every day. Please let us know if that time does not suit you.
@@ -67,7 +82,7 @@ with targets, that helps {forename} attend every day. Please let us know if that
 ({year_group}, {form}).
 
 {forename}'s attendance this year is {attendance}; {forename} has missed {days_missed} up to {as_of}. \
-{lessons_missed} There are {days_left} left this year.
+{lessons_missed} There are {days_left} left this year. {can_miss}
 
 The school will provide the support we agreed and review it with you on {meeting_date}. You agree to make \
 sure {forename} attends every day and to tell us on the first day of any absence.
@@ -78,6 +93,8 @@ sure {forename} attends every day and to tell us on the first day of any absence
         "Notice to Improve: {full_name}",
         """Despite the support offered, {forename}'s attendance this year is {attendance}: {forename} has missed \
 {days_missed} up to {as_of}, including absence the school has not authorised. {lessons_missed}
+
+{at_this_rate} {can_miss}
 
 This is a Notice to Improve. {forename}'s attendance must improve from now on. We will review it on \
 {meeting_date}. If it has not improved, the school may ask the local authority to issue a penalty notice.
@@ -111,6 +128,15 @@ def _days(value: float) -> str:
     return f"{text} school day" if value == 1 else f"{text} school days"
 
 
+def _number(value: float | None) -> str:
+    """Days as a bare number to the half day: 7, 7.5; blank when unknown."""
+    return "" if value is None else f"{round(value * 2) / 2:g}"
+
+
+def _percent(value: float | None) -> str:
+    return "" if value is None else f"{value:.1f}%"
+
+
 def long_date(d: date | None) -> str:
     return "" if d is None else f"{d.day} {d.strftime('%B %Y')}"
 
@@ -136,6 +162,7 @@ def fields(figures: dict, meeting_date: str = "", today: date | None = None) -> 
             f"({f['national_period']}); {forename}'s attendance is {f['attendance_rate']:.1f}%."
         )
     year = f.get("year_group")
+    road = road_words.road_parts(f.get("road") or {})
     return {
         "forename": forename,
         "surname": f.get("surname") or "",
@@ -150,6 +177,14 @@ def fields(figures: dict, meeting_date: str = "", today: date | None = None) -> 
         "rule_of_three": rule,
         "days_left": _days(f["days_left"]),
         "projected": _days(f["projected_days_missed"]),
+        "road": " ".join(sentence for key in road_words.ROAD_PARTS for sentence in road.get(key, [])),
+        "can_miss": " ".join(road.get("can_miss", [])),
+        "at_this_rate": " ".join(road.get("at_this_rate", [])),
+        "can_miss_days": _number(f.get("can_miss_days")),
+        "best_attendance": _percent(f.get("best_attendance")),
+        "projected_attendance": _percent(f.get("projected_attendance")),
+        "days_missed_number": _number(f["days_missed"]),
+        "days_left_number": _number(f["days_left"]),
         "national": national,
         "meeting_date": meeting_date or "a date we will agree with you",
         "today": long_date(today or date.today()),
