@@ -78,7 +78,8 @@ def run(repeats: int = 5) -> dict:
         "rows": rows,
         "notes": [
             f"Every pupil's road across all {schools} schools takes {trust_wide['median_ms'] / 1000:.2f} s "
-            f"({verdict} one second) in this run: one pass over the year's on-roll marks per school, the calendar's "
+            f"({verdict} one second) in this run, {trust_wide['cpu_ms'] / 1000:.2f} s of CPU (the bare scan, "
+            f"{bare['trust']:.0f} ms here, shows how loaded the shared machine was): one pass over the year's on-roll marks per school, the calendar's "
             "half-terms for the days left, and the unauthorised sessions of the last ten school weeks for the "
             "penalty date. The two lists filter that one result.",
         ],
