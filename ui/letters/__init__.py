@@ -40,12 +40,15 @@ class Made:
 
 
 def template_for(con: duckdb.DuckDBPyConnection, school_id: str, kind: str, language: str | None = None) -> dict:
-    """The school's wording for a letter (in the family's language where it keeps one), else the built-in one."""
+    """The school's wording for a letter (in the family's language where it keeps one), else the built-in one.
+
+    Keys: ``letter_templates.FIELDS``, the greeting, closing and signature filled in with the built-in ones.
+    """
     saved = letter_templates.get(con, school_id, kind, language)
-    if saved:
-        return saved
-    subject, body = wording.DEFAULTS[kind]
-    return {"subject": subject, "body": body, "language": letter_templates.DEFAULT_LANGUAGE}
+    if not saved:
+        subject, body = wording.DEFAULTS[kind]
+        saved = {"subject": subject, "body": body, "language": letter_templates.DEFAULT_LANGUAGE}
+    return {**wording.DEFAULT_FRAME, **{k: v for k, v in saved.items() if v}}
 
 
 def build_letter(
@@ -57,14 +60,16 @@ def build_letter(
         return None
     template = template_for(con, figures["school_id"], kind, figures.get("language"))
     figures = {**figures, "letter_language": template["language"]}
-    values = wording.fields(figures, meeting_date, today)
+    values = wording.fields(figures, meeting_date, today, language=template["language"])
     body = wording.fill(template["body"], values)
     letter = documents.Letter(
         school_name=figures["school_name"],
         date_text=values["today"],
-        salutation=f"Dear parent or carer of {values['full_name']},",
+        salutation=wording.fill(template["salutation"], values),
         subject=wording.fill(template["subject"], values),
         paragraphs=tuple(body.split("\n\n")),
+        signoff=wording.fill(template["signoff"], values),
+        signature=wording.fill(template["signature"], values),
     )
     return letter, figures
 
