@@ -94,7 +94,7 @@ def test_each_letter_is_in_the_familys_language_where_the_school_keeps_it(
         "Dear parent or carer of" in text and "Yours sincerely," in text and "20 November 2025" in text
     ) is not polish
     assert f"Pupil{upn}" in text
-    assert letters.language_note(made, kind).startswith(note) if note else letters.language_note(made, kind) == ""
+    assert letters.language_note(made).startswith(note) if note else letters.language_note(made) == ""
 
 
 def test_a_list_is_split_across_languages_and_each_letter_holds_one_pupil(con, tmp_path):
@@ -102,7 +102,7 @@ def test_a_list_is_split_across_languages_and_each_letter_holds_one_pupil(con, t
     assert made.letters == 5
     assert made.languages == (("English", 3), ("Polish", 2)) and made.no_template == (("Urdu", 1),)
     assert (
-        letters.language_note(made, "first_concern")
+        letters.language_note(made)
         == "2 letters in Polish, 3 in English: no Urdu template for 'First letter of concern'"
     )
     pages = _pdf_pages(made.data, tmp_path)

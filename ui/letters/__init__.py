@@ -37,6 +37,7 @@ class Made:
     skipped: tuple[str, ...]  # pupils with no figures to quote (no sessions this year, or not visible)
     languages: tuple[tuple[str, int], ...] = ()  # (language a letter is in, letters), most first
     no_template: tuple[tuple[str, int], ...] = ()  # (family's language with no template of this kind, letters)
+    kind: str = ""  # the letter made (a key of wording.TITLES)
 
 
 def template_for(con: duckdb.DuckDBPyConnection, school_id: str, kind: str, language: str | None = None) -> dict:
@@ -104,7 +105,7 @@ def make_letters(
         made = build_letter(con, f, upn, kind, meeting_date, today)
         (built.append((upn, *made)) if made else skipped.append(upn))
     if not built:
-        return Made("", b"", FORMATS[fmt], 0, tuple(skipped))
+        return Made("", b"", FORMATS[fmt], 0, tuple(skipped), kind=kind)
     used = Counter(b[2]["letter_language"] for b in built)
     missing = Counter(
         b[2]["language"]
@@ -137,7 +138,14 @@ def make_letters(
             role=role,
         )
     return Made(
-        file_name, data, mime, len(built), tuple(skipped), tuple(_most_first(used)), tuple(_most_first(missing))
+        file_name,
+        data,
+        mime,
+        len(built),
+        tuple(skipped),
+        tuple(_most_first(used)),
+        tuple(_most_first(missing)),
+        kind,
     )
 
 
@@ -145,7 +153,7 @@ def _most_first(counts: Counter) -> list[tuple[str, int]]:
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
-def language_note(made: Made, kind: str) -> str:
+def language_note(made: Made) -> str:
     """How letters were split across languages, and which families' languages had no template.
 
     "3 letters in Polish, 41 in English: no Urdu template for 'Notice to Improve'". Blank when
@@ -162,7 +170,7 @@ def language_note(made: Made, kind: str) -> str:
     note = ", ".join(parts)
     if made.no_template:
         missing = " or ".join(lang for lang, _ in made.no_template)
-        note += f": no {missing} template for '{wording.TITLES[kind]}'"
+        note += f": no {missing} template for '{wording.TITLES[made.kind]}'"
     return note
 
 
