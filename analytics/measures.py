@@ -205,6 +205,15 @@ ENROLMENT_SUMS_SQL = f"""
     count(*) FILTER (WHERE {persistent_sql()})                     AS persistent_absence_count,
     count(*) FILTER (WHERE {severe_sql()})                         AS severe_absence_count
 """
+# The DfE rates ``rates_sql`` gives, in the order a review reads them.
+RATE_COLUMNS = (
+    "attendance_rate",
+    "overall_absence_rate",
+    "authorised_absence_rate",
+    "unauthorised_absence_rate",
+    "persistent_absence_rate",
+    "severe_absence_rate",
+)
 SUM_COLUMNS = (
     "enrolments",
     "possible_sessions",

@@ -13,7 +13,7 @@ import streamlit as st
 from analytics import projection
 from analytics.measures import PERSISTENT_LINE
 from ui import common, filters
-from ui.road_words import basis_caption, date_text, days_text, line_text, parent_sentences, pct_text
+from ui.road_words import basis_caption, date_text, days_text, line_text, parent_sentences, pct_text, penalty_when
 
 __all__ = ["basis_caption", "days_text", "outlook_lists", "parent_sentences", "road_to_year_end"]
 
@@ -79,6 +79,34 @@ def outlook_lists(f) -> None:
                 "them to persistent absence. Fewest bad weeks first."
             )
             _list(near, "outlook_near", "End of year: one or two bad weeks from persistent absence", f)
+
+
+ROAD_COLUMNS = {
+    "best_attendance": "Best reachable %",
+    "can_miss_days": "Days still to spare",
+    "projected_attendance": "At current rate %",
+    "penalty_when": "Penalty threshold at this rate",
+    "half_term_days_left": "Rule of 3: days left this half-term",
+}
+
+
+def with_road(f, rows: pd.DataFrame) -> pd.DataFrame:
+    """A list of pupils with each one's road to the end of the year beside it (``ROAD_COLUMNS``).
+
+    One ``projection.year_end_outlook`` call for the whole year, matched on
+    school and UPN; a pupil it does not cover keeps empty cells.
+    """
+    if common.is_empty_frame(rows) or not {"school_id", "upn"} <= set(rows.columns):
+        return rows
+    outlook = common.cached(projection.year_end_outlook, f.whole_year())
+    if common.is_empty_frame(outlook):
+        return rows
+    road = outlook.assign(penalty_when=[penalty_when(r) for r in outlook.to_dict("records")])
+    road = road[["school_id", "upn", *ROAD_COLUMNS]].drop_duplicates(["school_id", "upn"], keep="last")
+    merged = rows.drop(columns=[c for c in ROAD_COLUMNS if c in rows.columns]).merge(
+        road, on=["school_id", "upn"], how="left"
+    )
+    return merged.rename(columns=ROAD_COLUMNS)
 
 
 def _list(df: pd.DataFrame, key: str, title: str, f) -> None:

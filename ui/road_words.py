@@ -170,3 +170,13 @@ def basis_caption(row) -> str:
     if _value(row, "basis") == projection.BASIS_CALENDAR:
         return f"{stand}; days left from the school calendar (holidays between half-terms left out)."
     return f"{stand}; days left from a standard 190-day year (the school calendar does not reach the summer)."
+
+
+def penalty_when(row) -> str:
+    """When the pupil reaches the penalty-notice threshold at their rate since half-term, in words."""
+    status = _value(row, "penalty_status")
+    if status == "reached":
+        return "reached"
+    if status == "projected" and _value(row, "penalty_date") is not None:
+        return date_text(_value(row, "penalty_date"), year=True)
+    return "not this year"

@@ -43,6 +43,7 @@ def parse_date(text) -> date | None:
     s = strip_weekday(str(text or ""))
     if not s:
         return None
+    written_day_first = False
     m = re.fullmatch(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})" + _TIME, s)
     if m:
         y, mo, d = int(m[1]), int(m[2]), int(m[3])
@@ -52,6 +53,7 @@ def parse_date(text) -> date | None:
         )
         if m:
             d, mo, y = int(m[1]), int(m[2]), int(m[3])
+            written_day_first = True
             if len(m[3]) == 2:
                 y += 2000 if y < 70 else 1900  # two-digit years: 00-69 are this century
         else:
@@ -68,6 +70,8 @@ def parse_date(text) -> date | None:
     try:
         return date(y, mo, d)
     except ValueError:
+        if written_day_first and mo > 12 and d <= 12:
+            raise BadValue("impossible date: it reads as month/day (US order); export dates as day/month") from None
         raise BadValue("impossible date") from None
 
 
