@@ -148,7 +148,7 @@ def letter_maker(con, f: Filter, upns: list[str], key: str) -> None:
     made = st.session_state.get(f"{key}_made")
     if made is not None and made.letters:
         st.success(f"{made.letters} letter{'s' if made.letters != 1 else ''} made and logged.")
-        note = letters.language_note(made, kind)
+        note = letters.language_note(made)
         if note:
             st.info(note)
         st.download_button(f"Download {made.file_name}", made.data, made.file_name, made.mime, key=f"{key}_download")
