@@ -204,9 +204,7 @@ def _outlined_cells(at) -> list[str]:
     found = []
     for chart in at.get("plotly_chart"):
         spec = json.loads(chart.proto.spec)
-        found += [
-            f"{s['x0']},{s['y0']}" for s in spec["layout"].get("shapes", []) if s.get("name") == "selected cell"
-        ]
+        found += [f"{s['x0']},{s['y0']}" for s in spec["layout"].get("shapes", []) if s.get("name") == "selected cell"]
     return found
 
 
