@@ -53,8 +53,7 @@ def since_sentence(since: dict | None) -> str | None:
             f"{since['comparison_after']:.1f}% ({since['comparison_change']:+.1f} points, "
             f"{since['comparison_pupils']} pupils)."
         )
-        beyond = since["change"] - since["comparison_change"]
-        text += f" **{beyond:+.1f} points beyond similar pupils.**"
+        text += f" **{since['beyond']:+.1f} points beyond similar pupils.**"
     return text
 
 
