@@ -13,7 +13,17 @@ import streamlit as st
 from analytics import projection
 from analytics.measures import PERSISTENT_LINE
 from ui import common, filters
-from ui.road_words import basis_caption, date_text, days_text, line_text, parent_sentences, pct_text, penalty_when
+from ui.road_words import (
+    basis_caption,
+    date_text,
+    days_text,
+    field,
+    line_text,
+    parent_sentences,
+    pct_text,
+    penalty_when,
+    school_days_text,
+)
 
 __all__ = ["basis_caption", "days_text", "outlook_lists", "parent_sentences", "road_to_year_end"]
 
@@ -52,24 +62,24 @@ def road_to_year_end(f, upn: str) -> None:
 
 def road_figures(row) -> list[tuple[str, str, str]]:
     """The four figures above the sentences: (label, value, help)."""
-    sessions = int(_value(row, "remaining_sessions") or 0)
-    days = _value(row, "remaining_days") or 0
-    spare = _value(row, "can_miss_days")
-    line = _line(_value(row, "target") or PERSISTENT_LINE)
-    if bool(_value(row, "cannot_avoid")):
+    sessions = int(field(row, "remaining_sessions") or 0)
+    days = field(row, "remaining_days") or 0
+    spare = field(row, "can_miss_days")
+    line = line_text(field(row, "target") or PERSISTENT_LINE)
+    if bool(field(row, "cannot_avoid")):
         can_miss = "none"
     elif spare is None:
         can_miss = NOTHING
     else:
         can_miss = days_text(max(float(spare), 0.0))
-    projected = _value(row, "projected_attendance")
+    projected = field(row, "projected_attendance")
     return [
-        ("Left this year", _school_days(int(days)), f"{sessions} sessions (two a day) left in the school year."),
+        ("Left this year", school_days_text(int(days)), f"{sessions} sessions (two a day) left in the school year."),
         ("Can still miss", can_miss, f"The most days the pupil can miss and still end the year above {line}."),
-        ("Best reachable", _pct(float(_value(row, "best_attendance"))), "Attending every remaining session."),
+        ("Best reachable", pct_text(float(field(row, "best_attendance"))), "Attending every remaining session."),
         (
             "At current rate",
-            NOTHING if projected is None else _pct(float(projected)),
+            NOTHING if projected is None else pct_text(float(projected)),
             "The attendance the pupil ends the year on at their absence rate since half-term.",
         ),
     ]
