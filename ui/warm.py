@@ -12,6 +12,7 @@ simply worked out then, as before.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import threading
 from datetime import date
@@ -53,8 +54,9 @@ def _warm() -> None:
         previous = session.cached(periods.previous_period, f)
         if previous:
             session.cached(groups.biggest_changes, f, previous[0], measure="overall_absence")
-        import analytics.lists
-        import analytics.pupils  # noqa: F401  (scipy: a second or two, paid here rather than on a pupil's page)
+        # scipy: a second or two, paid here rather than on a pupil's page.
+        for module in ("analytics.lists", "analytics.pupils"):
+            importlib.import_module(module)
     except Exception:  # warming is a courtesy: a failure here must never stop the app
         log.exception("could not work out the first screen in advance")
     finally:
