@@ -14,12 +14,6 @@ from analytics.filters import Filter, require_pupil_level
 from analytics.measures import PERSISTENT_LINE, SESSIONS_PER_DAY
 
 
-def _language(con: duckdb.DuckDBPyConnection, school_id: str, upn: str) -> str | None:
-    """The family's language where the pupils file gave one (stored as a name: 'Polish'), else None."""
-    row = con.execute("SELECT language FROM pupils WHERE school_id = ? AND upn = ?", [school_id, upn]).fetchone()
-    return (row[0] or None) if row else None
-
-
 def _number(road: dict, key: str) -> float | None:
     value = road.get(key)
     return None if value is None else float(value)
@@ -85,7 +79,7 @@ def letter_figures(con: duckdb.DuckDBPyConnection, f: Filter, upn: str) -> dict:
         "national_period": headline["period"] if headline else None,
         "below_line": lost["attendance_rate"] < PERSISTENT_LINE,
         "line": PERSISTENT_LINE,
-        "language": _language(con, school_id, upn),
+        "language": profile.get("language"),
         "road": road,
         "can_miss_days": _number(road, "can_miss_days"),
         "best_attendance": _number(road, "best_attendance"),

@@ -1,7 +1,8 @@
 """Letters home as the school has worded them, per kind and language (the built-in wording is in ui/letters).
 
 A template is a subject and a body of paragraphs with ``{placeholders}`` that
-``ui.letters`` fills with one pupil's figures. Saving one is audited; the text
+``ui.letters`` fills with one pupil's figures, and optionally its own greeting,
+closing and signature (a letter in Polish should not open "Dear parent or carer"). Saving one is audited; the text
 itself holds no pupil data.
 """
 
@@ -14,6 +15,8 @@ from data.readers import norm, parse_language
 
 KINDS: tuple[str, ...] = ("first_concern", "meeting", "contract", "notice_to_improve")
 DEFAULT_LANGUAGE = "English"
+# What a saved template holds; greeting, closing and signature None: the built-in English ones.
+FIELDS = ("subject", "body", "language", "salutation", "signoff", "signature")
 
 
 def language_name(language: str | None) -> str:
@@ -28,13 +31,13 @@ def get(con: duckdb.DuckDBPyConnection, school_id: str, kind: str, language: str
     Languages match whatever their spelling or case ('POL', 'polish' and 'Polish' are one).
     """
     rows = con.execute(
-        "SELECT subject, body, language FROM letter_templates WHERE school_id = ? AND kind = ?", [school_id, kind]
+        f"SELECT {', '.join(FIELDS)} FROM letter_templates WHERE school_id = ? AND kind = ?", [school_id, kind]
     ).fetchall()
     saved = {norm(language_name(r[2])): r for r in rows}
     for lang in (language_name(language), DEFAULT_LANGUAGE):
         row = saved.get(norm(lang))
         if row:
-            return {"subject": row[0], "body": row[1], "language": row[2]}
+            return dict(zip(FIELDS, row, strict=True))
     return None
 
 
@@ -66,8 +69,14 @@ def save(
     body: str,
     language: str = DEFAULT_LANGUAGE,
     role: str | None = None,
+    salutation: str | None = None,
+    signoff: str | None = None,
+    signature: str | None = None,
 ) -> None:
-    """Store the school's wording for one kind and language (replacing any before); audited."""
+    """Store the school's wording for one kind and language (replacing any before); audited.
+
+    ``salutation`` (e.g. "Szanowni Państwo,"), ``signoff`` and ``signature``: blank for the built-in ones.
+    """
     if kind not in KINDS:
         raise ValueError(f"unknown letter {kind!r}: choose from {', '.join(KINDS)}")
     if not subject.strip() or not body.strip():
@@ -85,9 +94,18 @@ def save(
             "DELETE FROM letter_templates WHERE school_id = ? AND kind = ? AND language = ?", [school_id, kind, old]
         )
     con.execute(
-        """INSERT OR REPLACE INTO letter_templates (school_id, kind, language, subject, body, updated_by, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, current_timestamp)""",
-        [school_id, kind, language, subject.strip(), body.strip(), who],
+        """INSERT OR REPLACE INTO letter_templates
+               (school_id, kind, language, subject, body, salutation, signoff, signature, updated_by, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, current_timestamp)""",
+        [
+            school_id,
+            kind,
+            language,
+            subject.strip(),
+            body.strip(),
+            *[(text or "").strip() or None for text in (salutation, signoff, signature)],
+            who,
+        ],
     )
     audit.record(con, who, "edit letter template", role=role, school_id=school_id, detail=f"{kind} ({language})")
 

@@ -27,7 +27,11 @@ from ui.letters import wording
 
 TODAY = date(2025, 11, 20)
 LANGUAGES = {"A": "Polish", "B": "Urdu", "C": None, "D": "English", "E": "Polish"}
-POLISH = ("Frekwencja: {forename}", "Szanowni Państwo, frekwencja {forename}: {attendance}.")
+POLISH = (
+    "Frekwencja: {forename}",
+    "Frekwencja {forename} w tym roku: {attendance}. Do {as_of}: {days_missed_number} dni.",
+)
+POLISH_FRAME = {"salutation": "Szanowni Państwo,", "signoff": "Z poważaniem,", "signature": "Zespół ds. frekwencji"}
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +48,7 @@ def school(tmp_path_factory):
 @pytest.fixture
 def con(school):
     school.execute("DELETE FROM letter_templates")
-    letter_templates.save(school, "lead@school", "T1", "first_concern", *POLISH, language="Polish")
+    letter_templates.save(school, "lead@school", "T1", "first_concern", *POLISH, language="Polish", **POLISH_FRAME)
     return school
 
 
@@ -83,9 +87,14 @@ def test_each_letter_is_in_the_familys_language_where_the_school_keeps_it(
     made = _make(con, [upn], kind=kind, fmt=fmt)
     text = _pdf_pages(made.data, tmp_path)[0] if fmt == "pdf" else _docx_text(made.data)
     assert made.languages == ((language, 1),) and made.no_template == no_template
-    assert ("Szanowni Państwo, frekwencja" in text) is (language == "Polish")
+    polish = language == "Polish"
+    assert ("Szanowni Państwo," in text and "Z poważaniem," in text and "Zespół ds. frekwencji" in text) is polish
+    assert (f"Frekwencja Pupil{upn} w tym roku" in text and "Do 14/11/2025" in text and "20/11/2025" in text) is polish
+    assert (
+        "Dear parent or carer of" in text and "Yours sincerely," in text and "20 November 2025" in text
+    ) is not polish
     assert f"Pupil{upn}" in text
-    assert letters.language_note(made, kind).startswith(note) if note else letters.language_note(made, kind) == ""
+    assert letters.language_note(made).startswith(note) if note else letters.language_note(made) == ""
 
 
 def test_a_list_is_split_across_languages_and_each_letter_holds_one_pupil(con, tmp_path):
@@ -93,19 +102,19 @@ def test_a_list_is_split_across_languages_and_each_letter_holds_one_pupil(con, t
     assert made.letters == 5
     assert made.languages == (("English", 3), ("Polish", 2)) and made.no_template == (("Urdu", 1),)
     assert (
-        letters.language_note(made, "first_concern")
+        letters.language_note(made)
         == "2 letters in Polish, 3 in English: no Urdu template for 'First letter of concern'"
     )
     pages = _pdf_pages(made.data, tmp_path)
     assert len(pages) == 5
     for upn, page in zip("ABCDE", pages, strict=True):
         assert f"Pupil{upn}" in page
-        assert ("Szanowni" in page) is (LANGUAGES[upn] == "Polish")
+        assert ("Szanowni Państwo" in page) is (LANGUAGES[upn] == "Polish")
         for other in set("ABCDEFGHL") - {upn}:
             assert f"Pupil{other}" not in page and f"Surname{other}" not in page
     with zipfile.ZipFile(io.BytesIO(_make(con, ["A", "B"], fmt="docx").data)) as z:
         a, b = (_docx_text(z.read(f"first-concern-{u}.docx")) for u in "AB")
-    assert "Szanowni" in a and "PupilB" not in a and "Szanowni" not in b and "PupilA" not in b
+    assert "Frekwencja PupilA" in a and "PupilB" not in a and "Frekwencja" not in b and "PupilA" not in b
 
 
 @pytest.mark.parametrize("spelt", ["Polish", "polish", "POL", " Polish "])
@@ -119,6 +128,21 @@ def test_a_template_matches_the_familys_language_however_it_was_spelt(con, spelt
 
 def test_the_editor_offers_the_families_languages(con):
     assert letter_templates.family_languages(con, "T1") == [("Polish", 2), ("Urdu", 1)]
+
+
+@pytest.mark.parametrize(
+    ("texts", "english"),
+    [
+        (POLISH, []),
+        (("{forename}", "{days_missed} {can_miss}", "{road}"), ["days_missed", "road", "can_miss"]),
+        (
+            wording.DEFAULTS["first_concern"],
+            ["days_missed", "lessons_missed", "rule_of_three", "days_left", "national", "can_miss", "at_this_rate"],
+        ),
+    ],
+)
+def test_placeholders_that_give_english_words_are_named(texts, english):
+    assert wording.english_placeholders(*texts) == english
 
 
 # ---------------------------------------------------------------- the road in parent terms

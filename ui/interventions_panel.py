@@ -53,8 +53,7 @@ def since_sentence(since: dict | None) -> str | None:
             f"{since['comparison_after']:.1f}% ({since['comparison_change']:+.1f} points, "
             f"{since['comparison_pupils']} pupils)."
         )
-        beyond = since["change"] - since["comparison_change"]
-        text += f" **{beyond:+.1f} points beyond similar pupils.**"
+        text += f" **{since['beyond']:+.1f} points beyond similar pupils.**"
     return text
 
 
@@ -148,7 +147,7 @@ def letter_maker(con, f: Filter, upns: list[str], key: str) -> None:
     made = st.session_state.get(f"{key}_made")
     if made is not None and made.letters:
         st.success(f"{made.letters} letter{'s' if made.letters != 1 else ''} made and logged.")
-        note = letters.language_note(made, kind)
+        note = letters.language_note(made)
         if note:
             st.info(note)
         st.download_button(f"Download {made.file_name}", made.data, made.file_name, made.mime, key=f"{key}_download")

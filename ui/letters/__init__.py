@@ -37,15 +37,19 @@ class Made:
     skipped: tuple[str, ...]  # pupils with no figures to quote (no sessions this year, or not visible)
     languages: tuple[tuple[str, int], ...] = ()  # (language a letter is in, letters), most first
     no_template: tuple[tuple[str, int], ...] = ()  # (family's language with no template of this kind, letters)
+    kind: str = ""  # the letter made (a key of wording.TITLES)
 
 
 def template_for(con: duckdb.DuckDBPyConnection, school_id: str, kind: str, language: str | None = None) -> dict:
-    """The school's wording for a letter (in the family's language where it keeps one), else the built-in one."""
+    """The school's wording for a letter (in the family's language where it keeps one), else the built-in one.
+
+    Keys: ``letter_templates.FIELDS``, the greeting, closing and signature filled in with the built-in ones.
+    """
     saved = letter_templates.get(con, school_id, kind, language)
-    if saved:
-        return saved
-    subject, body = wording.DEFAULTS[kind]
-    return {"subject": subject, "body": body, "language": letter_templates.DEFAULT_LANGUAGE}
+    if not saved:
+        subject, body = wording.DEFAULTS[kind]
+        saved = {"subject": subject, "body": body, "language": letter_templates.DEFAULT_LANGUAGE}
+    return {**wording.DEFAULT_FRAME, **{k: v for k, v in saved.items() if v}}
 
 
 def build_letter(
@@ -57,14 +61,16 @@ def build_letter(
         return None
     template = template_for(con, figures["school_id"], kind, figures.get("language"))
     figures = {**figures, "letter_language": template["language"]}
-    values = wording.fields(figures, meeting_date, today)
+    values = wording.fields(figures, meeting_date, today, language=template["language"])
     body = wording.fill(template["body"], values)
     letter = documents.Letter(
         school_name=figures["school_name"],
         date_text=values["today"],
-        salutation=f"Dear parent or carer of {values['full_name']},",
+        salutation=wording.fill(template["salutation"], values),
         subject=wording.fill(template["subject"], values),
         paragraphs=tuple(body.split("\n\n")),
+        signoff=wording.fill(template["signoff"], values),
+        signature=wording.fill(template["signature"], values),
     )
     return letter, figures
 
@@ -99,7 +105,7 @@ def make_letters(
         made = build_letter(con, f, upn, kind, meeting_date, today)
         (built.append((upn, *made)) if made else skipped.append(upn))
     if not built:
-        return Made("", b"", FORMATS[fmt], 0, tuple(skipped))
+        return Made("", b"", FORMATS[fmt], 0, tuple(skipped), kind=kind)
     used = Counter(b[2]["letter_language"] for b in built)
     missing = Counter(
         b[2]["language"]
@@ -132,7 +138,14 @@ def make_letters(
             role=role,
         )
     return Made(
-        file_name, data, mime, len(built), tuple(skipped), tuple(_most_first(used)), tuple(_most_first(missing))
+        file_name,
+        data,
+        mime,
+        len(built),
+        tuple(skipped),
+        tuple(_most_first(used)),
+        tuple(_most_first(missing)),
+        kind,
     )
 
 
@@ -140,7 +153,7 @@ def _most_first(counts: Counter) -> list[tuple[str, int]]:
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
-def language_note(made: Made, kind: str) -> str:
+def language_note(made: Made) -> str:
     """How letters were split across languages, and which families' languages had no template.
 
     "3 letters in Polish, 41 in English: no Urdu template for 'Notice to Improve'". Blank when
@@ -157,7 +170,7 @@ def language_note(made: Made, kind: str) -> str:
     note = ", ".join(parts)
     if made.no_template:
         missing = " or ".join(lang for lang, _ in made.no_template)
-        note += f": no {missing} template for '{wording.TITLES[kind]}'"
+        note += f": no {missing} template for '{wording.TITLES[made.kind]}'"
     return note
 
 

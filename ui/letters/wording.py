@@ -13,6 +13,8 @@ import string
 from datetime import date
 
 from analytics.measures import PERSISTENT_LINE
+from data import letter_templates
+from data.readers import norm
 from ui import road_words
 
 TITLES = {
@@ -49,6 +51,13 @@ PLACEHOLDERS = {
     "national": "a sentence comparing with schools in England",
     "meeting_date": "the meeting date typed when the letter is made",
     "today": "the date of the letter",
+}
+
+# The built-in greeting, closing and signature (a school's template in another language gives its own).
+DEFAULT_FRAME = {
+    "salutation": "Dear parent or carer of {full_name},",
+    "signoff": "Yours sincerely,",
+    "signature": "Attendance team",
 }
 
 DEFAULTS = {
@@ -106,13 +115,28 @@ We still want to help: please contact us to talk about any support {forename} ne
 }
 
 
+# Placeholders that give English words: a template in another language is better off with the figures.
+ENGLISH_WORDS = (
+    "year_group",
+    "days_missed",
+    "lessons_missed",
+    "rule_of_three",
+    "days_left",
+    "projected",
+    "national",
+    "road",
+    "can_miss",
+    "at_this_rate",
+)
+
+
 class TemplateError(ValueError):
     """A template that cannot be used (message names the problem)."""
 
 
-def check_template(subject: str, body: str) -> None:
-    """Refuse unknown or malformed placeholders, naming them."""
-    for text in (subject, body):
+def check_template(subject: str, body: str, *frame: str) -> None:
+    """Refuse unknown or malformed placeholders, naming them (in the subject, body, greeting, closing...)."""
+    for text in (subject, body, *frame):
         try:
             names = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
         except ValueError as exc:
@@ -120,6 +144,12 @@ def check_template(subject: str, body: str) -> None:
         unknown = sorted(n for n in names if n not in PLACEHOLDERS)
         if unknown:
             raise TemplateError(f"unknown placeholder(s): {', '.join('{' + n + '}' for n in unknown)}")
+
+
+def english_placeholders(*texts: str) -> list[str]:
+    """The placeholders in ``texts`` that give English words (``ENGLISH_WORDS``), in that order."""
+    used = {name for text in texts for _, name, _, _ in string.Formatter().parse(text) if name}
+    return [name for name in ENGLISH_WORDS if name in used]
 
 
 def _days(value: float) -> str:
@@ -141,9 +171,24 @@ def long_date(d: date | None) -> str:
     return "" if d is None else f"{d.day} {d.strftime('%B %Y')}"
 
 
-def fields(figures: dict, meeting_date: str = "", today: date | None = None) -> dict[str, str]:
-    """Every placeholder's text for one pupil, from ``analytics.letter_figures.letter_figures``."""
+def _date_for(language: str | None):
+    """Dates in words in English; in another language as 20/11/2025, which every reader follows."""
+    if language and norm(language) != norm(letter_templates.DEFAULT_LANGUAGE):
+        return lambda d: "" if d is None else f"{d:%d/%m/%Y}"
+    return long_date
+
+
+def fields(
+    figures: dict, meeting_date: str = "", today: date | None = None, language: str | None = None
+) -> dict[str, str]:
+    """Every placeholder's text for one pupil, from ``analytics.letter_figures.letter_figures``.
+
+    ``language``: the template's; dates are in words in English, as numbers otherwise. The sentence
+    placeholders are English: a template in another language uses the figures (``{attendance}``,
+    ``{days_missed_number}``, ``{can_miss_days}``, ``{best_attendance}`` ...).
+    """
     f = figures
+    date_text = _date_for(language)
     forename = f.get("forename") or "your child"
     lessons = ""
     if f.get("lessons_missed"):
@@ -170,7 +215,7 @@ def fields(figures: dict, meeting_date: str = "", today: date | None = None) -> 
         "year_group": "Reception" if year == 0 else (f"Year {year}" if year is not None else ""),
         "form": f.get("form") or "",
         "school_name": f.get("school_name") or "",
-        "as_of": long_date(f.get("as_of")),
+        "as_of": date_text(f.get("as_of")),
         "attendance": f"{f['attendance_rate']:.1f}%",
         "days_missed": _days(f["days_missed"]),
         "lessons_missed": lessons,
@@ -187,7 +232,7 @@ def fields(figures: dict, meeting_date: str = "", today: date | None = None) -> 
         "days_left_number": _number(f["days_left"]),
         "national": national,
         "meeting_date": meeting_date or "a date we will agree with you",
-        "today": long_date(today or date.today()),
+        "today": date_text(today or date.today()),
     }
 
 
