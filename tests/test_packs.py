@@ -364,3 +364,36 @@ def test_a_pack_download_is_made_again_when_the_registers_change(register, db_fi
     assert _key_points(export.pack_bytes("governors", "docx", f)).startswith(
         "Attendance so far this year is 85.7%"
     )  # 10 of 70
+
+
+def _facts(fsm_gap: float, fsm_real: bool, sen_gap: float, sen_real: bool):
+    from analytics.overview import Headline, WeeklyComparison
+    from ui.packs import summary
+
+    def breakdown(label: str, gap: float, real: bool) -> pd.DataFrame:
+        row = dict(label=label, suppressed=False, overall_absence_gap=gap, beyond_chance=real)
+        return pd.DataFrame([{**row, "overall_absence_rate": 6.0 + gap, "rest_overall_absence_rate": 6.0}])
+
+    h = Headline(now={"enrolments": 500, "attendance_rate": 93.0})
+    weekly = WeeklyComparison(pd.DataFrame(), pd.DataFrame())
+    bys = {"fsm": breakdown("FSM", fsm_gap, fsm_real), "sen": breakdown("EHC plan", sen_gap, sen_real)}
+    return summary, summary.Facts(h, weekly, bys, None, None)
+
+
+@pytest.mark.parametrize(
+    ("fsm", "sen", "sentence", "question"),
+    [
+        # The wider gap is real: it is named, and the panel asks about support.
+        ((4.0, True), (2.0, True), "widest gap beyond what chance explains is for FSM", "Pupils in the group FSM"),
+        # A real gap comes before a wider one within noise.
+        ((4.0, False), (2.0, True), "beyond what chance explains is for EHC plan", "Pupils in the group EHC plan"),
+        # No gap is real: the widest is named as within noise, and the panel is asked to watch, not act.
+        ((4.0, False), (2.0, False), "The widest gap is for FSM: 10.0% absence", "The gap for FSM (10.0% against"),
+    ],
+)
+def test_key_points_and_questions_say_whether_a_gap_is_beyond_chance(fsm, sen, sentence, question):
+    summary, facts = _facts(*fsm, *sen)
+    points = summary.key_points(facts, Filter())
+    assert sentence in points
+    assert ("within noise at 95%" in points) == (not fsm[1] and not sen[1])
+    assert any(q.startswith(question) for q in summary.questions(facts, Filter()))
