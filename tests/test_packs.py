@@ -147,6 +147,8 @@ def test_the_pdf_names_the_95_percent_interval_and_what_is_within_noise(built, n
     flat = re.sub(r"\s+", " ", _pdf_text(built.files[(name, "pdf")]))
     assert "Whiskers: 95% interval, with pupils (not sessions) as the unit" in flat
     assert "pale bars are within what chance explains" in flat
+    # The headline's changes too: since the last period and against last year, each with its interval, asked once.
+    assert flat.count("Is the change real?") == 1 and flat.count("the change's 95% interval") == 2
     words = [w[-1] for w in _words(built.files[(name, "pdf")])]
     assert words.count("interval") >= len(_charted(getattr(built, name), "group:"))  # each table's heading
     assert "noise" in words and "chance" in words  # "Within noise", "Beyond chance" in the tables

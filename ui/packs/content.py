@@ -70,7 +70,8 @@ def governor_filter(f: Filter) -> Filter:
 
 def headline_section(h: overview.Headline, f: Filter, noise: pd.DataFrame | None = None) -> Section:
     fig = headlines.headline_figure(h, f, headlines.period_label(f))
-    sentences = [headlines.noise_sentence(noise, c, h.hidden) for c in ("previous", "last_year")]
+    sentences = [headlines.noise_sentence(noise, "previous", h.hidden)]
+    sentences.append(headlines.noise_sentence(noise, "last_year", h.hidden, ask=not sentences[0]))
     note = " ".join([headlines.headline_note(h), *[s for s in sentences if s]])
     return Section("Headline figures", fig, headlines.headline_table(h), note, "headline")
 
