@@ -18,15 +18,7 @@ from analytics import groups, measures, national, patterns, periods, school
 from analytics.filters import Filter
 from analytics.groups import MIN_GROUP_SIZE
 
-# The headline measures, in the order a review reads them.
-HEADLINE_MEASURES = (
-    "attendance_rate",
-    "overall_absence_rate",
-    "authorised_absence_rate",
-    "unauthorised_absence_rate",
-    "persistent_absence_rate",
-    "severe_absence_rate",
-)
+HEADLINE_MEASURES = measures.RATE_COLUMNS  # the headline measures, in the order a review reads them
 COMPARISONS = ("previous", "last_year", "national")
 DECIMALS = 1  # rates are shown to one decimal place, so changes are worked out from the shown figures
 SMALL_COUNTS = (1, 2)  # as DfE statistics: a count of 1 or 2 pupils is not shown where people could be known

@@ -9,7 +9,7 @@ from ui import charts, common, filters, registry, trust_view
 
 con = common.connection()
 common.require_page("trust")
-f = filters.sidebar_filter(con)
+f = filters.sidebar_filter()
 st.title("Schools side by side")
 
 schools = common.cached(trust.schools_side_by_side, f)

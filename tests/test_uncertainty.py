@@ -219,7 +219,10 @@ def _generate_school(con, school_id: str, seed: int, form_means: dict[str, float
     )
     con.register("generated_people", people)
     con.register("generated_marks", marks)
-    con.execute("INSERT INTO pupils SELECT ?, upn, 'S', 'F', NULL, gender, 'WBRI' FROM generated_people", [school_id])
+    con.execute(
+        "INSERT INTO pupils (school_id, upn, surname, forename, date_of_birth, gender, ethnicity) SELECT ?, upn, 'S', 'F', NULL, gender, 'WBRI' FROM generated_people",
+        [school_id],
+    )
     con.execute(
         "INSERT INTO enrolments (school_id, upn, academic_year, year_group, form, fsm, sen, eal, cin, lac)"
         " SELECT ?, upn, 2025, 9, form, fsm, 'N', false, false, false FROM generated_people",

@@ -9,7 +9,7 @@ from analytics import measures, uncertainty
 from analytics.filters import GROUP_LABELS, Filter, require_pupil_level
 from analytics.groups.cells import _cells
 from analytics.groups.labels import _check, _typed, group_label
-from analytics.groups.suppression import MIN_GROUP_SIZE, PERSISTENT_FACTOR, _small_count
+from analytics.groups.suppression import MIN_GROUP_SIZE, _small_count
 
 DEFAULT_CHANGE_GROUPS = ("fsm", "sen", "eal", "cin", "lac", "year_group", "form", "gender")
 WHOLE = "whole"  # a grouping of one: every pupil the filter covers
@@ -144,7 +144,7 @@ def _paired_sums(con: duckdb.DuckDBPyConnection, f: Filter, previous: Filter, by
             parts.append(
                 f"""SELECT '{by}' AS grouping, {value} AS value, school_id, upn,
                        absence_sessions::DOUBLE AS y{side}, possible_sessions::DOUBLE AS m{side},
-                       (absence_sessions * {PERSISTENT_FACTOR} >= possible_sessions)::INTEGER::DOUBLE AS a{side},
+                       ({measures.persistent_sql()})::INTEGER::DOUBLE AS a{side},
                        1::DOUBLE AS e{side},
                        0::DOUBLE AS y{other}, 0::DOUBLE AS m{other}, 0::DOUBLE AS a{other}, 0::DOUBLE AS e{other}
                 FROM {table} WHERE possible_sessions > 0"""
@@ -212,9 +212,8 @@ def change_contributions(
         raise ValueError("measure must be 'overall_absence' or 'persistent_absence'")
     now_sql, now_params = measures.enrolment_totals_sql(f)
     before_sql, before_params = measures.enrolment_totals_sql(previous)
-    persistent = (
-        f"(CASE WHEN {{t}}.absence_sessions * {PERSISTENT_FACTOR} >= {{t}}.possible_sessions THEN 1 ELSE 0 END)"
-    )
+    flag = measures.persistent_sql("{t}.absence_sessions", "{t}.possible_sessions")
+    persistent = f"(CASE WHEN {flag} THEN 1 ELSE 0 END)"
     if measure == "overall_absence":
         part = "coalesce(n.absence_sessions / nn.possible, 0) - coalesce(b.absence_sessions / bb.possible, 0)"
     else:
@@ -229,10 +228,10 @@ def change_contributions(
         SELECT coalesce(n.upn, b.upn) AS upn, p.surname, p.forename,
                coalesce(n.year_group, b.year_group) AS year_group, coalesce(n.form, b.form) AS form,
                n.possible_sessions::BIGINT AS possible_sessions, n.absence_sessions::BIGINT AS absence_sessions,
-               100.0 * n.absence_sessions / n.possible_sessions AS absence_rate,
+               {measures.rate_sql("n.absence_sessions", "n.possible_sessions")} AS absence_rate,
                b.possible_sessions::BIGINT AS previous_possible_sessions,
                b.absence_sessions::BIGINT AS previous_absence_sessions,
-               100.0 * b.absence_sessions / b.possible_sessions AS previous_absence_rate,
+               {measures.rate_sql("b.absence_sessions", "b.possible_sessions")} AS previous_absence_rate,
                100.0 * ({part}) AS part_in_change
         FROM n FULL JOIN b ON n.school_id = b.school_id AND n.upn = b.upn
         CROSS JOIN nn CROSS JOIN bb
