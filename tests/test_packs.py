@@ -112,6 +112,13 @@ def test_review_pack_has_what_changed_and_holidays(built):
     assert any(t.startswith("What changed most since") for t in titles)
     assert "Before and after holidays" in titles and "Form" in titles
     assert "Form" not in [s.title for s in built.governors.sections]
+    # Is any week unusual? The Patterns page's control chart, its band and last year's weeks.
+    control = next(s for s in built.review.sections if s.key == "control")
+    assert control.title == "Unusual weeks" and control.figure is not None
+    names = {t.name for t in control.figure.data}
+    assert {"Ordinary week-to-week variation", "This year"} <= names
+    assert set(control.table["Unusual"]) <= {"", "High", "Low"}
+    assert control.table["Ordinary range %"].str.contains(" to ").all()
 
 
 def _charted(pack, prefix: str) -> list[tuple[content.Section, bytes]]:

@@ -289,3 +289,25 @@ def changes_table(changes: pd.DataFrame, since: str) -> pd.DataFrame:
             "Pupils": [count(v) for v in changes["current_enrolments"]],
         }
     )
+
+
+def weekly_control_table(control: pd.DataFrame) -> pd.DataFrame:
+    """The weekly control chart's figures as text (``patterns.weekly_control``): the page and the pack."""
+    return pd.DataFrame(
+        {
+            "Week beginning": pd.to_datetime(control["week_start"]).dt.strftime("%d/%m/%Y"),
+            "Absence %": [number(v) for v in control["absence_rate"]],
+            "Ordinary range %": [interval(lo, hi) for lo, hi in zip(control["low"], control["high"], strict=True)],
+            "Same week last year %": [number(v, "no marks") for v in control["last_year_absence_rate"]],
+            "Unusual": control["signal"].map({"high": "High", "low": "Low"}).fillna("").astype(str),
+        }
+    )
+
+
+def weekly_control_note(control: pd.DataFrame) -> str:
+    unusual = int(control["signal"].isin(["high", "low"]).sum())
+    return (
+        "The shaded band is the range a week's absence wanders within by chance, measured from how much this "
+        "year's weeks really vary (a p-chart widened for runs of absence). Ringed weeks fall outside it. "
+        f"{unusual} of {len(control)} weeks are outside. Dotted grey: the same weeks last year."
+    )

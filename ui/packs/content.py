@@ -83,6 +83,19 @@ def trend_section(wc: overview.WeeklyComparison, f: Filter) -> Section | None:
     return Section("Week by week", fig, headlines.trend_table(wc), "Last year's weeks are drawn 52 weeks on.", "trend")
 
 
+def control_section(control: pd.DataFrame | None, wc: overview.WeeklyComparison, f: Filter) -> Section | None:
+    """Is any week unusual? The Patterns page's control chart, with the same weeks last year."""
+    if control is None or control.empty:
+        return None
+    fig = noise_charts.weekly_control(
+        control,
+        charts.chart_title("Is this week unusual? Weekly absence and its ordinary range", f, headlines.period_label(f)),
+        None if wc.half_terms.empty else wc.half_terms,
+    )
+    table = headlines.weekly_control_table(control)
+    return Section("Unusual weeks", fig, table, headlines.weekly_control_note(control), "control")
+
+
 def changes_section(found: tuple[str, pd.DataFrame] | None, f: Filter) -> Section | None:
     if found is None or found[1] is None or found[1].empty:
         return None
@@ -229,6 +242,8 @@ def _pack(kind: str, con, f: Filter, school: str, generated: datetime | None) ->
     if kind == "review":
         parts.append(changes_section(found, f))
     parts.append(trend_section(wc, f))
+    if kind == "review":
+        parts.append(control_section(patterns.weekly_control(con, f), wc, f))
     parts += [group_section(breakdowns[by], f, by) for by in bys]
     parts.append(weekday_section(weekdays, f))
     if kind == "review":
