@@ -446,6 +446,11 @@ def test_upn_check_letter(upn, ok):
             {"upn": "UPN", "year_group": "Year", "eal": "Home Language", "language": "Home Language"},
         ),
         (
+            ["UPN", "Year", "First Language", "Home Language"],  # letters in the family's, EAL from the child's
+            "pupils",
+            {"upn": "UPN", "year_group": "Year", "eal": "First Language", "language": "Home Language"},
+        ),
+        (
             ["UPN", "Date", "Type", "Staff", "Status", "Notes", "Review date"],
             "interventions",
             {
