@@ -162,6 +162,7 @@ def test_eal(text, expected):
         (" polish ", "Polish"),
         ("URD", "Urdu"),
         ("PNJM", "Panjabi"),  # an extended census code: Panjabi (Mirpuri)
+        ("Polish (believed to be)", "Polish"),
         ("FAR", "Persian (Farsi)"),
         ("Tigrinya", "Tigrinya"),
         ("Sylheti", "Sylheti"),  # a language the code list does not hold: kept as given
