@@ -184,6 +184,26 @@ def weekly_comparison(con: duckdb.DuckDBPyConnection, f: Filter, value: str = "a
     return WeeklyComparison(wide, bounds)
 
 
+def headline_noise(con: duckdb.DuckDBPyConnection, f: Filter) -> pd.DataFrame:
+    """Is the headline change real? The change since the previous period and since the same point last year.
+
+    One row per comparison ('previous', 'last_year') and measure
+    ('overall_absence', 'persistent_absence'): ``comparison``, ``label``,
+    ``measure``, ``change``, ``low``, ``high`` (points, 95%, pupils matched
+    across the periods) and ``beyond_chance``. Attendance moves as overall
+    absence does, the other way. Empty when there is nothing to compare.
+    """
+    rows = []
+    prev, last = periods.previous_period(con, f), periods.same_point_last_year(con, f)
+    for comparison, found in (("previous", prev), ("last_year", (last, "the same point last year") if last else None)):
+        if found is None or not measures.summary(con, found[0]).get("enrolments"):
+            continue
+        for measure, noise in groups.whole_change(con, f, found[0]).items():
+            rows.append({"comparison": comparison, "label": found[1], "measure": measure, **noise})
+    columns = ["comparison", "label", "measure", "change", "low", "high", "beyond_chance"]
+    return pd.DataFrame(rows, columns=columns)
+
+
 def changes_since_previous(con: duckdb.DuckDBPyConnection, f: Filter) -> tuple[str, pd.DataFrame] | None:
     """The groups whose absence changed most since the previous period, with that period's name.
 

@@ -230,6 +230,13 @@ def merged(saved: dict, new: dict) -> dict:
     }
 
 
+def _ratio(x: float) -> str:
+    """Two significant figures: 20, 2.8, 0.53, 0.0044 (a cached page next to pandas reading millions of marks)."""
+    if x < 0.01:
+        return f"{x:.3f}"
+    return f"{x:.2g}" if x < 100 else f"{x:.0f}"
+
+
 def _page_table(series: dict) -> list[dict]:
     rows = []
     for n, m in series.items():
@@ -241,10 +248,10 @@ def _page_table(series: dict) -> list[dict]:
                     "cold s": f"{t['cold']:.2f}",
                     "warm s": f"{t['warm']:.2f}",
                     "bare scan s": f"{t['scan']:.3f}",
-                    "cold ÷ scan": f"{t['cold'] / t['scan']:.1f}",
-                    "warm ÷ scan": f"{t['warm'] / t['scan']:.1f}",
-                    "cold ÷ pandas": f"{t['cold'] / t['pandas']:.2f}",
-                    "warm ÷ pandas": f"{t['warm'] / t['pandas']:.2f}",
+                    "cold ÷ scan": _ratio(t["cold"] / t["scan"]),
+                    "warm ÷ scan": _ratio(t["warm"] / t["scan"]),
+                    "cold ÷ pandas": _ratio(t["cold"] / t["pandas"]),
+                    "warm ÷ pandas": _ratio(t["warm"] / t["pandas"]),
                     "measured": m["row"]["measured"],
                 }
             )
@@ -279,15 +286,18 @@ def run(repeats: int = 3) -> dict:
         for n in _sizes():
             print(f"  {n} schools ...", flush=True)
             measured[n] = measure(n, files, work, repeats)
+            print(f"  {n} schools: {measured[n].pop('built')}", flush=True)
     series = merged(_saved(), measured)
     SAVED.write_text(json.dumps(series, indent=1, ensure_ascii=False) + "\n")
-    notes = [f"{n} schools: {m['built']}." for n, m in measured.items()]
-    kept = [n for n in series if int(n) not in measured]
-    if kept:
-        notes.append(
-            f"Not run this time: {', '.join(kept)} schools; their rows are the last figures measured "
-            f"(`{SAVED.relative_to(ROOT)}`, the measured column says when)."
-        )
+    return report(series)
+
+
+def report(series: dict) -> dict:
+    """The section of docs/PERFORMANCE.md for every size saved (``python -c`` it to re-render without measuring)."""
+    notes = [
+        f"Each size's rows are from the last run that measured it (`{SAVED.relative_to(ROOT)}`; the measured column "
+        "says when): `make bench` measures all four sizes, `make bench-quick` 1 and 5 schools."
+    ]
     notes += [
         "question: `summary --by school` trust-wide; bare scan: `count(*), count(code)` over the same on-roll "
         "marks; pandas: the same marks into a DataFrame, grouped per enrolment then per school.",

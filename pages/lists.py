@@ -12,10 +12,8 @@ from ui import projection as road
 common.require_page("lists")
 f = filters.sidebar_filter()
 st.title("Lists")
-st.caption(f"{common.cached(filters.school_name, f)} · {filters.period_label(f)} · {filters.describe(f)}")
-if not common.pupil_level_allowed():
-    st.info("Your role sees figures for groups only, not lists of pupils.")
-    st.stop()
+st.caption(filters.context(f))
+common.require_pupil_level("lists of pupils")
 alerts.absence_alerts(common.connection(), f)
 
 LISTS = {

@@ -179,6 +179,48 @@ def test_every_heatmap_cell_is_a_clickable_point_with_its_value():
 
 
 @pytest.mark.parametrize(
+    ("x", "y", "outlined"),
+    [
+        ("Friday", "AM", (1, 0)),  # column 1, row 0: the shape spans half a cell either side of its centre
+        ("Monday", "PM", (0, 1)),
+        ("Tuesday", "AM", None),  # not on this grid: nothing outlined
+        ("Friday", "Late", None),
+    ],
+)
+def test_a_clicked_heatmap_cell_is_outlined(x, y, outlined):
+    import pandas as pd
+
+    grid = pd.DataFrame({"Monday": [7.2, 7.4], "Friday": [7.0, 6.1]}, index=["AM", "PM"])
+    fig = charts.heatmap(grid, "Absence")
+    assert charts.outline_cell(fig, x, y) is (outlined is not None)
+    shapes = [(s.x0, s.x1, s.y0, s.y1) for s in fig.layout.shapes if s.name == "selected cell"]
+    i, j = outlined or (None, None)
+    assert shapes == ([] if outlined is None else [(i - 0.5, i + 0.5, j - 0.5, j + 0.5)])
+
+
+def _outlined_cells(at) -> list[str]:
+    import json
+
+    found = []
+    for chart in at.get("plotly_chart"):
+        spec = json.loads(chart.proto.spec)
+        found += [f"{s['x0']},{s['y0']}" for s in spec["layout"].get("shapes", []) if s.get("name") == "selected cell"]
+    return found
+
+
+def test_the_patterns_heatmap_keeps_the_clicked_cell_outlined_while_its_pupils_show(monkeypatch, app_db):
+    at = run_page(monkeypatch, app_db, "pages/patterns.py")
+    assert not at.exception, [e.value for e in at.exception]
+    assert _outlined_cells(at) == []  # nothing clicked, nothing outlined, no list
+    assert not any("Pupils behind" in m.value for m in at.markdown)
+    at.session_state[charts.cell_key("patterns_weekday")] = {"x": "Friday", "y": "PM"}  # as a click leaves it
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert _outlined_cells(at) == ["3.5,0.5"]  # Friday is the fifth column, PM the second row
+    assert any("Pupils behind: Friday PM absence" in m.value for m in at.markdown)
+
+
+@pytest.mark.parametrize(
     ("page", "tab", "absent_before", "present_after"),
     [
         ("pages/patterns.py", "Lateness", "Late arrivals", "Late arrivals"),

@@ -11,21 +11,13 @@ from analytics import cli, measures, national, trust
 from analytics.__main__ import main as analytics_main
 from analytics.filters import Filter
 from data import db, schools
-from data.__main__ import main as data_main
 from data.scope import Scope
 from tests import trust_files
 
 
 @pytest.fixture(scope="module")
 def trust_db(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("trust")
-    files = trust_files.write(folder)
-    path = folder / "trust.duckdb"
-    assert data_main(["schools", "load", str(folder / "schools.csv"), "--db", str(path)]) == 0
-    for urn, paths in files.items():
-        argv = ["import", *map(str, paths), "--school", urn, "--year", "2025/26", "--db", str(path)]
-        assert data_main(argv) == 0
-    return path
+    return trust_files.write_database(tmp_path_factory.mktemp("trust"))
 
 
 def _summary(capsys, *argv):

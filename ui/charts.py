@@ -360,7 +360,15 @@ def show(
     """
     title = fig.layout.title.text or ""
     kwargs = dict(key=key, config={"displaylogo": False}, alt=plain_title(title))
-    if selectable:
+    if selectable and _is_heatmap(fig):
+        # A heatmap's clicked cell is remembered beside the chart and outlined on it: drawing the outline
+        # changes the figure, which gives Streamlit a new chart that has forgotten its own selection.
+        cell = st.session_state.get(cell_key(key))
+        if cell and not outline_cell(fig, cell["x"], cell["y"]):
+            cell = None  # no longer on the grid (other filters): nothing selected
+        st.plotly_chart(fig, on_select=lambda: _remember_cell(key), selection_mode=("points",), **kwargs)
+        event = {"selection": {"points": [cell] if cell else []}}
+    elif selectable:
         event = st.plotly_chart(fig, on_select="rerun", selection_mode=("points",), **kwargs)
     else:
         st.plotly_chart(fig, **kwargs)
@@ -371,6 +379,45 @@ def show(
         with st.expander(f"Figures: {plain_title(title)}"):
             st.dataframe(tables.readable(figures), hide_index=True, width="stretch")
     return event
+
+
+def cell_key(key: str) -> str:
+    """Where the cell clicked on the heatmap ``key`` is kept in the session ({"x": column, "y": row})."""
+    return f"{key}_cell"
+
+
+def _is_heatmap(fig: go.Figure) -> bool:
+    return len(fig.data) > 1 and fig.data[0].type == "heatmap" and fig.data[1].name == "cells"
+
+
+def _remember_cell(key: str) -> None:
+    """The chart's selection changed (a click): keep the clicked cell; a second click on it (or a cleared
+    selection) forgets it, which closes its list of pupils."""
+    points = selected_points(st.session_state.get(key))
+    cell = {"x": str(points[0]["x"]), "y": str(points[0]["y"])} if points else None
+    st.session_state[cell_key(key)] = None if cell == st.session_state.get(cell_key(key)) else cell
+
+
+def outline_cell(fig: go.Figure, x: str, y: str) -> bool:
+    """Outline the cell in column ``x`` and row ``y`` of a ``heatmap`` figure; False when there is no such cell."""
+    columns, rows = [str(c) for c in fig.data[0].x], [str(r) for r in fig.data[0].y]
+    if x not in columns or y not in rows:
+        return False
+    i, j = columns.index(x), rows.index(y)
+    fig.add_shape(
+        type="rect",
+        xref="x",
+        yref="y",
+        x0=i - 0.5,
+        x1=i + 0.5,
+        y0=j - 0.5,
+        y1=j + 0.5,
+        line=dict(color=OKABE_ITO["orange"], width=4),  # seen on the palest cell and the darkest
+        fillcolor="rgba(0,0,0,0)",
+        layer="above",
+        name="selected cell",
+    )
+    return True
 
 
 def selected_points(event) -> list[dict]:

@@ -307,6 +307,11 @@ school_name = school.school_name  # pages call it through here; the query is ana
 period_label = headlines.period_label  # how a period is named (ui/headlines: the packs use it too)
 
 
+def context(f: Filter) -> str:
+    """The line under a page's title: the school, the period and who the figures cover."""
+    return f"{cached(school_name, f)} · {period_label(f)} · {describe(f)}"
+
+
 def narrowed(f: Filter, by: str, value) -> Filter:
     """The filter narrowed to one value of a pupil group (a clicked bar in a breakdown)."""
     if by in FLAGS:

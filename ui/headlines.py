@@ -152,6 +152,39 @@ def headline_note(h: Headline) -> str:
     )
 
 
+NOISE_MEASURES = {"overall_absence": "attendance_rate", "persistent_absence": "persistent_absence_rate"}
+
+
+def noise_sentence(noise: pd.DataFrame, comparison: str, hidden: dict | None = None) -> str:
+    """Is the headline change real? "Since the end of Autumn 1: attendance -0.8 to -0.3 points (95% interval),
+    beyond chance; persistent absence -1.4 to +4.5 points, within noise." Empty when there is nothing to judge.
+
+    ``noise`` is ``overview.headline_noise``'s frame; attendance's interval is
+    overall absence's turned round. A measure in ``hidden`` (governors: small numbers) is left out.
+    """
+    if noise is None or noise.empty or comparison not in ("previous", "last_year"):
+        return ""
+    rows = noise[noise["comparison"] == comparison]
+    parts = []
+    for r in rows.to_dict("records"):
+        key = NOISE_MEASURES.get(r["measure"])
+        if key is None or key in (hidden or {}) or is_missing(r["low"]):
+            continue
+        low, high = (-r["high"], -r["low"]) if key == "attendance_rate" else (r["low"], r["high"])
+        parts.append(
+            f"{MEASURE_LABELS[key].lower()} {interval(low, high, signed=True)} points, {noise_word(r['beyond_chance']).lower()}"
+        )
+    if not parts:
+        return ""
+    label = rows.iloc[0]["label"]
+    start = "Against the same point last year" if comparison == "last_year" else f"Since {since(label)}"
+    return (
+        f"Is the change real? {start}, the change's 95% interval (pupils matched across the periods): "
+        + "; ".join(parts)
+        + "."
+    )
+
+
 def headline_figure(h: Headline, f: Filter, period: str) -> go.Figure:
     """The absence measures: the school beside England (attendance, the mirror image, left out)."""
     t = h.table()

@@ -50,7 +50,7 @@ def days_and_sessions(f: Filter, period: str, by_slot: pd.DataFrame) -> None:
         _slot_table(by_slot),
         key="patterns_weekday",
         selectable=common.pupil_level_allowed(),
-        caption="Click a cell to see the pupils who missed those sessions most."
+        caption="Click a cell to see the pupils who missed those sessions most; click it again to close the list."
         if common.pupil_level_allowed()
         else None,
     )
@@ -74,7 +74,7 @@ def lateness(f: Filter, period: str, by_slot: pd.DataFrame) -> None:
             "lateness_rate": "Late per 100 sessions",
         }
     )
-    event = charts.show(fig, table, key="patterns_lateness", selectable=True)
+    event = charts.show(fig, table, key="patterns_lateness", selectable=common.pupil_level_allowed())
     _pupils_behind_cell(f, event, "patterns_late_pupils", "")
 
 

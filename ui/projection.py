@@ -13,10 +13,21 @@ import streamlit as st
 from analytics import projection
 from analytics.measures import PERSISTENT_LINE
 from ui import common, filters
-from ui.road_words import basis_caption, date_text, days_text, line_text, parent_sentences, pct_text, penalty_when
+from ui.road_words import (
+    basis_caption,
+    date_text,
+    days_text,
+    field,
+    line_text,
+    parent_sentences,
+    pct_text,
+    penalty_when,
+    school_days_text,
+)
 
 __all__ = ["basis_caption", "days_text", "outlook_lists", "parent_sentences", "road_to_year_end"]
 
+NOTHING = "—"
 LIST_COLUMNS = {
     "upn": "upn",
     "surname": "surname",
@@ -42,9 +53,36 @@ def road_to_year_end(f, upn: str) -> None:
     if not row:
         st.info("No sessions this year for this pupil yet.")
         return
+    for column, (label, value, help_text) in zip(st.columns(4), road_figures(row), strict=True):
+        column.metric(label, value, help=help_text, border=True)
     for sentence in parent_sentences(row):
         st.markdown(f"- {sentence}")
     st.caption(basis_caption(row))
+
+
+def road_figures(row) -> list[tuple[str, str, str]]:
+    """The four figures above the sentences: (label, value, help)."""
+    sessions = int(field(row, "remaining_sessions") or 0)
+    days = field(row, "remaining_days") or 0
+    spare = field(row, "can_miss_days")
+    line = line_text(field(row, "target") or PERSISTENT_LINE)
+    if bool(field(row, "cannot_avoid")):
+        can_miss = "none"
+    elif spare is None:
+        can_miss = NOTHING
+    else:
+        can_miss = days_text(max(float(spare), 0.0))
+    projected = field(row, "projected_attendance")
+    return [
+        ("Left this year", school_days_text(int(days)), f"{sessions} sessions (two a day) left in the school year."),
+        ("Can still miss", can_miss, f"The most days the pupil can miss and still end the year above {line}."),
+        ("Best reachable", pct_text(float(field(row, "best_attendance"))), "Attending every remaining session."),
+        (
+            "At current rate",
+            NOTHING if projected is None else pct_text(float(projected)),
+            "The attendance the pupil ends the year on at their absence rate since half-term.",
+        ),
+    ]
 
 
 # ---------------------------------------------------------------- lists page

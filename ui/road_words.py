@@ -18,7 +18,8 @@ from analytics import projection
 from analytics.measures import PENALTY_SESSIONS, PENALTY_WEEKS, PERSISTENT_LINE
 
 
-def _value(row, key):
+def field(row, key):
+    """One value of an outlook row; None for missing or NaN."""
     value = row.get(key) if hasattr(row, "get") else None
     try:
         return None if value is None or pd.isna(value) else value
@@ -41,7 +42,7 @@ def days_text(days: float, more: bool = False) -> str:
     return f"{text} {'more ' if more else ''}day" + ("" if whole == 1 and not half else "s")
 
 
-def _school_days(days: int) -> str:
+def school_days_text(days: int) -> str:
     return f"{days} school day" + ("" if days == 1 else "s")
 
 
@@ -55,7 +56,7 @@ def line_text(target) -> str:
 
 def _they(row) -> dict[str, str]:
     """Pronouns from the recorded gender; 'they' where it is not recorded as F or M."""
-    gender = str(_value(row, "gender") or "").upper()
+    gender = str(field(row, "gender") or "").upper()
     if gender == "F":
         return {"subj": "she", "poss": "her", "has": "has", "s": "s"}
     if gender == "M":
@@ -75,40 +76,40 @@ def road_parts(outlook_row) -> dict[str, list[str]]:
     ``half_term``: the Rule of 3 left this half-term. {} when there is nothing to say.
     """
     row = outlook_row
-    if row is None or not _value(row, "possible_sessions"):
+    if row is None or not field(row, "possible_sessions"):
         return {}
-    name = _value(row, "forename") or "Your child"
+    name = field(row, "forename") or "Your child"
     p = _they(row)
-    line = line_text(_value(row, "target") or PERSISTENT_LINE)
-    left = int(_value(row, "remaining_days") or 0)
+    line = line_text(field(row, "target") or PERSISTENT_LINE)
+    left = int(field(row, "remaining_days") or 0)
     parts: dict[str, list[str]] = {k: [] for k in ROAD_PARTS}
 
     # What is left.
-    leaving, year_end = _value(row, "leaving_date"), _value(row, "year_end")
+    leaving, year_end = field(row, "leaving_date"), field(row, "year_end")
     if left == 0:
         parts["left"].append("There are no school days left this year.")
     elif leaving is not None and (year_end is None or pd.Timestamp(leaving) < pd.Timestamp(year_end)):
-        parts["left"].append(f"There are {_school_days(left)} left before {name} leaves on {date_text(leaving)}.")
-    elif _value(row, "basis") == projection.BASIS_CALENDAR and year_end is not None:
-        parts["left"].append(f"There are {_school_days(left)} left this year, to {date_text(year_end, year=True)}.")
+        parts["left"].append(f"There are {school_days_text(left)} left before {name} leaves on {date_text(leaving)}.")
+    elif field(row, "basis") == projection.BASIS_CALENDAR and year_end is not None:
+        parts["left"].append(f"There are {school_days_text(left)} left this year, to {date_text(year_end, year=True)}.")
     else:
         parts["left"].append(
-            f"There are about {_school_days(left)} left this year "
+            f"There are about {school_days_text(left)} left this year "
             "(counting a standard 190-day year: the school's calendar does not yet reach the summer)."
         )
 
     # The line at the end of the year.
     out = parts["can_miss"]
-    best = float(_value(row, "best_attendance"))
-    if bool(_value(row, "cannot_avoid")):
+    best = float(field(row, "best_attendance"))
+    if bool(field(row, "cannot_avoid")):
         out.append(
             f"Even attending every remaining day, {name} cannot now end the year above {line}: "
             f"the best {p['subj']} can reach is {pct_text(best)}."
         )
-    elif left and bool(_value(row, "safe_whatever")):
+    elif left and bool(field(row, "safe_whatever")):
         out.append(f"{name} will end the year above {line} whatever happens in the days left.")
     elif left:
-        spare = float(_value(row, "can_miss_days") or 0)
+        spare = float(field(row, "can_miss_days") or 0)
         if spare > 0:
             out.append(f"{name} can miss {days_text(spare, more=True)} this year and still end above {line}.")
         else:
@@ -120,24 +121,24 @@ def road_parts(outlook_row) -> dict[str, list[str]]:
     # At the rate since half-term.
     out = parts["at_this_rate"]
     if left:
-        since = _value(row, "rate_from")
+        since = field(row, "rate_from")
         when = f"since half-term ({date_text(since)})" if since is not None else "so far this year"
         sentence = (
             f"At {p['poss']} rate {when} {p['subj']} will end the year on "
-            f"{pct_text(float(_value(row, 'projected_attendance')))}"
+            f"{pct_text(float(field(row, 'projected_attendance')))}"
         )
-        penalty_date = _value(row, "penalty_date")
-        if _value(row, "penalty_status") == "projected" and penalty_date is not None:
+        penalty_date = field(row, "penalty_date")
+        if field(row, "penalty_status") == "projected" and penalty_date is not None:
             sentence += f" and reach the penalty-notice threshold around {date_text(penalty_date)}"
         out.append(sentence + ".")
-    if _value(row, "penalty_status") == "reached":
+    if field(row, "penalty_status") == "reached":
         out.append(
             f"{name} {p['has']} already reached the penalty-notice threshold: {PENALTY_SESSIONS} or more "
             f"unauthorised sessions within {PENALTY_WEEKS} school weeks."
         )
 
     # Rule of 3 this half-term.
-    ht_left, ht_end, as_of = _value(row, "half_term_days_left"), _value(row, "half_term_end"), _value(row, "as_of")
+    ht_left, ht_end, as_of = field(row, "half_term_days_left"), field(row, "half_term_end"), field(row, "as_of")
     if ht_left is not None and ht_end is not None and as_of is not None and pd.Timestamp(ht_end) > pd.Timestamp(as_of):
         rule = f"average {line_text(PERSISTENT_LINE)} over the half-term (the Rule of 3)"
         if float(ht_left) > 0:
@@ -165,18 +166,18 @@ def parent_sentences(outlook_row) -> list[str]:
 
 def basis_caption(row) -> str:
     """Where the days left come from, and the day the figures stand at."""
-    as_of = _value(row, "as_of")
+    as_of = field(row, "as_of")
     stand = f"Figures to {date_text(as_of, year=True)}" if as_of is not None else "Figures to the latest marks"
-    if _value(row, "basis") == projection.BASIS_CALENDAR:
+    if field(row, "basis") == projection.BASIS_CALENDAR:
         return f"{stand}; days left from the school calendar (holidays between half-terms left out)."
     return f"{stand}; days left from a standard 190-day year (the school calendar does not reach the summer)."
 
 
 def penalty_when(row) -> str:
     """When the pupil reaches the penalty-notice threshold at their rate since half-term, in words."""
-    status = _value(row, "penalty_status")
+    status = field(row, "penalty_status")
     if status == "reached":
         return "reached"
-    if status == "projected" and _value(row, "penalty_date") is not None:
-        return date_text(_value(row, "penalty_date"), year=True)
+    if status == "projected" and field(row, "penalty_date") is not None:
+        return date_text(field(row, "penalty_date"), year=True)
     return "not this year"

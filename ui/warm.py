@@ -1,26 +1,46 @@
 """The first screen's figures, worked out once when the server starts, so the first visitor does not wait.
 
 A fresh server has empty caches: the first person to open the dashboard
-would pay for the sidebar's lookups, the headline figures, the trend and the
-heavy imports (the statistics library behind a pupil's patterns). A
-background thread asks for exactly what the default view asks for (the first
-school, its latest year, year to date, an unrestricted scope, as the sidebar
-builds it), through the same cache; the answers are then waiting. Nothing is
-shown and nothing is written. If a page asks for something else, it is
-simply worked out then, as before.
+would pay for the pages' imports, the sidebar's lookups, the headline figures,
+the trend, Plotly's first figure and the statistics library behind a pupil's
+patterns. ``at_server_start`` (the lifespan of the server ``streamlit run
+app.py`` starts: see app.py) does that work before the server takes its
+first request: a thread asks for exactly what the default view asks for (the
+first school, its latest year, year to date, an unrestricted scope, as the
+sidebar builds it), through the same cache, and the start waits for it (at
+most ``WAIT_SECONDS``). Nothing is shown and nothing is written. If a page
+asks for something else, it is simply worked out then, as before. Started
+any other way (AppTest, an older launcher), the first script run starts the
+same thread instead.
 """
 
 from __future__ import annotations
 
+import asyncio
+import importlib
 import logging
 import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import date
+
+import pandas as pd
+import plotly.graph_objects as go
 
 from analytics import alerts, groups, overview, periods, school
 from analytics.filters import Filter, Scope
 from ui import filters, session
 
 log = logging.getLogger(__name__)
+
+WAIT_SECONDS = 60  # the longest a server's start waits for the first screen (a very large trust's database)
+
+# The Overview's and a pupil's page's imports (scipy.stats behind a pupil's patterns: a second or two).
+FIRST_IMPORTS = ("analytics.lists", "analytics.pupils", "ui.alerts", "ui.common", "ui.export", "ui.headlines")
+FIRST_IMPORTS += ("ui.interventions_panel", "ui.packs", "ui.pupil_page", "ui.signal")  # ui.packs: python-docx
+
+_thread: threading.Thread | None = None
+_thread_lock = threading.Lock()
 
 
 def default_filter() -> Filter | None:
@@ -39,6 +59,7 @@ def default_filter() -> Filter | None:
 
 def _warm() -> None:
     try:
+        _import_pages()
         session.cached(school.schools, Filter())  # the sample banner's question
         f = default_filter()
         if f is None:
@@ -53,14 +74,44 @@ def _warm() -> None:
         previous = session.cached(periods.previous_period, f)
         if previous:
             session.cached(groups.biggest_changes, f, previous[0], measure="overall_absence")
-        import analytics.lists
-        import analytics.pupils  # noqa: F401  (scipy: a second or two, paid here rather than on a pupil's page)
     except Exception:  # warming is a courtesy: a failure here must never stop the app
         log.exception("could not work out the first screen in advance")
     finally:
         session.release()
 
 
-def start() -> None:
-    """Work out the first screen in a background thread (once per server process: app.py calls it so)."""
-    threading.Thread(target=_warm, name="attendance-warm", daemon=True).start()
+def _import_pages() -> None:
+    """What a first page view imports, and Plotly's first figure (its checks build themselves on first use)."""
+    for name in FIRST_IMPORTS:
+        importlib.import_module(name)
+    x, y = pd.Series(pd.to_datetime(["2025-09-01", "2025-09-08"])), pd.Series([0.1, 0.2])  # as the pages pass them
+    figure = go.Figure([go.Scatter(x=x, y=y), go.Bar(x=["a"], y=y.iloc[:1]), go.Heatmap(z=[[1, 2]])])
+    figure.update_layout(xaxis={"tickformat": ".0f"}, hovermode="x unified").to_json()
+    # Streamlit's first element in a process checks whether it runs in a REPL by walking every module
+    # (about half a second); done here, a visitor's first element skips it.
+    from streamlit import delta_generator
+
+    getattr(delta_generator, "_maybe_print_use_warning", lambda: None)()
+
+
+def start() -> threading.Thread:
+    """Work out the first screen in a background thread, once per server process; the thread."""
+    global _thread  # one warm-up per process, whoever asks first
+    with _thread_lock:
+        if _thread is None:
+            _thread = threading.Thread(target=_warm, name="attendance-warm", daemon=True)
+            _thread.start()
+        return _thread
+
+
+@asynccontextmanager
+async def at_server_start(_app) -> AsyncIterator[None]:
+    """The server's lifespan: the first screen worked out before it takes its first request."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    # The pages are st.navigation's (app.py), not a pages/ folder app: say so before the first session,
+    # so a first visit by a bookmarked address runs app.py at once instead of once more (ui/common.py).
+    if PagesManager.uses_pages_directory is None:
+        PagesManager.uses_pages_directory = False
+    await asyncio.to_thread(start().join, WAIT_SECONDS)
+    yield

@@ -12,6 +12,8 @@ from analytics.groups.labels import _check, _typed, group_label
 from analytics.groups.suppression import MIN_GROUP_SIZE, _small_count
 
 DEFAULT_CHANGE_GROUPS = ("fsm", "sen", "eal", "cin", "lac", "year_group", "form", "gender")
+WHOLE = "whole"  # a grouping of one: every pupil the filter covers
+CHANGE_MEASURES = ("overall_absence", "persistent_absence")
 
 
 def biggest_changes(
@@ -106,6 +108,26 @@ def biggest_changes(
     return pd.DataFrame(chosen, columns=columns, dtype=object)
 
 
+def whole_change(con: duckdb.DuckDBPyConnection, f: Filter, previous: Filter) -> dict:
+    """The change of everything ``f`` covers since ``previous``, with its noise, pupils matched across the periods.
+
+    ``{measure: {"change", "low", "high", "beyond_chance"}}`` for overall and
+    persistent absence (points; ``uncertainty.paired_change``); None where
+    there is nothing to judge.
+    """
+    sums = _paired_sums(con, f, previous, (WHOLE,))
+    out = {}
+    for m in CHANGE_MEASURES:
+        change, low, high = uncertainty.paired_change(sums.get(((WHOLE, "all"), m), {}))
+        out[m] = {
+            "change": change,
+            "low": low,
+            "high": high,
+            "beyond_chance": None if low is None else bool(low > 0 or high < 0),
+        }
+    return out
+
+
 def _paired_sums(con: duckdb.DuckDBPyConnection, f: Filter, previous: Filter, bys: tuple[str, ...]) -> dict:
     """Per group, the sums over its pupils (in it now or before, matched by school and UPN) for paired changes.
 
@@ -118,8 +140,9 @@ def _paired_sums(con: duckdb.DuckDBPyConnection, f: Filter, previous: Filter, by
     for by in bys:  # names checked against GROUP_COLUMNS, never user text
         for side, table in (("1", "t1"), ("0", "t0")):
             other = "0" if side == "1" else "1"
+            value = "'all'" if by == WHOLE else f"CAST({table}.{by} AS VARCHAR)"
             parts.append(
-                f"""SELECT '{by}' AS grouping, CAST({table}.{by} AS VARCHAR) AS value, school_id, upn,
+                f"""SELECT '{by}' AS grouping, {value} AS value, school_id, upn,
                        absence_sessions::DOUBLE AS y{side}, possible_sessions::DOUBLE AS m{side},
                        ({measures.persistent_sql()})::INTEGER::DOUBLE AS a{side},
                        1::DOUBLE AS e{side},
@@ -154,7 +177,7 @@ def _paired_sums(con: duckdb.DuckDBPyConnection, f: Filter, previous: Filter, by
     out: dict = {}
     for raw in cur.fetchall():
         row = dict(zip(names, raw, strict=True))
-        key = (row["grouping"], _typed(row["grouping"], row["value"]))
+        key = (row["grouping"], row["value"] if row["grouping"] == WHOLE else _typed(row["grouping"], row["value"]))
         for measure, y in (("overall_absence", "y"), ("persistent_absence", "a")):
             sums = {k.removeprefix(f"{y}_"): float(v or 0) for k, v in row.items() if k.startswith(f"{y}_")}
             out[(key, measure)] = {"n": row["n"], **sums}

@@ -10,6 +10,7 @@ from analytics.measures import (
     enrolment_measures,
     flag_rate_sql,
     marks_sql,
+    session_counts_sql,
 )
 from analytics.patterns import LESSON_COUNTS_SQL, post_registration_sql, weekday_names
 
@@ -114,18 +115,13 @@ def pupil_calendar(con: duckdb.DuckDBPyConnection, f: Filter, upn: str) -> pd.Da
 
 def _rates_sql(marks: str) -> str:
     return f"""
-        SELECT count(*) FILTER (WHERE possible) AS possible_sessions,
-               {flag_rate_sql("attended")}
-                   AS attendance_rate,
+        SELECT {session_counts_sql("possible_sessions")},
+               {flag_rate_sql("attended")} AS attendance_rate,
                {flag_rate_sql("absent")} AS absence_rate,
-               {flag_rate_sql("authorised")}
-                   AS authorised_rate,
-               {flag_rate_sql("unauthorised")}
-                   AS unauthorised_rate,
-               count(*) FILTER (WHERE late_l) AS late_before_close,
-               count(*) FILTER (WHERE late_u) AS late_after_close,
-               {flag_rate_sql("late_l OR late_u")}
-                   AS lateness_rate
+               {flag_rate_sql("authorised")} AS authorised_rate,
+               {flag_rate_sql("unauthorised")} AS unauthorised_rate,
+               {session_counts_sql("late_before_close", "late_after_close")},
+               {flag_rate_sql("late_l OR late_u")} AS lateness_rate
         FROM ({marks}) m
     """
 

@@ -172,6 +172,10 @@ def test_year_9_fsm_friday_afternoons_to_a_pupil_in_two_clicks(page, app_url):
     click_point(page, *point_position(page, chart, "Friday", "PM"))  # click 1: the heatmap cell
     page.get_by_text("Pupils behind: Friday PM absence").wait_for(timeout=WAIT_MS)
     wait_until_idle(page)
+    # The clicked cell stays outlined while its pupils are listed: Friday is the fifth column, PM the second row.
+    outlined = "gd => (gd.layout.shapes || []).filter(s => s.name === 'selected cell').map(s => [s.x0, s.y0])"
+    page.wait_for_function(f"() => ({outlined})(document.querySelector('.js-plotly-plot')).length > 0")
+    assert page.locator(".js-plotly-plot").first.evaluate(outlined) == [[3.5, 0.5]]
     body = page.inner_text("body")
     assert "Year 9" in body and "FSM" in body  # the drill-down keeps the sidebar's filters
     grid = visible_tables(page).last

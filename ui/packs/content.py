@@ -68,9 +68,11 @@ def governor_filter(f: Filter) -> Filter:
     return f.replace(scope=replace(f.scope, pupil_level=False))
 
 
-def headline_section(h: overview.Headline, f: Filter) -> Section:
+def headline_section(h: overview.Headline, f: Filter, noise: pd.DataFrame | None = None) -> Section:
     fig = headlines.headline_figure(h, f, headlines.period_label(f))
-    return Section("Headline figures", fig, headlines.headline_table(h), headlines.headline_note(h), "headline")
+    sentences = [headlines.noise_sentence(noise, c, h.hidden) for c in ("previous", "last_year")]
+    note = " ".join([headlines.headline_note(h), *[s for s in sentences if s]])
+    return Section("Headline figures", fig, headlines.headline_table(h), note, "headline")
 
 
 def trend_section(wc: overview.WeeklyComparison, f: Filter) -> Section | None:
@@ -221,7 +223,8 @@ def _pack(kind: str, con, f: Filter, school: str, generated: datetime | None) ->
     breakdowns = {by: groups.group_breakdown(con, f, by) for by in bys}
     weekdays = patterns.absence_by_weekday_session(con, f)
     reasons = patterns.reasons_over_time(con, f, "year")
-    parts = [headline_section(h, f)]
+    noise = None if h.empty else overview.headline_noise(con, f)
+    parts = [headline_section(h, f, noise)]
     if kind == "review":
         parts.append(changes_section(found, f))
     parts.append(trend_section(wc, f))
