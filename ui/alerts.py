@@ -26,14 +26,14 @@ TEN_DAY_COLUMNS = {
     "unauthorised_sessions": "Unauthorised sessions",
     "codes": "Codes",
     "ongoing": "Still absent",
-    "unauthorised": "Report to the local authority",
+    "unauthorised": "Report to LA",  # the local authority; the whole phrase was cut off in the table's header
 }
 N_CODE_COLUMNS = {
     "form": "Form",
     "recorded_by": "Register taken by",
     "marks": "N marks",
     "pupils": "Pupils",
-    "oldest": "Oldest",
+    "oldest": "Oldest N mark",
 }
 
 
@@ -76,7 +76,13 @@ def unresolved_n_codes(con, f) -> None:
         f"N marks more than {alerts.N_CODE_SCHOOL_DAYS} school days old: find the reason, "
         "or record the absence as unauthorised (O)."
     )
-    st.dataframe(rows.rename(columns=N_CODE_COLUMNS), hide_index=True, width="stretch")
+    oldest = N_CODE_COLUMNS["oldest"]
+    st.dataframe(
+        rows.rename(columns=N_CODE_COLUMNS),
+        hide_index=True,
+        width="stretch",
+        column_config={oldest: st.column_config.DateColumn(oldest, format="DD/MM/YYYY")},  # not 00:00:00
+    )
 
 
 def absence_alerts(con, f) -> None:
