@@ -48,7 +48,8 @@ format: setup
 bench: setup
 	$(BIN)/python -m benchmarks
 
-# The growth series alone at 1 and 5 schools (a few minutes): its section of docs/PERFORMANCE.md is replaced.
+# The growth series alone at 1 and 5 schools (a few minutes): their rows of docs/PERFORMANCE.md are replaced,
+# 20 and 100 schools keep their last full run's figures (docs/growth.json says when each was measured).
 bench-quick: setup
 	$(BIN)/python -m benchmarks --quick --only bench_growth
 

@@ -1,7 +1,7 @@
 """Attendance in windows of school weeks around a date, for every pupil at once: the raw material of impact.
 
-School weeks are weeks (Monday start) with any session marks at the school, so
-holidays do not count. Around each (school, date): the ``weeks`` school weeks
+School weeks are weeks (Monday start) with any possible session at the school,
+so holidays do not count. Around each (school, date): the ``weeks`` school weeks
 before it, the second half of those, the weeks from it, and the rest of the year
 before. Counted from the on-roll marks (``measures.marks_sql``) per pupil and
 day once in DuckDB; each window is then a difference of running totals.
@@ -27,11 +27,15 @@ def _pool_filter(f: Filter) -> Filter:
 
 
 def school_weeks(con: duckdb.DuckDBPyConnection, f: Filter) -> dict[str, list[date]]:
-    """Monday of every week with any session marks, per school, in order."""
+    """Monday of every week with any possible session, per school, in order.
+
+    Possible, not merely marked: a holiday a school writes as ``#`` (closed) for every pupil is no
+    school week.
+    """
     where, params = school_filter(f).where("sm")
     rows = con.execute(
         f"""SELECT DISTINCT sm.school_id, date_trunc('week', sm.date)::DATE AS week_start
-            FROM session_marks sm WHERE {where} ORDER BY 1, 2""",
+            FROM on_roll_sessions sm WHERE {where} AND sm.possible ORDER BY 1, 2""",
         params,
     ).fetchall()
     weeks: dict[str, list[date]] = {}
@@ -72,13 +76,15 @@ def pupil_windows(
     ``to_latest``), ``prior_*`` (the year before the before-window), each ``_possible`` and
     ``_attended``; ``busy`` = the pupil has a log entry in the before-window or on the date. (Not
     after it: leaving out pupils who are helped later would leave out those whose attendance went
-    on to fall, and make every intervention look worse than it is.)
+    on to fall, and make every intervention look worse than it is.) ``later_type`` is the pupil's
+    next logged action after the date inside the after-window (None if none) and ``later_*`` their
+    sessions from it to the window's end: the part of the after-window that action may have changed.
 
     The marks are counted per pupil and day in DuckDB once; each window is then a difference of
     running totals, so a hundred dates cost no more than one.
     """
-    columns = ["school_id", "d", "upn", "year_group", "busy"] + [
-        f"{w}_{c}" for w in ("before", "after", "recent", "prior") for c in ("possible", "attended")
+    columns = ["school_id", "d", "upn", "year_group", "busy", "later_type"] + [
+        f"{w}_{c}" for w in ("before", "after", "recent", "prior", "later") for c in ("possible", "attended")
     ]
     weeks_by_school = school_weeks(con, f)
     by_school: dict[str, list[tuple]] = {}
@@ -102,7 +108,8 @@ def pupil_windows(
     ).fetchall()
     year_group = {(s, u, y): g for s, u, y, g in years}
     log = con.execute(
-        f"SELECT DISTINCT school_id, upn, date FROM interventions WHERE school_id IN ({', '.join('?' * len(by_school))})",
+        f"""SELECT school_id, upn, date, min(type) AS type FROM interventions
+            WHERE school_id IN ({", ".join("?" * len(by_school))}) GROUP BY ALL ORDER BY date, upn""",
         list(by_school),
     ).df()
     frames = []
@@ -122,6 +129,8 @@ def pupil_windows(
         school_log = log[log["school_id"] == school_id]
         log_upn = school_log["upn"].to_numpy()
         log_day = school_log["date"].to_numpy().astype("datetime64[D]")
+        log_type = school_log["type"].to_numpy()
+        row_of = {u: n for n, u in enumerate(upns)}
 
         def upto(x: date, days: np.ndarray = days) -> int:
             return int(np.searchsorted(days, np.datetime64(x, "D"), side="left"))
@@ -137,6 +146,22 @@ def pupil_windows(
             for w, (a, b) in cut.items():
                 for c in ("possible", "attended"):
                     frame[f"{w}_{c}"] = totals[c][:, b] - totals[c][:, a]
+            # The pupil's next logged action inside the after-window, and their sessions from it on.
+            later_type = np.full(len(upns), None, dtype=object)
+            later = {c: np.zeros(len(upns)) for c in ("possible", "attended")}
+            inside = (log_day > np.datetime64(when, "D")) & (log_day <= np.datetime64(after_to, "D"))
+            seen = set()
+            for u, day, kind in zip(log_upn[inside], log_day[inside], log_type[inside], strict=True):
+                n = row_of.get(u)
+                if n is None or u in seen:
+                    continue
+                seen.add(u)
+                later_type[n] = kind
+                a, b = upto(day.astype(date)), upto(after_to + timedelta(days=1))
+                for c in later:
+                    later[c][n] = totals[c][n, b] - totals[c][n, a]
+            frame["later_type"] = later_type
+            frame |= {f"later_{c}": v for c, v in later.items()}
             frame = pd.DataFrame(frame)
             frame = frame[(frame["before_possible"] + frame["after_possible"] + frame["prior_possible"]) > 0]
             year = academic_year_of(when - timedelta(days=1))

@@ -9,23 +9,14 @@ from __future__ import annotations
 
 import duckdb
 
-from analytics import national, pupils, school
+from analytics import national, projection, pupils, school
 from analytics.filters import Filter, require_pupil_level
-from analytics.measures import PERSISTENT_LINE
-
-SESSIONS_PER_DAY = 2
+from analytics.measures import PERSISTENT_LINE, SESSIONS_PER_DAY
 
 
-def _language(con: duckdb.DuckDBPyConnection, school_id: str, upn: str) -> str | None:
-    """The family's language where the pupils file gave one (a column some imports keep), else None."""
-    columns = {r[0] for r in con.execute("SELECT column_name FROM (DESCRIBE pupils)").fetchall()}
-    for column in ("home_language", "first_language", "language"):
-        if column in columns:
-            row = con.execute(
-                f"SELECT {column} FROM pupils WHERE school_id = ? AND upn = ?", [school_id, upn]
-            ).fetchone()
-            return (row[0] or None) if row else None
-    return None
+def _number(road: dict, key: str) -> float | None:
+    value = road.get(key)
+    return None if value is None else float(value)
 
 
 def letter_figures(con: duckdb.DuckDBPyConnection, f: Filter, upn: str) -> dict:
@@ -37,7 +28,11 @@ def letter_figures(con: duckdb.DuckDBPyConnection, f: Filter, upn: str) -> dict:
     ``projected_days_missed``, ``days_left`` (school days left in the year),
     ``half_terms`` (list of {half_term, days_off, status, in_progress}: the Rule of 3),
     ``national_attendance`` and ``national_period`` (the school's phase, England),
-    ``below_line`` (under the persistent-absence line), ``language``.
+    ``below_line`` (under the persistent-absence line), ``language`` (the family's, from the
+    pupils file, or None); the road to the end of the year from ``analytics.projection``:
+    ``road`` (the pupil's ``pupil_outlook`` row, {} without one), ``can_miss_days``,
+    ``best_attendance``, ``projected_attendance`` (None without a road); ``days_left`` is the
+    road's school days left where there is one.
     """
     require_pupil_level(f)
     profile = pupils.pupil_profile(con, f, upn)
@@ -51,6 +46,8 @@ def letter_figures(con: duckdb.DuckDBPyConnection, f: Filter, upn: str) -> dict:
     phase = school.phase_of(con, school_id) or "all"
     headline = national.national_headline(phase)
     name = con.execute("SELECT name FROM schools WHERE school_id = ?", [school_id]).fetchone()
+    # The road: one definition (analytics.projection), as the pupil page shows it.
+    road = projection.pupil_outlook(con, f.whole_year(), upn, as_of=f.date_to)
     return {
         "upn": upn,
         "forename": profile.get("forename"),
@@ -68,7 +65,7 @@ def letter_figures(con: duckdb.DuckDBPyConnection, f: Filter, upn: str) -> dict:
         "lessons_missed": lost["lessons_missed"],
         "hours_missed": lost["hours_missed"],
         "projected_days_missed": lost["projected_days_missed"],
-        "days_left": lost["remaining_sessions"] / SESSIONS_PER_DAY,
+        "days_left": float(road["remaining_days"]) if road else lost["remaining_sessions"] / SESSIONS_PER_DAY,
         "half_terms": [
             {
                 "half_term": r["half_term"],
@@ -82,5 +79,9 @@ def letter_figures(con: duckdb.DuckDBPyConnection, f: Filter, upn: str) -> dict:
         "national_period": headline["period"] if headline else None,
         "below_line": lost["attendance_rate"] < PERSISTENT_LINE,
         "line": PERSISTENT_LINE,
-        "language": _language(con, school_id, upn),
+        "language": profile.get("language"),
+        "road": road,
+        "can_miss_days": _number(road, "can_miss_days"),
+        "best_attendance": _number(road, "best_attendance"),
+        "projected_attendance": _number(road, "projected_attendance"),
     }

@@ -59,6 +59,26 @@ def severe_sql(absence: str = "absence_sessions", possible: str = "possible_sess
     return share_reached_sql(absence, possible, SEVERE_ABSENCE)
 
 
+# Marks counted by what they were: each count's name, and its flag among ``marks_sql``'s columns.
+SESSION_COUNTS = {
+    "possible_sessions": "possible",
+    "attendance_sessions": "attended",
+    "authorised_sessions": "authorised",
+    "unauthorised_sessions": "unauthorised",
+    "absence_sessions": "absent",
+    "present_sessions": "present",
+    "approved_sessions": "approved",
+    "late_before_close": "late_l",
+    "late_after_close": "late_u",
+    "missing_sessions": "missing",
+}
+
+
+def session_counts_sql(*names: str) -> str:
+    """``count(*) FILTER (WHERE flag) AS name`` for each named count of ``SESSION_COUNTS`` (all of them by default)."""
+    return ",\n".join(f"count(*) FILTER (WHERE {SESSION_COUNTS[n]}) AS {n}" for n in names or SESSION_COUNTS)
+
+
 MEASURE_KEYS = (
     "enrolments",
     "possible_sessions",
@@ -148,17 +168,7 @@ def enrolment_totals_sql(f: Filter) -> tuple[str, list]:
         SELECT e.school_id, e.upn, e.academic_year, e.year_group, e.form, e.fsm, e.sen, e.eal, e.cin, e.lac,
                t.* EXCLUDE (enrolment_id), p.gender, p.ethnicity
         FROM (
-        SELECT enrolment_id,
-               count(*) FILTER (WHERE possible)     AS possible_sessions,
-               count(*) FILTER (WHERE attended)     AS attendance_sessions,
-               count(*) FILTER (WHERE authorised)   AS authorised_sessions,
-               count(*) FILTER (WHERE unauthorised) AS unauthorised_sessions,
-               count(*) FILTER (WHERE absent)       AS absence_sessions,
-               count(*) FILTER (WHERE present)      AS present_sessions,
-               count(*) FILTER (WHERE approved)     AS approved_sessions,
-               count(*) FILTER (WHERE late_l)       AS late_before_close,
-               count(*) FILTER (WHERE late_u)       AS late_after_close,
-               count(*) FILTER (WHERE missing)      AS missing_sessions
+        SELECT enrolment_id, {session_counts_sql()}
         FROM ({marks}) marks
         GROUP BY enrolment_id
         ) t
@@ -205,6 +215,15 @@ ENROLMENT_SUMS_SQL = f"""
     count(*) FILTER (WHERE {persistent_sql()})                     AS persistent_absence_count,
     count(*) FILTER (WHERE {severe_sql()})                         AS severe_absence_count
 """
+# The DfE rates ``rates_sql`` gives, in the order a review reads them.
+RATE_COLUMNS = (
+    "attendance_rate",
+    "overall_absence_rate",
+    "authorised_absence_rate",
+    "unauthorised_absence_rate",
+    "persistent_absence_rate",
+    "severe_absence_rate",
+)
 SUM_COLUMNS = (
     "enrolments",
     "possible_sessions",

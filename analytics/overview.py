@@ -18,15 +18,7 @@ from analytics import groups, measures, national, patterns, periods, school
 from analytics.filters import Filter
 from analytics.groups import MIN_GROUP_SIZE
 
-# The headline measures, in the order a review reads them.
-HEADLINE_MEASURES = (
-    "attendance_rate",
-    "overall_absence_rate",
-    "authorised_absence_rate",
-    "unauthorised_absence_rate",
-    "persistent_absence_rate",
-    "severe_absence_rate",
-)
+HEADLINE_MEASURES = measures.RATE_COLUMNS  # the headline measures, in the order a review reads them
 COMPARISONS = ("previous", "last_year", "national")
 DECIMALS = 1  # rates are shown to one decimal place, so changes are worked out from the shown figures
 SMALL_COUNTS = (1, 2)  # as DfE statistics: a count of 1 or 2 pupils is not shown where people could be known
@@ -190,6 +182,26 @@ def weekly_comparison(con: duckdb.DuckDBPyConnection, f: Filter, value: str = "a
     bounds = patterns.term_boundaries(con, f)
     bounds = bounds[bounds["academic_year"] == year].reset_index(drop=True) if not bounds.empty else bounds
     return WeeklyComparison(wide, bounds)
+
+
+def headline_noise(con: duckdb.DuckDBPyConnection, f: Filter) -> pd.DataFrame:
+    """Is the headline change real? The change since the previous period and since the same point last year.
+
+    One row per comparison ('previous', 'last_year') and measure
+    ('overall_absence', 'persistent_absence'): ``comparison``, ``label``,
+    ``measure``, ``change``, ``low``, ``high`` (points, 95%, pupils matched
+    across the periods) and ``beyond_chance``. Attendance moves as overall
+    absence does, the other way. Empty when there is nothing to compare.
+    """
+    rows = []
+    prev, last = periods.previous_period(con, f), periods.same_point_last_year(con, f)
+    for comparison, found in (("previous", prev), ("last_year", (last, "the same point last year") if last else None)):
+        if found is None or not measures.summary(con, found[0]).get("enrolments"):
+            continue
+        for measure, noise in groups.whole_change(con, f, found[0]).items():
+            rows.append({"comparison": comparison, "label": found[1], "measure": measure, **noise})
+    columns = ["comparison", "label", "measure", "change", "low", "high", "beyond_chance"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def changes_since_previous(con: duckdb.DuckDBPyConnection, f: Filter) -> tuple[str, pd.DataFrame] | None:

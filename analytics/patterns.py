@@ -16,7 +16,7 @@ import pandas as pd
 
 from analytics import uncertainty
 from analytics.filters import WEEKDAYS, Filter, Scope, require_pupil_level
-from analytics.measures import flag_rate_sql, marks_sql, rate_sql
+from analytics.measures import flag_rate_sql, marks_sql, rate_sql, session_counts_sql
 from analytics.school import half_terms_sql
 
 # Names schools use for the break that follows each half-term.
@@ -34,6 +34,8 @@ LESSON_COUNTS_SQL = """count(*) FILTER (WHERE possible) AS possible_lessons,
                count(*) FILTER (WHERE authorised) AS authorised_lessons,
                count(*) FILTER (WHERE unauthorised) AS unauthorised_lessons,
                count(*) FILTER (WHERE late_l OR late_u) AS late_lessons"""
+# Sessions counted by what happened in them: the columns the weekday and weekly tables share.
+WEEKDAY_COUNTS = ("possible_sessions", "absence_sessions", "authorised_sessions", "unauthorised_sessions")
 REASON_PERIODS = {"week": "week", "month": "month", "quarter": "quarter", "year": "year"}
 POST_REGISTRATION_BY = ("subject", "pupil", "period", "pupil_subject")
 
@@ -69,12 +71,7 @@ def absence_by_weekday_session(con: duckdb.DuckDBPyConnection, f: Filter) -> pd.
     marks, params = marks_sql(f, pupils=False, enrolments=False)
     sql = f"""
         SELECT isodow(date) AS weekday, session,
-               count(*) FILTER (WHERE possible) AS possible_sessions,
-               count(*) FILTER (WHERE absent) AS absence_sessions,
-               count(*) FILTER (WHERE authorised) AS authorised_sessions,
-               count(*) FILTER (WHERE unauthorised) AS unauthorised_sessions,
-               count(*) FILTER (WHERE late_l) AS late_before_close,
-               count(*) FILTER (WHERE late_u) AS late_after_close,
+               {session_counts_sql(*WEEKDAY_COUNTS, "late_before_close", "late_after_close")},
                {flag_rate_sql("absent")} AS absence_rate,
                {flag_rate_sql("authorised")} AS authorised_rate,
                {flag_rate_sql("unauthorised")} AS unauthorised_rate,
@@ -94,11 +91,7 @@ def _weekly_sql(f: Filter, series: str) -> tuple[str, list]:
     sql = f"""
         WITH w AS (
             SELECT date_trunc('week', date)::DATE AS week_start, any_value(academic_year) AS academic_year,
-                   min(school_id) AS school_id,
-                   count(*) FILTER (WHERE possible) AS possible_sessions,
-                   count(*) FILTER (WHERE absent) AS absence_sessions,
-                   count(*) FILTER (WHERE authorised) AS authorised_sessions,
-                   count(*) FILTER (WHERE unauthorised) AS unauthorised_sessions
+                   min(school_id) AS school_id, {session_counts_sql(*WEEKDAY_COUNTS)}
             FROM ({marks}) m
             GROUP BY 1
             HAVING count(*) FILTER (WHERE possible) > 0
@@ -108,10 +101,10 @@ def _weekly_sql(f: Filter, series: str) -> tuple[str, list]:
                               {academic_week("w.week_start", "w.academic_year")} AS academic_week,
                w.week_start, w.possible_sessions, w.absence_sessions,
                w.authorised_sessions, w.unauthorised_sessions,
-               100.0 * w.absence_sessions / w.possible_sessions AS absence_rate,
-               100.0 - 100.0 * w.absence_sessions / w.possible_sessions AS attendance_rate,
-               100.0 * w.authorised_sessions / w.possible_sessions AS authorised_rate,
-               100.0 * w.unauthorised_sessions / w.possible_sessions AS unauthorised_rate,
+               {rate_sql("w.absence_sessions", "w.possible_sessions")} AS absence_rate,
+               100.0 - {rate_sql("w.absence_sessions", "w.possible_sessions")} AS attendance_rate,
+               {rate_sql("w.authorised_sessions", "w.possible_sessions")} AS authorised_rate,
+               {rate_sql("w.unauthorised_sessions", "w.possible_sessions")} AS unauthorised_rate,
                (SELECT min(ht.term) FROM ht WHERE ht.academic_year = w.academic_year
                   AND ht.start_date <= w.week_start + 4 AND ht.end_date >= w.week_start) AS term,
                (SELECT min(ht.label) FROM ht WHERE ht.academic_year = w.academic_year

@@ -71,27 +71,24 @@ def academic_years(con: duckdb.DuckDBPyConnection, f: Filter) -> list[int]:
     return [r[0] for r in rows]
 
 
+def _enrolment_values(con: duckdb.DuckDBPyConnection, f: Filter, column: str, year_groups=()) -> list:
+    """The distinct known values of an enrolment column (a name from this module, never user text), sorted."""
+    where, params = _enrolment_where(f)
+    if year_groups:
+        where += f" AND e.year_group IN ({', '.join('?' for _ in year_groups)})"
+        params = [*params, *year_groups]
+    sql = f"SELECT DISTINCT e.{column} FROM enrolments e WHERE e.{column} IS NOT NULL AND {where} ORDER BY 1"
+    return [r[0] for r in con.execute(sql, params).fetchall()]
+
+
 def year_groups(con: duckdb.DuckDBPyConnection, f: Filter) -> list[int]:
     """Year groups on roll in the filter's schools and year (within the scope), lowest first."""
-    where, params = _enrolment_where(f)
-    rows = con.execute(
-        f"SELECT DISTINCT e.year_group FROM enrolments e WHERE e.year_group IS NOT NULL AND {where} ORDER BY 1",
-        params,
-    ).fetchall()
-    return [r[0] for r in rows]
+    return _enrolment_values(con, f, "year_group")
 
 
 def forms(con: duckdb.DuckDBPyConnection, f: Filter) -> list[str]:
     """Registration forms in the filter's schools and year, within the chosen year groups and the scope."""
-    where, params = _enrolment_where(f)
-    if f.year_groups:
-        where += f" AND e.year_group IN ({', '.join('?' for _ in f.year_groups)})"
-        params = [*params, *f.year_groups]
-    rows = con.execute(
-        f"SELECT DISTINCT e.form FROM enrolments e WHERE e.form IS NOT NULL AND {where} ORDER BY 1",
-        params,
-    ).fetchall()
-    return [r[0] for r in rows]
+    return _enrolment_values(con, f, "form", year_groups=f.year_groups)
 
 
 def ethnicities(con: duckdb.DuckDBPyConnection, f: Filter) -> list[str]:

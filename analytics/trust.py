@@ -12,20 +12,20 @@ the same per-enrolment totals; nothing here says which codes count as what.
 
 from __future__ import annotations
 
-import math
 from datetime import timedelta
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from analytics import measures, national, uncertainty
 from analytics.filters import Filter
 
 MIN_GROUP = 5  # enrolments: a gap for a smaller group (or rest) is not shown, as in analytics.groups
-Z95 = 1.959964  # two-sided 95%: about one school in twenty outside by chance alone
-Z998 = 3.090232  # two-sided 99.8%: the usual "alarm" line of a funnel plot (Spiegelhalter 2005)
 FUNNEL_MEASURES = ("overall_absence_rate", "persistent_absence_rate")
 SAME_POINT_LAST_YEAR = timedelta(days=364)  # 52 weeks: the same weekday a year earlier
+# The funnel's limits as ``uncertainty.funnel`` names them, and as the trust view reads them.
+_LIMIT_COLUMNS = {"low_95": "lower95", "high_95": "upper95", "low_99_8": "lower998", "high_99_8": "upper998"}
 # The gaps each school shows: (name, enrolment test for the group, test for the rest it is compared with).
 GAPS = (
     ("fsm", "fsm", "fsm = false"),
@@ -171,39 +171,13 @@ def trend(con: duckdb.DuckDBPyConnection, f: Filter) -> pd.DataFrame:
     return df[["school_id", "academic_year", "enrolments", "overall_absence_rate", "persistent_absence_rate"]]
 
 
-def _dispersion(con: duckdb.DuckDBPyConnection, f: Filter, measure: str) -> tuple[float, float, float]:
-    """The trust's rate, and the spread a school of n enrolments would show by chance: (p, sigma, m).
-
-    A school's rate is a ratio of sums over its enrolments; were every school like the trust, its
-    variance would be sigma^2 / (n m^2), where sigma^2 is the mean squared difference of an enrolment's
-    absent sessions from p times its possible ones, and m the mean possible sessions: the absence of
-    one pupil's sessions hangs together, which a binomial over sessions would ignore. Persistent absence
-    is a yes/no per enrolment (m = 1, sigma^2 = p(1 - p)).
-    """
-    totals, params = measures.enrolment_totals_sql(f)
-    if measure == "persistent_absence_rate":
-        x, n = "(absence_sessions * 10 >= possible_sessions)::INTEGER", "1"
-    else:
-        x, n = "absence_sessions", "possible_sessions"
-    p, sigma2, m = con.execute(
-        f"""WITH t AS (SELECT {x} AS x, {n} AS n FROM ({totals}) WHERE possible_sessions > 0),
-                 p AS (SELECT sum(x) / sum(n) AS p FROM t)
-            SELECT p.p, avg(power(t.x - p.p * t.n, 2)), avg(t.n) FROM t, p GROUP BY p.p""",
-        params,
-    ).fetchone() or (None, None, None)
-    if p is None:
-        return math.nan, math.nan, math.nan
-    return float(p), math.sqrt(float(sigma2)), float(m)
-
-
-def limits(p: float, sigma: float, m: float, n: float, z: float) -> tuple[float, float]:
-    """Control limits (percent) around the trust's rate for a school of ``n`` enrolments."""
-    half = z * sigma / (m * math.sqrt(n))
-    return 100 * max(0.0, p - half), 100 * min(1.0, p + half)
-
-
 def funnel(con: duckdb.DuckDBPyConnection, f: Filter, measure: str = "overall_absence_rate") -> dict:
     """Each school's rate against its size, with the limits a school of that size would stay within by chance.
+
+    The funnel is ``uncertainty.funnel`` with pupils as the size. Persistent absence is a yes/no per
+    pupil (binomial). Overall absence is a ratio of sessions: a school of n pupils is n x m possible
+    sessions (m the mean per pupil across the schools), its limits widened by the over-dispersion
+    between pupils (``uncertainty.dispersion``), since one pupil's absences hang together.
 
     Returns ``trust_rate`` (percent), ``points`` (``school_id``, ``name``, ``enrolments``, ``rate``,
     ``lower95``, ``upper95``, ``lower998``, ``upper998``, ``verdict``: 'higher' or 'lower' beyond the
@@ -213,40 +187,44 @@ def funnel(con: duckdb.DuckDBPyConnection, f: Filter, measure: str = "overall_ab
     if measure not in FUNNEL_MEASURES:
         raise ValueError(f"unknown measure {measure!r}: choose from {', '.join(FUNNEL_MEASURES)}")
     f = across_schools(f)
-    schools = schools_side_by_side(con, f)
-    if schools.empty:
+    figures = _per_school(con, f)
+    if figures.empty:
         return {"trust_rate": None, "points": pd.DataFrame(), "curve": pd.DataFrame(), "measure": measure}
-    p, sigma, m = _dispersion(con, f, measure)
-    points = []
-    for r in schools.itertuples():
-        n, rate = r.enrolments, getattr(r, measure)
-        lo95, hi95 = limits(p, sigma, m, n, Z95)
-        lo998, hi998 = limits(p, sigma, m, n, Z998)
-        if rate is None or rate != rate:
-            verdict = "within"
-        elif rate > hi998 or rate < lo998:
-            verdict = "higher" if rate > hi998 else "lower"
-        elif rate > hi95 or rate < lo95:
-            verdict = "higher (95%)" if rate > hi95 else "lower (95%)"
-        else:
-            verdict = "within"
-        points.append(
-            {"school_id": r.school_id, "name": r.name, "enrolments": n, "rate": rate, "lower95": lo95}
-            | {"upper95": hi95, "lower998": lo998, "upper998": hi998, "verdict": verdict}
+    whole = figures[[*measures.SUM_COLUMNS, *uncertainty.cluster_sum_columns()]].astype(float).sum()
+    n = whole["enrolments"]
+    if measure == "persistent_absence_rate":
+        target, scale = whole["persistent_absence_count"] / n, 1.0
+    else:
+        y, m = whole["absence_sessions"], whole["possible_sessions"]
+        target = y / m
+        over = uncertainty.dispersion(
+            int(n), y, m, whole["overall_absence_yy"], whole["mm"], whole["overall_absence_ym"]
         )
-    sizes = schools["enrolments"]
-    lo, hi = max(1, int(sizes.min() * 0.8)), int(sizes.max() * 1.1) + 1
-    grid = sorted({round(lo * (hi / lo) ** (i / 60)) for i in range(61)})
-    curve = pd.DataFrame(
-        [
-            dict(
-                zip(
-                    ("enrolments", "lower95", "upper95", "lower998", "upper998"),
-                    (n, *limits(p, sigma, m, n, Z95), *limits(p, sigma, m, n, Z998)),
-                    strict=True,
-                )
-            )
-            for n in grid
-        ]
+        scale = over / (m / n)  # per pupil: each carries m / n possible sessions
+    names = _schools(con, f).set_index("school_id")["name"]
+    units = pd.DataFrame(
+        {
+            "school_id": figures["school_id"],
+            "name": figures["school_id"].map(names),
+            "enrolments": figures["enrolments"],
+            "size": figures["enrolments"].astype(float),
+            "events": figures[measure].astype(float) / 100 * figures["enrolments"],
+        }
     )
-    return {"trust_rate": 100 * p, "points": pd.DataFrame(points), "curve": curve, "measure": measure}
+    units, curve = uncertainty.funnel(units, target=target, scale=scale)
+    units["rate"] = figures[measure].astype(float)
+    verdict = np.select(
+        [units["beyond_99_8"], units["beyond_95"]],
+        [
+            np.where(units["rate"] > 100 * units["high_99_8"], "higher", "lower"),
+            np.where(units["rate"] > 100 * units["high_95"], "higher (95%)", "lower (95%)"),
+        ],
+        "within",
+    )
+    points = units[["school_id", "name", "enrolments", "rate"]].assign(
+        **{ours: 100 * units[theirs] for theirs, ours in _LIMIT_COLUMNS.items()}, verdict=verdict
+    )
+    curve = pd.DataFrame(
+        {"enrolments": curve["size"], **{ours: 100 * curve[theirs] for theirs, ours in _LIMIT_COLUMNS.items()}}
+    )
+    return {"trust_rate": 100 * target, "points": points, "curve": curve, "measure": measure}

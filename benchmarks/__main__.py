@@ -56,14 +56,18 @@ def _table(columns: list[str], rows: list[dict]) -> list[str]:
     return lines
 
 
-def _section(result, title: str = "Benchmark") -> list[str]:
+def _section(result, title: str = "Benchmark", level: int = 2) -> list[str]:
+    """A module's result as markdown: heading, description, table, notes, then its ``subsections`` (one level
+    down; a subsection may instead give ready ``lines``, such as a chart)."""
     if isinstance(result, str):  # a module may hand back its own markdown
         return [result.strip(), ""]
     if isinstance(result, list):  # bare rows: a table under the module's name
         result = {"title": title, "rows": [r if isinstance(r, dict) else {"value": r} for r in result]}
+    lines = [f"{'#' * level} {result.get('title', 'Benchmark')}", ""]
+    if "lines" in result:
+        return lines + result["lines"] if result["lines"] else []
     rows = result.get("rows", [])
-    columns = result.get("columns") or (list(rows[0]) if rows else [])
-    lines = [f"## {result.get('title', 'Benchmark')}", ""]
+    columns = result.get("columns") or list(dict.fromkeys(k for r in rows for k in r))
     if result.get("description"):
         lines += [result["description"], ""]
     lines += [*_table(columns, rows), ""]
@@ -71,6 +75,8 @@ def _section(result, title: str = "Benchmark") -> list[str]:
         lines.append(f"- {note}")
     if result.get("notes"):
         lines.append("")
+    for sub in result.get("subsections", []):
+        lines += _section(sub, level=level + 1)
     return lines
 
 

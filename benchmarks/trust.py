@@ -98,7 +98,7 @@ def _fill(con, schools: int = SCHOOLS) -> None:
     ethnic = "['WBRI','WBRI','WBRI','WBRI','WOTH','ABAN','APKN','AIND','BAFR','BCRB','MWBC','CHNE','AOTH','REFU']"
     con.execute(
         f"""
-        INSERT INTO pupils
+        INSERT INTO pupils (school_id, upn, surname, forename, date_of_birth, gender, ethnicity)
         SELECT school_id, upn, 'Surname' || n, 'Forename' || n,
                DATE '2010-09-01' + INTERVAL (365 * (11 - year_group)) DAY,
                CASE WHEN {_u("upn", "g")} < 0.49 THEN 'F' ELSE 'M' END,

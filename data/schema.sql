@@ -294,3 +294,7 @@ CREATE TABLE IF NOT EXISTS letter_templates (
 -- Files made before these columns existed (CREATE TABLE IF NOT EXISTS leaves their tables as they were).
 ALTER TABLE import_log ADD COLUMN IF NOT EXISTS imported_by VARCHAR;
 ALTER TABLE session_marks ADD COLUMN IF NOT EXISTS recorded_by VARCHAR;
+ALTER TABLE pupils ADD COLUMN IF NOT EXISTS language VARCHAR;  -- the family's (pupils file), as a name
+ALTER TABLE letter_templates ADD COLUMN IF NOT EXISTS salutation VARCHAR;  -- NULL: the built-in greeting
+ALTER TABLE letter_templates ADD COLUMN IF NOT EXISTS signoff VARCHAR;
+ALTER TABLE letter_templates ADD COLUMN IF NOT EXISTS signature VARCHAR;

@@ -12,10 +12,8 @@ common.require_page("caseload")
 f = filters.sidebar_filter()
 con = common.connection()
 st.title("Caseload")
-st.caption(f"{common.cached(filters.school_name, f)} · {filters.period_label(f)} · {filters.describe(f)}")
-if not common.pupil_level_allowed():
-    st.info("Your role sees figures for groups only, not pupils' records.")
-    st.stop()
+st.caption(filters.context(f))
+common.require_pupil_level("pupils' records")
 
 try:
     with st.spinner("Reading the log and the registers..."):

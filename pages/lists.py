@@ -12,10 +12,8 @@ from ui import projection as road
 common.require_page("lists")
 f = filters.sidebar_filter()
 st.title("Lists")
-st.caption(f"{common.cached(filters.school_name, f)} · {filters.period_label(f)} · {filters.describe(f)}")
-if not common.pupil_level_allowed():
-    st.info("Your role sees figures for groups only, not lists of pupils.")
-    st.stop()
+st.caption(filters.context(f))
+common.require_pupil_level("lists of pupils")
 alerts.absence_alerts(common.connection(), f)
 
 LISTS = {
@@ -89,5 +87,7 @@ if choice == "penalty":
         "threshold). Most in any 10 school weeks: the highest count over every such window. Window still open: it "
         "ends within the last 10 school weeks, so the threshold is reached now, not only in the past."
     )
-shown = rows[[c for c in COLUMNS if c in rows.columns]].rename(columns=COLUMNS)
+# Each pupil's road to the end of the year beside them: what they can still miss, where they are heading.
+rows = road.with_road(f, rows)
+shown = rows[[c for c in [*COLUMNS, *road.ROAD_COLUMNS.values()] if c in rows.columns]].rename(columns=COLUMNS)
 common.pupil_table(shown, key=f"list_{choice}", name=f"{choice}_list", audit_detail=f"{title}: {filters.describe(f)}")

@@ -53,6 +53,14 @@ for column, key in zip([*st.columns(3), *st.columns(3)[:2]], CARDS, strict=True)
     if pupils is not None:
         column.caption(f"{pupils:,} pupils")
 st.caption(f"Changes are against {COMPARE[against][0].lower()}{COMPARE[against][1:]}. {headlines.headline_note(h)}")
+# Is the change real? (Not asked of the national figure: a different population, not a sample of ours.)
+real = (
+    ""
+    if against == "national"
+    else headlines.noise_sentence(common.cached(overview.headline_noise, f), against, h.hidden)
+)
+if real:
+    st.caption(real)
 
 with st.expander("Headline figures and comparisons"):
     table = headlines.headline_table(h)

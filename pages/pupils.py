@@ -10,9 +10,7 @@ from ui import alerts, common, filters, interventions_panel, pupil_page
 common.require_page("pupils")
 f = filters.sidebar_filter()
 st.title("Pupils")
-if not common.pupil_level_allowed():
-    st.info("Your role sees figures for groups only, not individual pupils.")
-    st.stop()
+common.require_pupil_level("individual pupils")
 
 # A pupil is found within the school, year and period; the sidebar's pupil groups never hide them.
 pf = filters.period_only(f)

@@ -12,10 +12,8 @@ from ui import projection as road
 common.require_page("risk")
 f = filters.sidebar_filter()
 st.title("At risk: predicted to become persistently absent")
-st.caption(f"{common.cached(filters.school_name, f)} · {filters.period_label(f)} · {filters.describe(f)}")
-if not common.pupil_level_allowed():
-    st.info("Your role sees figures for groups only, not lists of pupils.")
-    st.stop()
+st.caption(filters.context(f))
+common.require_pupil_level("lists of pupils")
 
 try:
     with st.spinner("Scoring pupils (the first time takes a few seconds while the model learns)..."):

@@ -9,7 +9,7 @@ from ui import charts, common, filters, registry, trust_view
 
 con = common.connection()
 common.require_page("trust")
-f = filters.sidebar_filter(con)
+f = filters.sidebar_filter()
 st.title("Schools side by side")
 
 schools = common.cached(trust.schools_side_by_side, f)
@@ -43,14 +43,20 @@ with funnel_tab:
         title = charts.chart_title(
             f"{trust_view.MEASURE_LABELS[funnel['measure']]} against size", trust.across_schools(f), period
         )
-        charts.show(
+        pupil_level = common.pupil_level_allowed()
+        event = charts.show(
             trust_view.funnel_figure(funnel, title),
             trust_view.funnel_table(funnel),
             key="trust_funnel",
+            selectable=pupil_level,
             caption="A school outside the dashed lines differs from the schools' pooled rate by more than "
             "chance would give a school of its size (99.8%: about one in 500 by chance); the dotted lines "
-            "are the 95% limits. The spread allows for one pupil's absences hanging together.",
+            "are the 95% limits. The spread allows for one pupil's absences hanging together."
+            + (" Click a school to see its pupils." if pupil_level else ""),
         )
+        clicked = trust_view.clicked_school(charts.selected_points(event), schools)
+        if clicked is not None and pupil_level:
+            common.pupils_behind(f.replace(school_ids=(clicked[0],)), key="trust_funnel_pupils", what=clicked[1])
 with trend_tab:
     if trend_tab.open:
         trend = common.cached(trust.trend, f)

@@ -115,7 +115,7 @@ def _write(con, upns, years, mondays, attend, rng) -> None:
     roll = pd.DataFrame({"upn": upns, "year_group": years.astype(int)})
     con.register("generated_roll", roll)
     con.execute(
-        "INSERT INTO pupils SELECT ?, upn, 'Surname' || upn, 'Forename' || upn, NULL, 'F', 'WBRI' FROM generated_roll",
+        "INSERT INTO pupils (school_id, upn, surname, forename, date_of_birth, gender, ethnicity) SELECT ?, upn, 'Surname' || upn, 'Forename' || upn, NULL, 'F', 'WBRI' FROM generated_roll",
         [SCHOOL],
     )
     con.execute(

@@ -75,9 +75,12 @@ class Register:
         surname: str | None = None,
         forename: str | None = None,
         date_of_birth=None,
+        language: str | None = None,
     ) -> Register:
         self.con.execute(
-            "INSERT OR REPLACE INTO pupils VALUES (?, ?, ?, ?, ?, ?, ?)",
+            """INSERT OR REPLACE INTO pupils (school_id, upn, surname, forename, date_of_birth, gender, ethnicity,
+                                              language)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
             [
                 self.school_id,
                 upn,
@@ -86,6 +89,7 @@ class Register:
                 _d(date_of_birth) if date_of_birth else None,
                 gender,
                 ethnicity,
+                language,
             ],
         )
         self.con.execute(

@@ -104,7 +104,7 @@ def build_school(
         }
     )
     con.register("risk_pupils_df", pupils)
-    con.execute("INSERT OR REPLACE INTO pupils SELECT * FROM risk_pupils_df")
+    con.execute("INSERT OR REPLACE INTO pupils BY NAME SELECT * FROM risk_pupils_df")
     con.unregister("risk_pupils_df")
 
     carry = rng.normal(0, 0.5, n)  # this year's drift, carried partly into the next

@@ -9,10 +9,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from data import audit, users
+from tests.accounts import OIDC_SECRETS, PASSWORD
 from tests.registers import Register
 from ui import auth, demo, identity, registry, uploads
 
-PASSWORD = "correct horse battery"
 SHOWN = "page content behind the gate"
 
 GATE = f"""
@@ -28,18 +28,6 @@ from ui import auth
 auth.require_page({{key!r}})
 st.markdown("{SHOWN}")
 """
-
-OIDC_SECRETS = {
-    "auth": {
-        "redirect_uri": "http://localhost:8501/oauth2callback",
-        "cookie_secret": "test-cookie-secret-not-for-production",
-        "microsoft": {
-            "client_id": "client",
-            "client_secret": "secret",
-            "server_metadata_url": "https://login.microsoftonline.com/tenant/v2.0/.well-known/openid-configuration",
-        },
-    }
-}
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import shutil
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from data import db, interventions, sample
+from data import db, interventions, letter_templates, sample
 from tests.test_app_smoke import run_page
 from ui import auth, common
 
@@ -81,3 +81,25 @@ def test_pupil_page_panel_records_an_action(monkeypatch, log_db):
     with db.connection(path) as con:
         notes = set(interventions.entries(con, interventions.Scope(), upns=(upn,))["notes"])
     assert "Agreed a plan: in by 8.40 every day" in notes
+
+
+def test_a_letter_from_the_pupil_page_goes_in_the_familys_language(monkeypatch, log_db):
+    path, _ = log_db
+    with db.connection(path) as con:
+        upn = con.execute(
+            """SELECT p.upn FROM pupils p JOIN enrolments e USING (school_id, upn)
+               WHERE p.language = 'Polish' AND e.academic_year = 2026 ORDER BY p.upn LIMIT 1"""
+        ).fetchone()[0]
+        body = "Frekwencja {forename}: {attendance}."
+        letter_templates.save(con, "lead@school", "999001", "first_concern", "O {forename}", body, language="POL")
+    at = page(monkeypatch, path, "pupils.py", query={"upn": upn})
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("home language Polish" in c.value for c in at.caption)
+    at.button(key=f"iv_{upn}_make").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [i.value for i in at.info if "letter" in i.value] == ["1 letter in Polish"]
+    at.selectbox(key=f"iv_{upn}_kind").set_value("meeting").run()
+    at.button(key=f"iv_{upn}_make").click().run()
+    assert [i.value for i in at.info if "letter" in i.value] == [
+        "1 letter in English: no Polish template for 'Invitation to an attendance meeting'"
+    ]

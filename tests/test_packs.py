@@ -114,6 +114,83 @@ def test_review_pack_has_what_changed_and_holidays(built):
     assert "Form" not in [s.title for s in built.governors.sections]
 
 
+def _charted(pack, prefix: str) -> list[tuple[content.Section, bytes]]:
+    """The sections whose key starts with ``prefix`` and that have a chart, with its image."""
+    return [(s, i) for s, i in zip(pack.sections, pack.images, strict=True) if s.key.startswith(prefix) and i]
+
+
+def _shown_rows(section) -> int:
+    if section.key == "changes":
+        return len(section.table)
+    return int((section.table["Absence %"] != "—").sum())
+
+
+@pytest.mark.parametrize(("name", "prefix"), [("review", "changes"), ("review", "group:"), ("governors", "group:")])
+def test_the_charts_draw_a_whisker_per_bar_and_pale_bars_within_noise(built, name, prefix):
+    """As on the Groups and Overview pages: a 95% whisker on every group's bar, pale where within noise."""
+    pack = getattr(built, name)
+    charted = _charted(pack, prefix)
+    assert charted
+    for section, image in charted:
+        svg = image.decode()
+        assert svg.count('class="xerror"') == _shown_rows(section), section.title
+        noise = "Against noise" if section.key == "changes" else "Against the rest"
+        within = (section.table[noise] == "Within noise").any()
+        assert ("opacity: 0.35" in svg) == bool(within), section.title
+    assert any(
+        (s.table.get("Against the rest", s.table.get("Against noise")) == "Within noise").any() for s, _ in charted
+    )
+
+
+@pytest.mark.parametrize("name", ["review", "governors"])
+def test_the_pdf_names_the_95_percent_interval_and_what_is_within_noise(built, name):
+    flat = re.sub(r"\s+", " ", _pdf_text(built.files[(name, "pdf")]))
+    assert "Whiskers: 95% interval, with pupils (not sessions) as the unit" in flat
+    assert "pale bars are within what chance explains" in flat
+    words = [w[-1] for w in _words(built.files[(name, "pdf")])]
+    assert words.count("interval") >= len(_charted(getattr(built, name), "group:"))  # each table's heading
+    assert "noise" in words and "chance" in words  # "Within noise", "Beyond chance" in the tables
+
+
+def _ppm_pixels(data: bytes) -> set[tuple[int, int, int]]:
+    """The colours of a binary PPM (pdftoppm's output)."""
+    fields, rest = data.split(maxsplit=4)[:4], data.split(maxsplit=4)[4]
+    assert fields[0] == b"P6" and fields[3] == b"255"
+    return {tuple(rest[i : i + 3]) for i in range(0, len(rest) - 2, 3)}
+
+
+def test_a_group_within_noise_prints_in_a_muted_colour(built):
+    """Rendered from the PDF with poppler: the page of a group within noise holds its pale bar's colour."""
+    path = built.files[("governors", "pdf")]
+    pages = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    page = next(
+        n for n, text in enumerate(pages.split("\f"), start=1) if "Within" in text and "Overall absence by" in text
+    )
+    ppm = subprocess.run(
+        ["pdftoppm", "-r", "40", "-f", str(page), "-l", str(page), str(path)], capture_output=True, check=True
+    ).stdout
+    vermillion = (0xD5, 0x5E, 0x00)
+    pale = tuple(round(0.35 * c + 0.65 * 255) for c in vermillion)
+    colours = _ppm_pixels(ppm)
+    assert any(all(abs(a - b) <= 4 for a, b in zip(c, pale, strict=True)) for c in colours)
+
+
+def test_governors_tables_give_no_interval_for_a_hidden_figure(built):
+    document = docx.Document(str(built.files[("governors", "docx")]))
+    checked = 0
+    for table in document.tables:
+        headings = [c.text for c in table.rows[0].cells]
+        if "95% interval" not in headings:
+            continue
+        rate, interval = headings.index("Absence %"), headings.index("95% interval")
+        rows = [[c.text for c in row.cells] for row in table.rows[1:]]
+        assert any(" to " in r[interval] for r in rows)
+        for r in rows:
+            assert (r[rate] == "—") == (r[interval] == "—"), r
+        checked += 1
+    assert checked == sum(s.key.startswith("group:") for s in built.governors.sections)
+
+
 def _words(path) -> list[tuple[int, float, float, float, float, str]]:
     """Every word of a PDF with its page and box (points), as poppler reads the text layer."""
     xml = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True).stdout
@@ -212,6 +289,9 @@ GROUP_ROWS = [
         suppressed=True,
         suppression_reason="fewer than 5 pupils",
         overall_absence_rate=None,
+        overall_absence_rate_low=None,
+        overall_absence_rate_high=None,
+        beyond_chance=None,
         enrolments=None,
         national_overall_absence_rate=None,
     ),
@@ -222,6 +302,9 @@ BASE_ROW = dict(
     rest_overall_absence_rate=6.0,
     overall_absence_gap=3.34,
     persistent_absence_rate=20.0,
+    overall_absence_rate_low=7.06,
+    overall_absence_rate_high=11.71,
+    beyond_chance=True,
 )
 
 
@@ -229,8 +312,10 @@ BASE_ROW = dict(
     ("row", "expected"),
     [
         (0, {"National %": "10.0", "Not shown because": "", "Absence %": "9.3", "Pupils": "12"}),
+        (0, {"95% interval": "7.1 to 11.7", "Against the rest": "Beyond chance"}),
         (1, {"National %": "not published", "Not shown because": "", "Absence %": "9.3"}),
         (2, {"National %": "—", "Not shown because": "fewer than 5 pupils", "Absence %": "—", "Pupils": "—"}),
+        (2, {"95% interval": "—", "Against the rest": "—"}),  # a hidden group has no interval either
     ],
 )
 def test_group_tables_say_why_a_cell_is_empty(row, expected):

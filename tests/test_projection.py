@@ -58,7 +58,7 @@ from analytics.filters import Filter, PupilLevelDenied, Scope
 from analytics.measures import PERSISTENT_LINE
 from data import db
 from tests.registers import Register, school_days
-from ui.projection import days_text, parent_sentences
+from ui.projection import days_text, parent_sentences, road_figures
 
 F = Filter(school_ids=("T1",), academic_year=2025)
 HALF_TERMS = (
@@ -336,6 +336,21 @@ def _na(value) -> bool:
 )
 def test_parent_sentences(full, upn, expected):
     assert parent_sentences(projection.pupil_outlook(full, F, upn)) == expected
+
+
+@pytest.mark.parametrize(
+    ("upn", "left", "can_miss", "best", "at_rate"),
+    [
+        ("A", "145 school days", "14½ days", "97.9%", "90.3%"),
+        ("B", "145 school days", "none", "88.4%", "73.2%"),
+        ("L", "25 school days", "6½ days", "100.0%", "100.0%"),
+    ],
+)
+def test_the_pupil_pages_four_figures(full, upn, left, can_miss, best, at_rate):
+    figures = road_figures(projection.pupil_outlook(full, F, upn))
+    assert [value for _, value, _ in figures] == [left, can_miss, best, at_rate]
+    sessions = {"A": 290, "B": 290, "L": 50}[upn]
+    assert figures[0][2].startswith(f"{sessions} sessions")
 
 
 @pytest.mark.parametrize(

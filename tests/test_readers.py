@@ -37,7 +37,12 @@ def test_dates(text, expected):
 
 @pytest.mark.parametrize(
     ("text", "message"),
-    [("31/02/2025", "impossible date"), ("2025-13-01", "impossible date"), ("next Tuesday", "not a date")],
+    [
+        ("31/02/2025", "impossible date$"),
+        ("2025-13-01", "impossible date$"),  # year first: no day/month order to blame
+        ("09/15/2025", "impossible date: it reads as month/day \\(US order\\)"),
+        ("next Tuesday", "not a date"),
+    ],
 )
 def test_bad_dates(text, message):
     with pytest.raises(BadValue, match=message):
@@ -147,6 +152,34 @@ def test_eal(text, expected):
 
 @pytest.mark.parametrize(
     ("text", "expected"),
+    [
+        ("ENG", "English"),
+        ("ENB", "English"),  # census: English (believed to be)
+        ("English", "English"),
+        ("POL", "Polish"),
+        ("pol", "Polish"),
+        ("Polish", "Polish"),
+        (" polish ", "Polish"),
+        ("URD", "Urdu"),
+        ("PNJM", "Panjabi"),  # an extended census code: Panjabi (Mirpuri)
+        ("FAR", "Persian (Farsi)"),
+        ("Tigrinya", "Tigrinya"),
+        ("Sylheti", "Sylheti"),  # a language the code list does not hold: kept as given
+        ("Other", None),
+        ("OTB", None),  # census: other than English (believed to be)
+        ("NOT", None),
+        ("Refused", None),
+        ("Y", None),  # an EAL flag, not a language
+        ("", None),
+        ("  ", None),
+    ],
+)
+def test_language(text, expected):
+    assert readers.parse_language(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
     [(" / ", "/"), ("n", "N"), (" l", "L"), ("", None), ("-", None), (" - ", None), ("c1", "C1")],
 )
 def test_marks_trimmed_and_upper_cased(text, expected):
@@ -182,7 +215,19 @@ def test_period_numbers(text, expected):
         ("Ethnicity", "ethnicity"),
         *[(h, "fsm") for h in ("FSM", "FSM Eligible")],
         *[(h, "sen") for h in ("SEN", "SEN Status", "SEN Provision")],
-        *[(h, "eal") for h in ("EAL", "First Language")],
+        *[(h, "eal") for h in ("EAL", "Is EAL")],
+        *[
+            (h, "language")
+            for h in (
+                "First Language",
+                "FirstLanguage",  # the census
+                "first_language",  # Wonde, Assembly
+                "home_language",
+                "Home Language",
+                "Main Language",
+                "Language",
+            )
+        ],
         *[(h, "cin") for h in ("CiN", "Child in Need")],
         *[(h, "lac") for h in ("LAC", "Looked After", "In Care")],
         ("Admission Date", "admission_date"),
@@ -387,7 +432,18 @@ def test_upn_check_letter(upn, ok):
         (
             ["UPN", "Legal Surname", "Preferred Surname", "NCyearActual", "First Language", "EAL"],
             "pupils",
-            {"upn": "UPN", "surname": "Legal Surname", "year_group": "NCyearActual", "eal": "EAL"},
+            {
+                "upn": "UPN",
+                "surname": "Legal Surname",
+                "year_group": "NCyearActual",
+                "eal": "EAL",
+                "language": "First Language",
+            },
+        ),
+        (
+            ["UPN", "Year", "Home Language"],  # no EAL column: the language gives it
+            "pupils",
+            {"upn": "UPN", "year_group": "Year", "eal": "Home Language", "language": "Home Language"},
         ),
         (
             ["UPN", "Date", "Type", "Staff", "Status", "Notes", "Review date"],

@@ -13,29 +13,13 @@ import shutil
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from data import audit, db, users
+from data import audit, db
+from tests.accounts import ACCOUNTS, OIDC_SECRETS, PASSWORD, school_with_accounts
+from tests.browser.conftest import _serve
 from ui import auth, common, registry
 
 APP = str(common.ROOT / "app.py")
 TIMEOUT = 180
-PASSWORD = "correct horse battery"
-ACCOUNTS = {
-    "admin": ("admin@school.example", {}),
-    "leader": ("leader@school.example", {}),
-    "pastoral": ("pastoral@school.example", {"year_groups": [8]}),
-    "governor": ("governor@school.example", {}),
-}
-OIDC_SECRETS = {
-    "auth": {
-        "redirect_uri": "http://localhost:8501/oauth2callback",
-        "cookie_secret": "test-cookie-secret-not-for-production",
-        "microsoft": {
-            "client_id": "client",
-            "client_secret": "secret",
-            "server_metadata_url": "https://login.microsoftonline.com/tenant/v2.0/.well-known/openid-configuration",
-        },
-    }
-}
 PAGE_PATHS = {spec.key: spec.path for spec in registry.PAGES}
 
 pytestmark = pytest.mark.xdist_group("roles")
@@ -44,12 +28,8 @@ pytestmark = pytest.mark.xdist_group("roles")
 @pytest.fixture(scope="module")
 def school(sample_db, tmp_path_factory):
     """A copy of the sample school marked as real, with one account per role; and what it holds about pupils."""
-    path = tmp_path_factory.mktemp("roles") / "school.duckdb"
-    shutil.copy(sample_db, path)
+    path = school_with_accounts(sample_db, tmp_path_factory.mktemp("roles") / "school.duckdb")
     with db.connection(path) as con:
-        con.execute("UPDATE schools SET is_sample = FALSE")
-        for role, (email, scope) in ACCOUNTS.items():
-            users.add_user(con, email, role, password=PASSWORD, **scope)
         latest = con.execute("SELECT max(academic_year) FROM enrolments").fetchone()[0]
         pupils = con.execute("SELECT upn, surname, forename, date_of_birth FROM pupils").fetchall()
         year8 = {r[0] for r in con.execute(
@@ -254,36 +234,9 @@ def served_app(school, tmp_path_factory):
 
     Its own copy: DuckDB lets one process hold a file, and this test process holds the other.
     """
-    import os
-    import socket
-    import subprocess
-    import sys
-    import time
-    import urllib.request
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     path = tmp_path_factory.mktemp("served") / "served.duckdb"
     shutil.copy(school["path"], path)
-    env = {**os.environ, "ATTENDANCE_DB": str(path), "ATTENDANCE_SAMPLE": "0"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", APP, "--server.port", str(port), "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=common.ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(url + "/_stcore/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.5)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+    yield from _serve(path, path.with_suffix(".log"))
 
 
 @pytest.mark.browser

@@ -42,8 +42,13 @@ def _code_lines(path: Path):
     if tree is not None:
         for node in ast.walk(tree):
             # Plain strings (docstrings, captions) are words for people; f-strings and SQL are kept, since
-            # SQL is where a threshold would hide. A plain string holding SQL is caught by the SQL ratio rule.
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and "SELECT" not in node.value:
+            # SQL is where a threshold would hide: a plain string holding a query, or a SQL ratio, is kept too.
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and "SELECT" not in node.value
+                and not THRESHOLD_PATTERNS["persistent or severe share as a ratio"].search(node.value)
+            ):
                 for n in range(node.lineno, (node.end_lineno or node.lineno) + 1):
                     blank.setdefault(n, []).append(
                         (

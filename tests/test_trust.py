@@ -11,21 +11,13 @@ from analytics import cli, measures, national, trust
 from analytics.__main__ import main as analytics_main
 from analytics.filters import Filter
 from data import db, schools
-from data.__main__ import main as data_main
 from data.scope import Scope
 from tests import trust_files
 
 
 @pytest.fixture(scope="module")
 def trust_db(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("trust")
-    files = trust_files.write(folder)
-    path = folder / "trust.duckdb"
-    assert data_main(["schools", "load", str(folder / "schools.csv"), "--db", str(path)]) == 0
-    for urn, paths in files.items():
-        argv = ["import", *map(str, paths), "--school", urn, "--year", "2025/26", "--db", str(path)]
-        assert data_main(argv) == 0
-    return path
+    return trust_files.write_database(tmp_path_factory.mktemp("trust"))
 
 
 def _summary(capsys, *argv):
@@ -122,17 +114,23 @@ def test_scope_decides_which_schools(trust_db, scope, seen):
     assert pooled["possible_sessions"] == sum(e[1] for e in expected)
 
 
+P = 12 / 19  # the trust's persistent absence: 12 of its 19 pupils
+
+
 @pytest.mark.parametrize(
-    "p, sigma, m, n, z, lower, upper",
-    [
-        (0.10, 0.3, 1.0, 100, 2.0, 4.0, 16.0),  # 0.1 +- 2 * 0.3 / 10
-        (0.10, 0.3, 1.0, 400, 2.0, 7.0, 13.0),  # four times the pupils: half the width
-        (0.10, 6.0, 20.0, 100, 2.0, 4.0, 16.0),  # sessions: sigma in sessions, m sessions per pupil
-        (0.05, 0.3, 1.0, 4, 2.0, 0.0, 35.0),  # never below zero
+    "urn, lower, upper",
+    [  # a yes/no per pupil: P +- z sqrt(P (1 - P) / n), cut at 0 and 1
+        ("100001", P - 1.959964 * math.sqrt(P * (1 - P) / 10), P + 1.959964 * math.sqrt(P * (1 - P) / 10)),
+        ("100002", P - 1.959964 * math.sqrt(P * (1 - P) / 5), 1.0),
+        ("100003", P - 1.959964 * math.sqrt(P * (1 - P) / 4), 1.0),
     ],
 )
-def test_control_limits(p, sigma, m, n, z, lower, upper):
-    assert trust.limits(p, sigma, m, n, z) == pytest.approx((lower, upper))
+def test_persistent_absence_limits_by_hand(trust_db, urn, lower, upper):
+    with db.connection(trust_db, read_only=True) as con:
+        got = trust.funnel(con, Filter(), "persistent_absence_rate")
+    row = got["points"].set_index("school_id").loc[urn]
+    assert (row["lower95"], row["upper95"]) == pytest.approx((100 * lower, 100 * upper), abs=1e-4)
+    assert got["trust_rate"] == pytest.approx(100 * P)
 
 
 def test_funnel_flags_the_school_beyond_its_size(trust_db):

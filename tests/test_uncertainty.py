@@ -219,7 +219,10 @@ def _generate_school(con, school_id: str, seed: int, form_means: dict[str, float
     )
     con.register("generated_people", people)
     con.register("generated_marks", marks)
-    con.execute("INSERT INTO pupils SELECT ?, upn, 'S', 'F', NULL, gender, 'WBRI' FROM generated_people", [school_id])
+    con.execute(
+        "INSERT INTO pupils (school_id, upn, surname, forename, date_of_birth, gender, ethnicity) SELECT ?, upn, 'S', 'F', NULL, gender, 'WBRI' FROM generated_people",
+        [school_id],
+    )
     con.execute(
         "INSERT INTO enrolments (school_id, upn, academic_year, year_group, form, fsm, sen, eal, cin, lac)"
         " SELECT ?, upn, 2025, 9, form, fsm, 'N', false, false, false FROM generated_people",
@@ -399,3 +402,60 @@ def test_a_small_count_cannot_be_worked_out_from_the_other_groups(register, con)
     assert governor.loc["N", "persistent_absence_rate"] == pytest.approx(100 * 5 / 8)
     leader = groups.group_breakdown(con, Filter(), "sen").set_index("group")
     assert leader.loc["E", "persistent_absence_rate"] == pytest.approx(100 / 6)
+
+
+# --- is the headline change real? ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("form", ["9A", "9C", "9H"])
+def test_the_whole_filters_change_is_the_groups_change_when_the_filter_is_that_group(schools, form):
+    first = _f("DOUBLE", date_from=date(2025, 9, 1), date_to=date(2025, 11, 30))
+    later = _f("DOUBLE", date_from=date(2025, 12, 1), date_to=date(2026, 3, 31))
+    row = groups.biggest_changes(schools, later, first, bys=("form",), top=8).set_index("group").loc[form]
+    whole = groups.whole_change(schools, later.replace(forms=(form,)), first.replace(forms=(form,)))
+    for m in ("overall_absence", "persistent_absence"):
+        got = whole[m]
+        assert got["change"] == pytest.approx(row[f"{m}_change"])
+        assert (got["low"], got["high"]) == pytest.approx((row[f"{m}_change_low"], row[f"{m}_change_high"]))
+        assert got["beyond_chance"] == row[f"{m}_beyond_chance"]
+
+
+def test_a_whole_school_whose_pupils_did_not_change_is_rarely_marked(schools):
+    marked = 0
+    for seed in SEEDS:
+        now = _f(f"S{seed}")
+        marked += bool(
+            groups.whole_change(schools, now, now.replace(date_to=date(2025, 11, 30)))["overall_absence"][
+                "beyond_chance"
+            ]
+        )
+    assert marked <= 1  # five schools at 95%: one marked by chance is already unlucky
+
+
+def test_twice_the_absence_is_a_change_beyond_chance(schools):
+    doubled = groups.whole_change(schools, _f("DOUBLE", forms=("9C",)), _f("DOUBLE", forms=("9A",)))["overall_absence"]
+    assert doubled["beyond_chance"] and doubled["low"] > 0 and doubled["change"] > 3  # 28 pupils a form: wide
+
+
+def test_the_headline_says_whether_its_change_is_real(sample_db):
+    from analytics import overview, school
+    from data import db
+    from ui import headlines
+
+    con = db.connect(sample_db, read_only=True)
+    try:
+        f = Filter(school_ids=(school.schools(con, Filter()).iloc[0]["school_id"],))
+        f = f.replace(academic_year=school.academic_years(con, f)[0])
+        noise = overview.headline_noise(con, f)
+    finally:
+        con.close()
+    assert set(noise["comparison"]) == {"previous", "last_year"}
+    assert set(noise["measure"]) == {"overall_absence", "persistent_absence"}
+    for r in noise.to_dict("records"):
+        assert r["low"] <= r["change"] <= r["high"]
+    sentence = headlines.noise_sentence(noise, noise.iloc[0]["comparison"])
+    assert sentence.startswith("Is the change real?") and "attendance" in sentence and "95% interval" in sentence
+    assert "persistent absence" not in headlines.noise_sentence(
+        noise, noise.iloc[0]["comparison"], {"persistent_absence_rate": "small numbers"}
+    )
+    assert headlines.noise_sentence(noise, "national") == ""

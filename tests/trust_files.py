@@ -19,6 +19,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
+from data.__main__ import main as data_main
+
 SCHOOLS = {
     "100001": ("Ash Academy", "secondary", "E09000030", "Tower Hamlets", 7, [2 * i for i in range(10)]),
     "100002": ("Beech Primary", "primary", "335", "Walsall", 3, [1] * 5),
@@ -69,3 +71,14 @@ def write(folder: Path) -> dict[str, list[Path]]:
         sessions.write_text("\n".join(lines) + "\n")
         files[urn] = [pupils, sessions]
     return files
+
+
+def write_database(folder: Path) -> Path:
+    """The files written to ``folder`` and imported as the command line does: the schools file, then each
+    school's exports with ``--school``. Returns the database's path."""
+    files = write(folder)
+    path = folder / "trust.duckdb"
+    assert data_main(["schools", "load", str(folder / "schools.csv"), "--db", str(path)]) == 0
+    for urn, paths in files.items():
+        assert data_main(["import", *map(str, paths), "--school", urn, "--year", "2025/26", "--db", str(path)]) == 0
+    return path

@@ -114,6 +114,13 @@ def pupil_level_allowed() -> bool:
     return current_user().scope.pupil_level
 
 
+def require_pupil_level(what: str) -> None:
+    """Stop a page of pupils for a role that sees figures for groups only, saying it does not see ``what``."""
+    if not pupil_level_allowed():
+        st.info(f"Your role sees figures for groups only, not {what}.")
+        st.stop()
+
+
 def only_sample_schools() -> bool:
     """True when every school in the database is the generated sample (the banner says so)."""
     schools = cached(school.schools, Filter())

@@ -14,14 +14,13 @@ from datetime import date
 import streamlit as st
 
 from analytics import school
-from analytics.filters import SEN_LABELS, TERMS, Filter, Scope, year_group_label
+from analytics.filters import FLAG_GROUPS, FLAG_LABELS, SEN_LABELS, TERMS, Filter, Scope, year_group_label
 from data.db import academic_year_label
 from ui import auth, headlines
 from ui.session import cached
 
 STATE = "filters"
-FLAGS = ("fsm", "eal", "cin", "lac")
-FLAG_LABELS = {"fsm": "FSM", "eal": "EAL", "cin": "Child in need", "lac": "Looked after"}
+FLAGS = FLAG_GROUPS
 YES_NO = {"any": "Any", "yes": "Yes", "no": "No"}
 # Query-string keys this module owns; any other key (``upn``) belongs to the page.
 QUERY_KEYS = ("school", "year", "term", "half", "from", "to", "yg", "form", "sen", "gender", "eth", *FLAGS)
@@ -201,11 +200,8 @@ def _choose_many(key: str, options: list, current: list) -> None:
         st.session_state[f"flt_{key}"] = [v for v in st.session_state[f"flt_{key}"] if v in options]
 
 
-def sidebar_filter(_con=None) -> Filter:
-    """Draw the sidebar filters and return the Filter they describe, restricted to the user's scope.
-
-    (``_con`` is not used: pages/trust.py still passes its connection; drop both together.)
-    """
+def sidebar_filter() -> Filter:
+    """Draw the sidebar filters and return the Filter they describe, restricted to the user's scope."""
     scope = auth.current_user().scope
     state = _load_state()
     base = Filter(scope=scope)
@@ -309,6 +305,11 @@ school_name = school.school_name  # pages call it through here; the query is ana
 
 
 period_label = headlines.period_label  # how a period is named (ui/headlines: the packs use it too)
+
+
+def context(f: Filter) -> str:
+    """The line under a page's title: the school, the period and who the figures cover."""
+    return f"{cached(school_name, f)} · {period_label(f)} · {describe(f)}"
 
 
 def narrowed(f: Filter, by: str, value) -> Filter:

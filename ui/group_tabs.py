@@ -41,23 +41,15 @@ def _noise_word(value) -> str:
 def compared(f: Filter, by: str, measure: str, breakdown: pd.DataFrame, period: str) -> None:
     """Each group against the rest and the national figure, with whiskers and the figures table."""
     label, column, national_column, beyond = MEASURES[measure]
-    shown = breakdown[~breakdown["suppressed"].astype(bool)].reset_index(drop=True)
-    shown = shown[shown[column].notna()].reset_index(drop=True)
+    shown = noise_charts.shown_groups(breakdown, column)
     has_national = breakdown[national_column].notna().any()
-    if shown.empty:
+    fig = noise_charts.breakdown_figure(breakdown, by, f, period, label, column, beyond)
+    if fig is None:
         st.info(
             f"No {GROUP_LABELS[by]} group can be shown here: groups of fewer than {groups.MIN_GROUP_SIZE} "
             "pupils are hidden, and so is the next smallest wherever a hidden one could be worked out."
         )
     else:
-        against = "each group, the rest, national" if has_national else "each group and the rest"
-        fig = noise_charts.group_against_rest_with_intervals(
-            shown,
-            column,
-            charts.chart_title(f"{label} by {charts.group_phrase(by)}: {against}", f, period),
-            y_title=f"{label} %",
-            beyond=beyond,
-        )
         pupil_level = common.pupil_level_allowed()
         hint = _click_hint(" Click a bar to see the pupils in that group.") or ""
         event = charts.show(

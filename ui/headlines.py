@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 
 from analytics.filters import Filter
 from analytics.overview import Headline, WeeklyComparison
-from ui import charts
+from ui import charts, noise_charts
 
 MEASURE_LABELS = {
     "attendance_rate": "Attendance",
@@ -152,6 +152,39 @@ def headline_note(h: Headline) -> str:
     )
 
 
+NOISE_MEASURES = {"overall_absence": "attendance_rate", "persistent_absence": "persistent_absence_rate"}
+
+
+def noise_sentence(noise: pd.DataFrame, comparison: str, hidden: dict | None = None) -> str:
+    """Is the headline change real? "Since the end of Autumn 1: attendance -0.8 to -0.3 points (95% interval),
+    beyond chance; persistent absence -1.4 to +4.5 points, within noise." Empty when there is nothing to judge.
+
+    ``noise`` is ``overview.headline_noise``'s frame; attendance's interval is
+    overall absence's turned round. A measure in ``hidden`` (governors: small numbers) is left out.
+    """
+    if noise is None or noise.empty or comparison not in ("previous", "last_year"):
+        return ""
+    rows = noise[noise["comparison"] == comparison]
+    parts = []
+    for r in rows.to_dict("records"):
+        key = NOISE_MEASURES.get(r["measure"])
+        if key is None or key in (hidden or {}) or is_missing(r["low"]):
+            continue
+        low, high = (-r["high"], -r["low"]) if key == "attendance_rate" else (r["low"], r["high"])
+        parts.append(
+            f"{MEASURE_LABELS[key].lower()} {interval(low, high, signed=True)} points, {noise_word(r['beyond_chance']).lower()}"
+        )
+    if not parts:
+        return ""
+    label = rows.iloc[0]["label"]
+    start = "Against the same point last year" if comparison == "last_year" else f"Since {since(label)}"
+    return (
+        f"Is the change real? {start}, the change's 95% interval (pupils matched across the periods): "
+        + "; ".join(parts)
+        + "."
+    )
+
+
 def headline_figure(h: Headline, f: Filter, period: str) -> go.Figure:
     """The absence measures: the school beside England (attendance, the mirror image, left out)."""
     t = h.table()
@@ -196,33 +229,65 @@ def trend_table(wc: WeeklyComparison) -> pd.DataFrame:
     )
 
 
+CHANGES_NOTE = (
+    "Vermillion: absence rose. Blue: absence fell. Whiskers: 95% interval, with pupils (not sessions) as the "
+    'unit; pale bars are within what chance explains (within noise). "Few pupils": under {size} pupils in one '
+    "of the periods, so the change is mostly noise."
+)
+
+
+def _change_names(changes: pd.DataFrame) -> pd.Series:
+    return changes["by_label"] + ": " + changes["label"].astype(str)
+
+
 def changes_figure(changes: pd.DataFrame, since: str, f: Filter, period: str) -> go.Figure:
-    """Each group's change in absence since the previous period: red where it rose, blue where it fell."""
-    names = changes["by_label"] + ": " + changes["label"].astype(str)
-    shown = pd.to_numeric(changes["overall_absence_change"], errors="coerce").round(1) + 0.0  # never "-0.0"
-    return charts.bars(
-        changes.assign(name=names, overall_absence_change=shown),
-        "name",
-        "overall_absence_change",
+    """Each group's change in absence since the previous period, with its 95% interval; pale within noise.
+
+    ``changes`` is ``groups.biggest_changes``'s frame: the Overview page and the
+    termly review pack both draw it with this one call.
+    """
+    return noise_charts.changes_with_intervals(
+        changes.assign(name=_change_names(changes)),
+        "overall_absence",
         charts.chart_title(f"Change in overall absence since {since} (points)", f, period),
-        colours=[
-            charts.COMPARISON_COLOURS["group"] if (v or 0) > 0 else charts.COMPARISON_COLOURS["rest"]
-            for v in changes["overall_absence_change"]
-        ],
-        y_title="Change in absence (points)",
-        text_format="+.1f",
-        horizontal=True,
+        x_title="Change in absence (points)",
     )
 
 
+def noise_word(value) -> str:
+    """ "Beyond chance" / "Within noise" for a ``beyond_chance`` flag; "—" where there is no interval."""
+    if is_missing(value):
+        return NOTHING
+    return "Beyond chance" if bool(value) else "Within noise"
+
+
+def interval(low, high, signed: bool = False) -> str:
+    """A 95% interval as text, one decimal: "4.1 to 7.9" ("+0.3 to +2.1" for a change)."""
+    if is_missing(low) or is_missing(high):
+        return NOTHING
+    spec = "+.1f" if signed else ".1f"
+    return f"{_one_decimal(low):{spec}} to {_one_decimal(high):{spec}}"
+
+
 def changes_table(changes: pd.DataFrame, since: str) -> pd.DataFrame:
+    """What changed most as text: each change with its 95% interval and whether it is beyond chance."""
     return pd.DataFrame(
         {
             "Group": changes["by_label"],
-            "Value": changes["label"].astype(str),
+            "Value": [
+                f"{label} (few pupils)" if bool(small) else str(label)
+                for label, small in zip(changes["label"], changes["small_group"], strict=True)
+            ],
             f"Absence % ({since})": [number(v) for v in changes["previous_overall_absence_rate"]],
             "Absence % (now)": [number(v) for v in changes["current_overall_absence_rate"]],
             "Change (points)": [points(v).replace(" pts", "") for v in changes["overall_absence_change"]],
+            "95% interval": [
+                interval(lo, hi, signed=True)
+                for lo, hi in zip(
+                    changes["overall_absence_change_low"], changes["overall_absence_change_high"], strict=True
+                )
+            ],
+            "Against noise": [noise_word(v) for v in changes["overall_absence_beyond_chance"]],
             "Pupils": [count(v) for v in changes["current_enrolments"]],
         }
     )

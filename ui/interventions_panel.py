@@ -53,8 +53,7 @@ def since_sentence(since: dict | None) -> str | None:
             f"{since['comparison_after']:.1f}% ({since['comparison_change']:+.1f} points, "
             f"{since['comparison_pupils']} pupils)."
         )
-        beyond = since["change"] - since["comparison_change"]
-        text += f" **{beyond:+.1f} points beyond similar pupils.**"
+        text += f" **{since['beyond']:+.1f} points beyond similar pupils.**"
     return text
 
 
@@ -73,21 +72,9 @@ def _record_form(con, f: Filter, school_id: str, upn: str, key: str) -> None:
         plan = c4.checkbox("An attendance plan with targets was agreed", key=f"{key}_plan")
         if st.form_submit_button("Record", type="primary"):
             chosen = own_kind if kind == OTHER else kind
+            kinds = [chosen, *(["Attendance plan"] if plan and chosen != "Attendance plan" else [])]
             try:
-                interventions.record(
-                    con,
-                    f.scope,
-                    email,
-                    school_id,
-                    upn,
-                    when,
-                    chosen,
-                    owner=owner,
-                    notes=notes,
-                    review_date=review,
-                    role=role,
-                )
-                if plan and chosen != "Attendance plan":
+                for one in kinds:
                     interventions.record(
                         con,
                         f.scope,
@@ -95,7 +82,7 @@ def _record_form(con, f: Filter, school_id: str, upn: str, key: str) -> None:
                         school_id,
                         upn,
                         when,
-                        "Attendance plan",
+                        one,
                         owner=owner,
                         notes=notes,
                         review_date=review,
@@ -160,6 +147,9 @@ def letter_maker(con, f: Filter, upns: list[str], key: str) -> None:
     made = st.session_state.get(f"{key}_made")
     if made is not None and made.letters:
         st.success(f"{made.letters} letter{'s' if made.letters != 1 else ''} made and logged.")
+        note = letters.language_note(made)
+        if note:
+            st.info(note)
         st.download_button(f"Download {made.file_name}", made.data, made.file_name, made.mime, key=f"{key}_download")
     if made is not None and made.skipped:
         st.caption(f"No letter for {len(made.skipped)} pupil(s) with no sessions this year.")

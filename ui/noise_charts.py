@@ -8,12 +8,15 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from analytics.filters import Filter
 from ui.charts import (
     COMPARISON_COLOURS,
     COMPARISON_DASH,
     OKABE_ITO,
     _layout,
+    chart_title,
     group_against_rest,
+    group_phrase,
     kind_label,
     shade_half_terms,
 )
@@ -62,6 +65,35 @@ def group_against_rest_with_intervals(
                 "%{y}: %{x:.1f} (95% interval %{customdata[0]} to %{customdata[1]}; %{customdata[2]})<extra></extra>"
             )
     return fig
+
+
+def shown_groups(breakdown: pd.DataFrame, column: str) -> pd.DataFrame:
+    """The rows of a breakdown that may be drawn: not suppressed and with a figure."""
+    shown = breakdown[~breakdown["suppressed"].astype(bool)]
+    return shown[shown[column].notna()].reset_index(drop=True)
+
+
+def breakdown_figure(
+    breakdown: pd.DataFrame, by: str, f: Filter, period: str, label: str, column: str, beyond: str
+) -> go.Figure | None:
+    """A group breakdown as the Groups page and both packs draw it: each group against the rest (and
+    national), whiskers for its 95% interval, pale within noise. None when no group may be shown.
+
+    ``breakdown`` is ``groups.group_breakdown``'s frame; the chart's bars are
+    ``shown_groups(breakdown, column)`` in order (a clicked bar's index is its row there).
+    """
+    shown = shown_groups(breakdown, column)
+    if shown.empty:
+        return None
+    national = f"national_{column}"
+    against = "each group, the rest, national" if shown[national].notna().any() else "each group and the rest"
+    return group_against_rest_with_intervals(
+        shown,
+        column,
+        chart_title(f"{label} by {group_phrase(by)}: {against}", f, period),
+        y_title=f"{label} %",
+        beyond=beyond,
+    )
 
 
 def changes_with_intervals(changes: pd.DataFrame, measure: str, title: str, x_title: str) -> go.Figure:

@@ -67,6 +67,7 @@ def header(profile: dict, upn: str, period: str) -> None:
         f"form {profile['form']}" if profile.get("form") else None,
         f"UPN {upn}",
         ", ".join(flags) or None,
+        f"home language {profile['language']}" if profile.get("language") else None,
         f"joined {profile['admission_date']:%d/%m/%Y}" if profile.get("admission_date") else None,
         f"left {profile['leaving_date']:%d/%m/%Y}" if profile.get("leaving_date") else None,
         period,

@@ -11,7 +11,7 @@ import streamlit as st
 
 from analytics import groups, patterns
 from analytics.filters import Filter, PupilLevelDenied
-from ui import charts, common, noise_charts
+from ui import charts, common, headlines, noise_charts
 
 CHANGE_LIMIT = 200  # pupils listed behind a change, largest part first
 
@@ -24,38 +24,14 @@ def what_changed_most(f: Filter, previous: tuple | None, period: str, measure: s
     with st.spinner("Comparing with the last period..."):
         changes = common.cached(groups.biggest_changes, f, previous[0], measure=measure)
     if common.is_empty_frame(changes):
-        st.info(f"No group changed (groups under {groups.MIN_GROUP_SIZE} pupils are left out).")
+        st.info("No group's absence changed since the last period.")
         return
     changes = changes.assign(name=changes["by_label"] + ": " + changes["label"].astype(str))
-    fig = noise_charts.changes_with_intervals(
-        changes,
-        measure,
-        charts.chart_title(f"Change in overall absence since {previous[1]} (points)", f, period),
-        x_title="Change in absence (points)",
-    )
-    figures = pd.DataFrame(
-        {
-            "Group": changes["by_label"],
-            "Value": changes["label"],
-            f"Absence % ({previous[1]})": changes["previous_overall_absence_rate"],
-            "Absence % (now)": changes["current_overall_absence_rate"],
-            "Change (points)": changes["overall_absence_change"],
-            "95% interval": [
-                "—" if lo is None else f"{lo:+.1f} to {hi:+.1f}"
-                for lo, hi in zip(
-                    changes["overall_absence_change_low"], changes["overall_absence_change_high"], strict=True
-                )
-            ],
-            "Beyond chance": ["Yes" if b else "No" for b in changes["overall_absence_beyond_chance"]],
-            "Pupils": changes["current_enrolments"],
-        }
-    )
+    # One figure and one table for the page and the termly review pack (ui/headlines.py).
+    fig = headlines.changes_figure(changes, previous[1], f, period)
+    figures = headlines.changes_table(changes, previous[1])
     pupil_level = common.pupil_level_allowed()
-    caption = (
-        "Vermillion: absence rose. Blue: absence fell. Whiskers: 95% interval with pupils as the unit; "
-        'pale bars are within what chance explains. "Few pupils": under '
-        f"{groups.MIN_GROUP_SIZE} pupils in one of the periods."
-    )
+    caption = headlines.CHANGES_NOTE.format(size=groups.MIN_GROUP_SIZE)
     event = charts.show(
         fig,
         figures,

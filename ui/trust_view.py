@@ -127,6 +127,20 @@ def funnel_figure(funnel: dict, title: str) -> go.Figure:
     return fig
 
 
+def clicked_school(points: list[dict], schools: pd.DataFrame) -> tuple[str, str] | None:
+    """The school (id, name) of a clicked funnel point; None for a click on a line or on nothing.
+
+    Each school's point carries its id as ``customdata`` (``funnel_figure``).
+    """
+    names = dict(zip(schools["school_id"], schools["name"], strict=True))
+    for point in points:
+        data = point.get("customdata")
+        school_id = data[0] if isinstance(data, list | tuple) and data else data
+        if school_id in names:
+            return str(school_id), str(names[school_id])
+    return None
+
+
 def funnel_table(funnel: dict) -> pd.DataFrame:
     points = funnel["points"].copy()
     points["verdict"] = points["verdict"].map(VERDICTS)

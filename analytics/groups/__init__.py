@@ -19,7 +19,7 @@ counts once per year, as the DfE counts enrolments.
 """
 
 from analytics.groups.breakdown import group_breakdown, intersection_breakdown
-from analytics.groups.changes import DEFAULT_CHANGE_GROUPS, biggest_changes, change_contributions
+from analytics.groups.changes import DEFAULT_CHANGE_GROUPS, biggest_changes, change_contributions, whole_change
 from analytics.groups.funnel import FUNNEL_BY, FUNNEL_MEASURES, unit_funnel
 from analytics.groups.labels import ethnicity_names, group_label
 from analytics.groups.suppression import MIN_COUNT, MIN_GROUP_SIZE, SECONDARY_COUNT_REASON, SECONDARY_REASON
@@ -42,4 +42,5 @@ __all__ = [
     "group_label",
     "intersection_breakdown",
     "unit_funnel",
+    "whole_change",
 ]

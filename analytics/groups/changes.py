@@ -9,9 +9,11 @@ from analytics import measures, uncertainty
 from analytics.filters import GROUP_LABELS, Filter, require_pupil_level
 from analytics.groups.cells import _cells
 from analytics.groups.labels import _check, _typed, group_label
-from analytics.groups.suppression import MIN_GROUP_SIZE, PERSISTENT_FACTOR, _small_count
+from analytics.groups.suppression import MIN_GROUP_SIZE, _small_count
 
 DEFAULT_CHANGE_GROUPS = ("fsm", "sen", "eal", "cin", "lac", "year_group", "form", "gender")
+WHOLE = "whole"  # a grouping of one: every pupil the filter covers
+CHANGE_MEASURES = ("overall_absence", "persistent_absence")
 
 
 def biggest_changes(
@@ -106,6 +108,26 @@ def biggest_changes(
     return pd.DataFrame(chosen, columns=columns, dtype=object)
 
 
+def whole_change(con: duckdb.DuckDBPyConnection, f: Filter, previous: Filter) -> dict:
+    """The change of everything ``f`` covers since ``previous``, with its noise, pupils matched across the periods.
+
+    ``{measure: {"change", "low", "high", "beyond_chance"}}`` for overall and
+    persistent absence (points; ``uncertainty.paired_change``); None where
+    there is nothing to judge.
+    """
+    sums = _paired_sums(con, f, previous, (WHOLE,))
+    out = {}
+    for m in CHANGE_MEASURES:
+        change, low, high = uncertainty.paired_change(sums.get(((WHOLE, "all"), m), {}))
+        out[m] = {
+            "change": change,
+            "low": low,
+            "high": high,
+            "beyond_chance": None if low is None else bool(low > 0 or high < 0),
+        }
+    return out
+
+
 def _paired_sums(con: duckdb.DuckDBPyConnection, f: Filter, previous: Filter, bys: tuple[str, ...]) -> dict:
     """Per group, the sums over its pupils (in it now or before, matched by school and UPN) for paired changes.
 
@@ -118,10 +140,11 @@ def _paired_sums(con: duckdb.DuckDBPyConnection, f: Filter, previous: Filter, by
     for by in bys:  # names checked against GROUP_COLUMNS, never user text
         for side, table in (("1", "t1"), ("0", "t0")):
             other = "0" if side == "1" else "1"
+            value = "'all'" if by == WHOLE else f"CAST({table}.{by} AS VARCHAR)"
             parts.append(
-                f"""SELECT '{by}' AS grouping, CAST({table}.{by} AS VARCHAR) AS value, school_id, upn,
+                f"""SELECT '{by}' AS grouping, {value} AS value, school_id, upn,
                        absence_sessions::DOUBLE AS y{side}, possible_sessions::DOUBLE AS m{side},
-                       (absence_sessions * {PERSISTENT_FACTOR} >= possible_sessions)::INTEGER::DOUBLE AS a{side},
+                       ({measures.persistent_sql()})::INTEGER::DOUBLE AS a{side},
                        1::DOUBLE AS e{side},
                        0::DOUBLE AS y{other}, 0::DOUBLE AS m{other}, 0::DOUBLE AS a{other}, 0::DOUBLE AS e{other}
                 FROM {table} WHERE possible_sessions > 0"""
@@ -154,7 +177,7 @@ def _paired_sums(con: duckdb.DuckDBPyConnection, f: Filter, previous: Filter, by
     out: dict = {}
     for raw in cur.fetchall():
         row = dict(zip(names, raw, strict=True))
-        key = (row["grouping"], _typed(row["grouping"], row["value"]))
+        key = (row["grouping"], row["value"] if row["grouping"] == WHOLE else _typed(row["grouping"], row["value"]))
         for measure, y in (("overall_absence", "y"), ("persistent_absence", "a")):
             sums = {k.removeprefix(f"{y}_"): float(v or 0) for k, v in row.items() if k.startswith(f"{y}_")}
             out[(key, measure)] = {"n": row["n"], **sums}
@@ -189,9 +212,8 @@ def change_contributions(
         raise ValueError("measure must be 'overall_absence' or 'persistent_absence'")
     now_sql, now_params = measures.enrolment_totals_sql(f)
     before_sql, before_params = measures.enrolment_totals_sql(previous)
-    persistent = (
-        f"(CASE WHEN {{t}}.absence_sessions * {PERSISTENT_FACTOR} >= {{t}}.possible_sessions THEN 1 ELSE 0 END)"
-    )
+    flag = measures.persistent_sql("{t}.absence_sessions", "{t}.possible_sessions")
+    persistent = f"(CASE WHEN {flag} THEN 1 ELSE 0 END)"
     if measure == "overall_absence":
         part = "coalesce(n.absence_sessions / nn.possible, 0) - coalesce(b.absence_sessions / bb.possible, 0)"
     else:
@@ -206,10 +228,10 @@ def change_contributions(
         SELECT coalesce(n.upn, b.upn) AS upn, p.surname, p.forename,
                coalesce(n.year_group, b.year_group) AS year_group, coalesce(n.form, b.form) AS form,
                n.possible_sessions::BIGINT AS possible_sessions, n.absence_sessions::BIGINT AS absence_sessions,
-               100.0 * n.absence_sessions / n.possible_sessions AS absence_rate,
+               {measures.rate_sql("n.absence_sessions", "n.possible_sessions")} AS absence_rate,
                b.possible_sessions::BIGINT AS previous_possible_sessions,
                b.absence_sessions::BIGINT AS previous_absence_sessions,
-               100.0 * b.absence_sessions / b.possible_sessions AS previous_absence_rate,
+               {measures.rate_sql("b.absence_sessions", "b.possible_sessions")} AS previous_absence_rate,
                100.0 * ({part}) AS part_in_change
         FROM n FULL JOIN b ON n.school_id = b.school_id AND n.upn = b.upn
         CROSS JOIN nn CROSS JOIN bb

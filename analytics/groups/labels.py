@@ -6,14 +6,10 @@ import csv
 from functools import cache
 from pathlib import Path
 
-from analytics.filters import FLAG_GROUPS, GROUP_COLUMNS, SEN_LABELS, year_group_label
+from analytics.filters import FLAG_GROUPS, FLAG_LABELS, GROUP_COLUMNS, SEN_LABELS, year_group_label
 
-_FLAG_LABELS = {
-    "fsm": ("FSM", "Not FSM"),
-    "eal": ("EAL", "Not EAL"),
-    "cin": ("Child in need", "Not a child in need"),
-    "lac": ("Looked after", "Not looked after"),
-}
+# A yes/no group's "no" side; its "yes" side is ``FLAG_LABELS``.
+_NOT_FLAG_LABELS = {"fsm": "Not FSM", "eal": "Not EAL", "cin": "Not a child in need", "lac": "Not looked after"}
 
 _GENDER_LABELS = {"F": "Female", "M": "Male"}
 ETHNICITY_CODES = Path(__file__).resolve().parents[2] / "data" / "reference" / "ethnicity_codes.csv"
@@ -36,8 +32,8 @@ def group_label(by: str, value) -> str:
     """How a group value reads on a page: True -> 'FSM', 'K' -> 'SEN support', 9 -> 'Year 9'."""
     if value is None:
         return "Unknown"
-    if by in _FLAG_LABELS:
-        return _FLAG_LABELS[by][0 if value else 1]
+    if by in FLAG_GROUPS:
+        return FLAG_LABELS[by] if value else _NOT_FLAG_LABELS[by]
     if by == "sen":
         return SEN_LABELS.get(value, str(value))
     if by == "year_group":

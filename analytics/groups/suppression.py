@@ -14,22 +14,11 @@ from __future__ import annotations
 from analytics import measures, uncertainty
 
 MIN_GROUP_SIZE = 5  # as DfE statistics: figures for fewer than 5 pupils are not shown
-# Persistent absence in SQL on whole numbers: absence * 10 >= possible, exact at 10% where 0.1 * possible is not.
-PERSISTENT_FACTOR = round(1 / measures.PERSISTENT_ABSENCE)
 MIN_COUNT = 3  # as DfE statistics: a count of 1 or 2 is not published, nor a rate built on one
-
-_RATES = (
-    "attendance_rate",
-    "overall_absence_rate",
-    "authorised_absence_rate",
-    "unauthorised_absence_rate",
-    "persistent_absence_rate",
-    "severe_absence_rate",
-)
 
 
 def _figure_columns() -> list[str]:
-    own = [*measures.SUM_COLUMNS, *_RATES]
+    own = [*measures.SUM_COLUMNS, *measures.RATE_COLUMNS]
     return (
         own
         + [f"rest_{c}" for c in own]

@@ -8,7 +8,7 @@ import pandas as pd
 from analytics import measures
 from analytics.filters import Filter
 from analytics.groups.labels import _check
-from analytics.groups.suppression import MIN_COUNT, MIN_GROUP_SIZE, PERSISTENT_FACTOR, _gap, _small_count
+from analytics.groups.suppression import MIN_COUNT, MIN_GROUP_SIZE, _gap, _small_count
 
 FREQUENCIES = ("half_term", "month", "week")
 
@@ -71,6 +71,7 @@ def group_gap_trend(
     # Counted per enrolment and period first, so pupils are counted without a DISTINCT over every mark.
     # Persistent absence is the DfE's year-to-date measure: each enrolment's sessions summed from the
     # start of the year to the end of each period, judged against 10% there.
+    ytd_persistent = measures.persistent_sql("ytd_absence", "ytd_possible")
     sql = f"""
         WITH per AS (
             SELECT m.school_id, m.upn, m.academic_year, {period_cols},
@@ -98,19 +99,17 @@ def group_gap_trend(
                    coalesce(sum(possible_sessions) FILTER (WHERE NOT in_group), 0) AS rest_possible_sessions,
                    coalesce(sum(absence_sessions) FILTER (WHERE NOT in_group), 0)  AS rest_absence_sessions,
                    count(*) FILTER (WHERE in_group AND ytd_possible > 0)          AS group_ytd_pupils,
-                   count(*) FILTER (WHERE in_group AND ytd_possible > 0
-                                    AND ytd_absence * {PERSISTENT_FACTOR} >= ytd_possible)         AS group_persistent_count,
+                   count(*) FILTER (WHERE in_group AND {ytd_persistent})          AS group_persistent_count,
                    count(*) FILTER (WHERE NOT in_group AND ytd_possible > 0)      AS rest_ytd_pupils,
-                   count(*) FILTER (WHERE NOT in_group AND ytd_possible > 0
-                                    AND ytd_absence * {PERSISTENT_FACTOR} >= ytd_possible)         AS rest_persistent_count
+                   count(*) FILTER (WHERE NOT in_group AND {ytd_persistent})      AS rest_persistent_count
             FROM cum GROUP BY {period_group}
         )
         SELECT period, period_start, group_pupils, group_possible_sessions::BIGINT AS group_possible_sessions,
-               100.0 * group_absence_sessions / nullif(group_possible_sessions, 0) AS group_overall_absence_rate,
+               {measures.rate_sql("group_absence_sessions", "group_possible_sessions")} AS group_overall_absence_rate,
                rest_pupils, rest_possible_sessions::BIGINT AS rest_possible_sessions,
-               100.0 * rest_absence_sessions / nullif(rest_possible_sessions, 0)   AS rest_overall_absence_rate,
-               100.0 * group_persistent_count / nullif(group_ytd_pupils, 0)       AS group_persistent_absence_rate,
-               100.0 * rest_persistent_count / nullif(rest_ytd_pupils, 0)         AS rest_persistent_absence_rate,
+               {measures.rate_sql("rest_absence_sessions", "rest_possible_sessions")}   AS rest_overall_absence_rate,
+               {measures.rate_sql("group_persistent_count", "group_ytd_pupils")}       AS group_persistent_absence_rate,
+               {measures.rate_sql("rest_persistent_count", "rest_ytd_pupils")}         AS rest_persistent_absence_rate,
                group_absence_sessions, group_persistent_count
         FROM x ORDER BY period_start, period
     """

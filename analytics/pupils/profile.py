@@ -10,6 +10,7 @@ from analytics.measures import (
     enrolment_measures,
     flag_rate_sql,
     marks_sql,
+    session_counts_sql,
 )
 from analytics.patterns import LESSON_COUNTS_SQL, post_registration_sql, weekday_names
 
@@ -36,7 +37,7 @@ def enrolment_of(con: duckdb.DuckDBPyConnection, f: Filter, upn: str) -> dict:
     where, params = enrolment_where(f)
     cur = con.execute(
         f"""
-        SELECT e.*, p.surname, p.forename, p.date_of_birth, p.gender, p.ethnicity
+        SELECT e.*, p.surname, p.forename, p.date_of_birth, p.gender, p.ethnicity, p.language
         FROM enrolments e JOIN pupils p ON p.school_id = e.school_id AND p.upn = e.upn
         WHERE e.upn = ? AND {where}
         ORDER BY e.academic_year DESC, e.school_id LIMIT 1
@@ -80,9 +81,9 @@ def find_pupils(con: duckdb.DuckDBPyConnection, f: Filter, query: str, limit: in
 def pupil_profile(con: duckdb.DuckDBPyConnection, f: Filter, upn: str) -> dict:
     """Who the pupil is, their enrolment and their measures over the filter's period ({} if not visible).
 
-    Keys: upn, surname, forename, date_of_birth, gender, ethnicity, school_id,
-    academic_year, year_group, form, fsm, sen, eal, cin, lac, admission_date,
-    leaving_date, and ``measures`` (the ``enrolment_measures`` row as a dict, or
+    Keys: upn, surname, forename, date_of_birth, gender, ethnicity, language (the family's,
+    from the pupils file), school_id, academic_year, year_group, form, fsm, sen, eal, cin, lac,
+    admission_date, leaving_date, and ``measures`` (the ``enrolment_measures`` row as a dict, or
     None when the pupil has no possible session in the period).
     """
     require_pupil_level(f)
@@ -114,18 +115,13 @@ def pupil_calendar(con: duckdb.DuckDBPyConnection, f: Filter, upn: str) -> pd.Da
 
 def _rates_sql(marks: str) -> str:
     return f"""
-        SELECT count(*) FILTER (WHERE possible) AS possible_sessions,
-               {flag_rate_sql("attended")}
-                   AS attendance_rate,
+        SELECT {session_counts_sql("possible_sessions")},
+               {flag_rate_sql("attended")} AS attendance_rate,
                {flag_rate_sql("absent")} AS absence_rate,
-               {flag_rate_sql("authorised")}
-                   AS authorised_rate,
-               {flag_rate_sql("unauthorised")}
-                   AS unauthorised_rate,
-               count(*) FILTER (WHERE late_l) AS late_before_close,
-               count(*) FILTER (WHERE late_u) AS late_after_close,
-               {flag_rate_sql("late_l OR late_u")}
-                   AS lateness_rate
+               {flag_rate_sql("authorised")} AS authorised_rate,
+               {flag_rate_sql("unauthorised")} AS unauthorised_rate,
+               {session_counts_sql("late_before_close", "late_after_close")},
+               {flag_rate_sql("late_l OR late_u")} AS lateness_rate
         FROM ({marks}) m
     """
 

@@ -16,6 +16,7 @@ IDENTITY = {
     "date_of_birth": (readers.parse_date, pa.date32()),
     "gender": (readers.parse_gender, pa.string()),
     "ethnicity": (lambda s: s.strip() or None, pa.string()),
+    "language": (readers.parse_language, pa.string()),  # the family's: letters home in it
 }
 ENROLMENT = {
     "year_group": (readers.parse_year_group, pa.int32()),

@@ -97,7 +97,22 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "SEN Category",
         "SEN Need",
     ),
-    "eal": ("EAL", "First Language", "Is EAL", "EAL Flag", "EAL Status", "Home Language"),
+    "eal": ("EAL", "Is EAL", "EAL Flag", "EAL Status", "EAL Indicator"),
+    # the family's language (letters home in it); without an EAL column it gives EAL too (layout.py)
+    "language": (
+        "First Language",
+        "Home Language",
+        "Language",
+        "Main Language",
+        "First Language Code",
+        "Home Language Code",
+        "Language Code",
+        "Language Spoken at Home",
+        "Main Language Spoken at Home",
+        "Preferred Language",
+        "Home Language Description",
+        "First Language Description",
+    ),
     "cin": ("CiN", "Child in Need", "Is CiN", "CiN Flag"),
     "lac": (
         "LAC",
@@ -136,8 +151,6 @@ SECONDARY: frozenset[str] = frozenset(
     {
         "preferredsurname",
         "preferredforename",
-        "firstlanguage",  # beside an EAL column, the language is the detail
-        "homelanguage",
         "minutes",
         "start",
         "end",
@@ -170,6 +183,7 @@ LABELS: dict[str, str] = {
     "fsm": "FSM",
     "sen": "SEN Provision",
     "eal": "EAL (or First Language)",
+    "language": "First Language (or Home Language)",
     "cin": "CiN",
     "lac": "LAC (or Looked After)",
     "admission_date": "Admission Date",
@@ -201,6 +215,7 @@ PUPIL_FIELDS = (
     "fsm",
     "sen",
     "eal",
+    "language",
     "cin",
     "lac",
     "admission_date",

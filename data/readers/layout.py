@@ -165,6 +165,8 @@ def recognise(headers: list[str], mapping: dict[str, str] | None = None, header_
     if pupil_like and not has("mark") and not wide_idx:
         rename("start_date", "admission_date")  # Assembly / Wonde enrolment dates
         rename("end_date", "leaving_date")
+    if has("language") and not has("eal"):
+        index["eal"] = index["language"]  # a first language gives EAL too (English -> not EAL)
     if has("type") and not has("owner"):
         rename("recorded_by", "owner")  # an intervention log's "Staff" is its owner
 

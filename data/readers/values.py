@@ -7,8 +7,11 @@ that cannot be read raises ``BadValue`` with a message for the data manager.
 
 from __future__ import annotations
 
+import csv
 import re
 from datetime import date, timedelta
+from functools import cache
+from pathlib import Path
 
 from data.readers.fields import norm
 
@@ -40,6 +43,7 @@ def parse_date(text) -> date | None:
     s = strip_weekday(str(text or ""))
     if not s:
         return None
+    written_day_first = False
     m = re.fullmatch(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})" + _TIME, s)
     if m:
         y, mo, d = int(m[1]), int(m[2]), int(m[3])
@@ -49,6 +53,7 @@ def parse_date(text) -> date | None:
         )
         if m:
             d, mo, y = int(m[1]), int(m[2]), int(m[3])
+            written_day_first = True
             if len(m[3]) == 2:
                 y += 2000 if y < 70 else 1900  # two-digit years: 00-69 are this century
         else:
@@ -65,6 +70,8 @@ def parse_date(text) -> date | None:
     try:
         return date(y, mo, d)
     except ValueError:
+        if written_day_first and mo > 12 and d <= 12:
+            raise BadValue("impossible date: it reads as month/day (US order); export dates as day/month") from None
         raise BadValue("impossible date") from None
 
 
@@ -163,6 +170,40 @@ def parse_eal(text) -> bool | None:
     if s in _YES or s in _NO:
         return parse_yes_no(text)
     return not (s in _ENGLISH or s.startswith("english"))  # another first language: EAL
+
+
+LANGUAGE_CODES = Path(__file__).resolve().parents[1] / "reference" / "language_codes.csv"
+# Not a language a letter can be written in: "other", "other than English (believed to be)".
+_LANGUAGE_OTHER = {"oth", "otb", "other", "otherlanguage", "otherthanenglish", "otherthanenglishbelievedtobe"}
+
+
+@cache
+def _language_names() -> dict[str, str]:
+    """norm(code or name) -> the language's name, from ``data/reference/language_codes.csv``."""
+    with LANGUAGE_CODES.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    names = {norm(r["name"]): r["name"] for r in rows}
+    return {**names, **{norm(r["code"]): r["name"] for r in rows}}
+
+
+def parse_language(text) -> str | None:
+    """The family's language as a name: census codes ('POL', 'PNJM') and words ('polish') -> 'Polish'.
+
+    None for a blank, unknown, refused or "other" language and for a yes/no (an EAL flag).
+    A language the code list does not hold is kept as the file gives it.
+    """
+    raw = str(text or "").strip()
+    s = norm(raw)
+    if not s or s in _LANGUAGE_UNKNOWN or s in _LANGUAGE_OTHER or s in _YES or s in _NO:
+        return None
+    if s in _ENGLISH or s.startswith("english"):
+        return "English"
+    names = _language_names()
+    if s in names:
+        return names[s]
+    if len(s) == 4 and raw.isalpha() and raw.isupper() and s[:3] in names:
+        return names[s[:3]]  # an extended census code: the main code and a letter (PNJM: Panjabi, Mirpuri)
+    return raw
 
 
 def parse_gender(text) -> str | None:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.accounts import school_with_accounts
 from tests.conftest import CHROMIUM
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,28 +37,10 @@ def app_database(sample_db, tmp_path_factory):
     return db_copy
 
 
-PASSWORD = "correct horse battery"
-# One account per role on the signed-in app: role -> (email, scope)
-ACCOUNTS = {
-    "admin": ("admin@school.example", {}),
-    "leader": ("leader@school.example", {}),
-    "pastoral": ("pastoral@school.example", {"year_groups": [8]}),
-    "governor": ("governor@school.example", {}),
-}
-
-
 @pytest.fixture(scope="session")
 def accounts_database(sample_db, tmp_path_factory):
     """The sample school marked as a real school's data, with one account per role: sign-in is on."""
-    from data import db, users
-
-    path = tmp_path_factory.mktemp("browser_accounts") / "accounts.duckdb"
-    shutil.copy(sample_db, path)
-    with db.connection(path) as con:
-        con.execute("UPDATE schools SET is_sample = FALSE")
-        for role, (email, scope) in ACCOUNTS.items():
-            users.add_user(con, email, role, password=PASSWORD, **scope)
-    return path
+    return school_with_accounts(sample_db, tmp_path_factory.mktemp("browser_accounts") / "accounts.duckdb")
 
 
 def _serve(db_path: Path, log_path: Path):

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import ACCOUNTS, PASSWORD
+from tests.accounts import ACCOUNTS, PASSWORD
 from tests.browser.test_pages_in_browser import (
     WAIT_MS,
     assert_no_exception,

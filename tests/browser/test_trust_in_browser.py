@@ -22,11 +22,7 @@ WAIT_MS = 90_000
 @pytest.fixture(scope="module")
 def trust_app(tmp_path_factory):
     folder = tmp_path_factory.mktemp("trust_app")
-    files = trust_files.write(folder)
-    path = folder / "trust.duckdb"
-    assert data_main(["schools", "load", str(folder / "schools.csv"), "--db", str(path)]) == 0
-    for urn, paths in files.items():
-        assert data_main(["import", *map(str, paths), "--school", urn, "--year", "2025/26", "--db", str(path)]) == 0
+    path = trust_files.write_database(folder)
     add = ["users", "add", EMAIL, "--role", "leader", "--schools", "100001,100002", "--password", PASSWORD]
     assert data_main([*add, "--db", str(path)]) == 0
     yield from _serve(path, folder / "streamlit.log")

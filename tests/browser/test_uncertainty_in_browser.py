@@ -1,4 +1,4 @@
-"""In a real browser: the Overview and Groups draw their intervals, and a funnel plot point drills down to pupils."""
+"""In a real browser: the Overview, Groups and the governors' pack draw their intervals; a funnel point drills to pupils."""
 
 from __future__ import annotations
 
@@ -33,6 +33,13 @@ def test_intervals_show_and_a_funnel_point_drills_down_to_pupils(page, app_url):
     page.wait_for_function(HAS_WHISKERS, arg="Overall absence by FSM", timeout=WAIT_MS)
     assert page.get_by_text("Whiskers: 95% interval").count() >= 1
 
+    open_by_url(page, app_url, "governors")
+    page.get_by_role("tab", name="Groups of pupils").click()
+    page.wait_for_function(HAS_WHISKERS, arg="Overall absence by FSM", timeout=WAIT_MS)
+    assert page.get_by_text("Whiskers: 95% interval").count() >= 1
+    assert_no_exception(page)
+
+    open_by_url(page, app_url, "groups")
     page.get_by_role("tab", name="Funnel plot").click()
     page.get_by_text("99.8%").first.wait_for(timeout=WAIT_MS)
     wait_until_idle(page)

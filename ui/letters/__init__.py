@@ -2,13 +2,16 @@
 
 ``make_letters`` builds one letter or a letter for each pupil of a list (one
 combined PDF, or a zip of files) and logs each letter made in the pupil's
-intervention log (type Letter, source 'letter').
+intervention log (type Letter, source 'letter'). Each letter is in the family's
+language (the pupils file's) where the school keeps that kind of letter in it,
+else in English; ``language_note`` says how a batch was split.
 """
 
 from __future__ import annotations
 
 import io
 import zipfile
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
@@ -17,6 +20,7 @@ import duckdb
 from analytics import letter_figures
 from analytics.filters import Filter
 from data import interventions, letter_templates
+from data.readers import norm
 from ui.letters import documents, wording
 
 FORMATS = {"pdf": "application/pdf", "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
@@ -31,33 +35,42 @@ class Made:
     mime: str
     letters: int
     skipped: tuple[str, ...]  # pupils with no figures to quote (no sessions this year, or not visible)
+    languages: tuple[tuple[str, int], ...] = ()  # (language a letter is in, letters), most first
+    no_template: tuple[tuple[str, int], ...] = ()  # (family's language with no template of this kind, letters)
+    kind: str = ""  # the letter made (a key of wording.TITLES)
 
 
 def template_for(con: duckdb.DuckDBPyConnection, school_id: str, kind: str, language: str | None = None) -> dict:
-    """The school's wording for a letter (in the family's language where it keeps one), else the built-in one."""
+    """The school's wording for a letter (in the family's language where it keeps one), else the built-in one.
+
+    Keys: ``letter_templates.FIELDS``, the greeting, closing and signature filled in with the built-in ones.
+    """
     saved = letter_templates.get(con, school_id, kind, language)
-    if saved:
-        return saved
-    subject, body = wording.DEFAULTS[kind]
-    return {"subject": subject, "body": body, "language": letter_templates.DEFAULT_LANGUAGE}
+    if not saved:
+        subject, body = wording.DEFAULTS[kind]
+        saved = {"subject": subject, "body": body, "language": letter_templates.DEFAULT_LANGUAGE}
+    return {**wording.DEFAULT_FRAME, **{k: v for k, v in saved.items() if v}}
 
 
 def build_letter(
     con: duckdb.DuckDBPyConnection, f: Filter, upn: str, kind: str, meeting_date: str = "", today: date | None = None
 ) -> tuple[documents.Letter, dict] | None:
-    """One pupil's letter and the figures in it; None when there is nothing to quote."""
+    """One pupil's letter and the figures in it (with ``letter_language``, the template's); None without figures."""
     figures = letter_figures.letter_figures(con, f, upn)
     if not figures:
         return None
     template = template_for(con, figures["school_id"], kind, figures.get("language"))
-    values = wording.fields(figures, meeting_date, today)
+    figures = {**figures, "letter_language": template["language"]}
+    values = wording.fields(figures, meeting_date, today, language=template["language"])
     body = wording.fill(template["body"], values)
     letter = documents.Letter(
         school_name=figures["school_name"],
         date_text=values["today"],
-        salutation=f"Dear parent or carer of {values['full_name']},",
+        salutation=wording.fill(template["salutation"], values),
         subject=wording.fill(template["subject"], values),
         paragraphs=tuple(body.split("\n\n")),
+        signoff=wording.fill(template["signoff"], values),
+        signature=wording.fill(template["signature"], values),
     )
     return letter, figures
 
@@ -92,7 +105,13 @@ def make_letters(
         made = build_letter(con, f, upn, kind, meeting_date, today)
         (built.append((upn, *made)) if made else skipped.append(upn))
     if not built:
-        return Made("", b"", FORMATS[fmt], 0, tuple(skipped))
+        return Made("", b"", FORMATS[fmt], 0, tuple(skipped), kind=kind)
+    used = Counter(b[2]["letter_language"] for b in built)
+    missing = Counter(
+        b[2]["language"]
+        for b in built
+        if b[2].get("language") and norm(b[2]["language"]) != norm(b[2]["letter_language"])
+    )
     name = kind.replace("_", "-")
     if len(built) == 1:
         upn, letter, _ = built[0]
@@ -118,7 +137,41 @@ def make_letters(
             source="letter",
             role=role,
         )
-    return Made(file_name, data, mime, len(built), tuple(skipped))
+    return Made(
+        file_name,
+        data,
+        mime,
+        len(built),
+        tuple(skipped),
+        tuple(_most_first(used)),
+        tuple(_most_first(missing)),
+        kind,
+    )
+
+
+def _most_first(counts: Counter) -> list[tuple[str, int]]:
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def language_note(made: Made) -> str:
+    """How letters were split across languages, and which families' languages had no template.
+
+    "3 letters in Polish, 41 in English: no Urdu template for 'Notice to Improve'". Blank when
+    every letter is in English and no family's language was asked for.
+    """
+    english = letter_templates.DEFAULT_LANGUAGE
+    if not made.letters or (not made.no_template and all(lang == english for lang, _ in made.languages)):
+        return ""
+    order = [kv for kv in made.languages if kv[0] != english] + [kv for kv in made.languages if kv[0] == english]
+    parts = [
+        f"{n} letter{'s' if n != 1 else ''} in {lang}" if i == 0 else f"{n} in {lang}"
+        for i, (lang, n) in enumerate(order)
+    ]
+    note = ", ".join(parts)
+    if made.no_template:
+        missing = " or ".join(lang for lang, _ in made.no_template)
+        note += f": no {missing} template for '{wording.TITLES[made.kind]}'"
+    return note
 
 
 def _school_of(con: duckdb.DuckDBPyConnection, upn: str, school_ids: tuple[str, ...]) -> str:

@@ -12,6 +12,11 @@ import re
 import string
 from datetime import date
 
+from analytics.measures import PERSISTENT_LINE
+from data import letter_templates
+from data.readers import norm
+from ui import road_words
+
 TITLES = {
     "first_concern": "First letter of concern",
     "meeting": "Invitation to an attendance meeting",
@@ -31,11 +36,28 @@ PLACEHOLDERS = {
     "days_missed": "e.g. 12 school days",
     "lessons_missed": "a sentence on lessons and hours missed (blank without lesson registers)",
     "rule_of_three": "a sentence on the Rule of 3 for this half-term",
-    "days_left": "school days left this year",
-    "projected": "days missed by July at this rate",
+    "days_left": "school days left this year (from the school calendar)",
+    "projected": "days missed by July at the rate so far this year",
+    "road": "the road to the end of the year in full, as the pupil's page says it",
+    "can_miss": f"the most days the pupil can still miss and end the year above {PERSISTENT_LINE:g}%, "
+    "and the best attendance still within reach",
+    "at_this_rate": "the attendance the pupil will end the year on at their rate since half-term "
+    "(and when they would reach the penalty-notice threshold)",
+    "can_miss_days": f"a number: days the pupil can still miss and end above {PERSISTENT_LINE:g}% (0 when none)",
+    "best_attendance": "the best attendance still within reach, e.g. 93.2%",
+    "projected_attendance": "the attendance at the end of the year at the rate since half-term, e.g. 88.4%",
+    "days_missed_number": "a number: days missed so far (for wording in another language)",
+    "days_left_number": "a number: school days left this year",
     "national": "a sentence comparing with schools in England",
     "meeting_date": "the meeting date typed when the letter is made",
     "today": "the date of the letter",
+}
+
+# The built-in greeting, closing and signature (a school's template in another language gives its own).
+DEFAULT_FRAME = {
+    "salutation": "Dear parent or carer of {full_name},",
+    "signoff": "Yours sincerely,",
+    "signature": "Attendance team",
 }
 
 DEFAULTS = {
@@ -46,7 +68,7 @@ DEFAULTS = {
 
 {rule_of_three} {national}
 
-There are {days_left} left this year. If nothing changes, {forename} will have missed {projected} by July.
+There are {days_left} left this year. {can_miss} {at_this_rate}
 
 Every day in school counts, and we want to help. If something is making it hard for {forename} to come to \
 school, please contact us so that we can talk about it and find a way forward together.""",
@@ -55,6 +77,8 @@ school, please contact us so that we can talk about it and find a way forward to
         "Invitation to talk about {forename}'s attendance",
         """{forename}'s attendance this year is {attendance}: {forename} has missed {days_missed} up to {as_of}. \
 {lessons_missed}
+
+{can_miss} {at_this_rate}
 
 We would like to meet you on {meeting_date} to talk about what is getting in the way and to agree a plan, \
 with targets, that helps {forename} attend every day. Please let us know if that time does not suit you.
@@ -67,7 +91,7 @@ with targets, that helps {forename} attend every day. Please let us know if that
 ({year_group}, {form}).
 
 {forename}'s attendance this year is {attendance}; {forename} has missed {days_missed} up to {as_of}. \
-{lessons_missed} There are {days_left} left this year.
+{lessons_missed} There are {days_left} left this year. {can_miss}
 
 The school will provide the support we agreed and review it with you on {meeting_date}. You agree to make \
 sure {forename} attends every day and to tell us on the first day of any absence.
@@ -79,6 +103,8 @@ sure {forename} attends every day and to tell us on the first day of any absence
         """Despite the support offered, {forename}'s attendance this year is {attendance}: {forename} has missed \
 {days_missed} up to {as_of}, including absence the school has not authorised. {lessons_missed}
 
+{at_this_rate} {can_miss}
+
 This is a Notice to Improve. {forename}'s attendance must improve from now on. We will review it on \
 {meeting_date}. If it has not improved, the school may ask the local authority to issue a penalty notice.
 
@@ -89,13 +115,28 @@ We still want to help: please contact us to talk about any support {forename} ne
 }
 
 
+# Placeholders that give English words: a template in another language is better off with the figures.
+ENGLISH_WORDS = (
+    "year_group",
+    "days_missed",
+    "lessons_missed",
+    "rule_of_three",
+    "days_left",
+    "projected",
+    "national",
+    "road",
+    "can_miss",
+    "at_this_rate",
+)
+
+
 class TemplateError(ValueError):
     """A template that cannot be used (message names the problem)."""
 
 
-def check_template(subject: str, body: str) -> None:
-    """Refuse unknown or malformed placeholders, naming them."""
-    for text in (subject, body):
+def check_template(subject: str, body: str, *frame: str) -> None:
+    """Refuse unknown or malformed placeholders, naming them (in the subject, body, greeting, closing...)."""
+    for text in (subject, body, *frame):
         try:
             names = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
         except ValueError as exc:
@@ -105,19 +146,49 @@ def check_template(subject: str, body: str) -> None:
             raise TemplateError(f"unknown placeholder(s): {', '.join('{' + n + '}' for n in unknown)}")
 
 
+def english_placeholders(*texts: str) -> list[str]:
+    """The placeholders in ``texts`` that give English words (``ENGLISH_WORDS``), in that order."""
+    used = {name for text in texts for _, name, _, _ in string.Formatter().parse(text) if name}
+    return [name for name in ENGLISH_WORDS if name in used]
+
+
 def _days(value: float) -> str:
     value = round(value * 2) / 2
     text = f"{value:g}"
     return f"{text} school day" if value == 1 else f"{text} school days"
 
 
+def _number(value: float | None) -> str:
+    """Days as a bare number to the half day: 7, 7.5; blank when unknown."""
+    return "" if value is None else f"{round(value * 2) / 2:g}"
+
+
+def _percent(value: float | None) -> str:
+    return "" if value is None else f"{value:.1f}%"
+
+
 def long_date(d: date | None) -> str:
     return "" if d is None else f"{d.day} {d.strftime('%B %Y')}"
 
 
-def fields(figures: dict, meeting_date: str = "", today: date | None = None) -> dict[str, str]:
-    """Every placeholder's text for one pupil, from ``analytics.letter_figures.letter_figures``."""
+def _date_for(language: str | None):
+    """Dates in words in English; in another language as 20/11/2025, which every reader follows."""
+    if language and norm(language) != norm(letter_templates.DEFAULT_LANGUAGE):
+        return lambda d: "" if d is None else f"{d:%d/%m/%Y}"
+    return long_date
+
+
+def fields(
+    figures: dict, meeting_date: str = "", today: date | None = None, language: str | None = None
+) -> dict[str, str]:
+    """Every placeholder's text for one pupil, from ``analytics.letter_figures.letter_figures``.
+
+    ``language``: the template's; dates are in words in English, as numbers otherwise. The sentence
+    placeholders are English: a template in another language uses the figures (``{attendance}``,
+    ``{days_missed_number}``, ``{can_miss_days}``, ``{best_attendance}`` ...).
+    """
     f = figures
+    date_text = _date_for(language)
     forename = f.get("forename") or "your child"
     lessons = ""
     if f.get("lessons_missed"):
@@ -136,6 +207,7 @@ def fields(figures: dict, meeting_date: str = "", today: date | None = None) -> 
             f"({f['national_period']}); {forename}'s attendance is {f['attendance_rate']:.1f}%."
         )
     year = f.get("year_group")
+    road = road_words.road_parts(f.get("road") or {})
     return {
         "forename": forename,
         "surname": f.get("surname") or "",
@@ -143,16 +215,24 @@ def fields(figures: dict, meeting_date: str = "", today: date | None = None) -> 
         "year_group": "Reception" if year == 0 else (f"Year {year}" if year is not None else ""),
         "form": f.get("form") or "",
         "school_name": f.get("school_name") or "",
-        "as_of": long_date(f.get("as_of")),
+        "as_of": date_text(f.get("as_of")),
         "attendance": f"{f['attendance_rate']:.1f}%",
         "days_missed": _days(f["days_missed"]),
         "lessons_missed": lessons,
         "rule_of_three": rule,
         "days_left": _days(f["days_left"]),
         "projected": _days(f["projected_days_missed"]),
+        "road": " ".join(sentence for key in road_words.ROAD_PARTS for sentence in road.get(key, [])),
+        "can_miss": " ".join(road.get("can_miss", [])),
+        "at_this_rate": " ".join(road.get("at_this_rate", [])),
+        "can_miss_days": _number(f.get("can_miss_days")),
+        "best_attendance": _percent(f.get("best_attendance")),
+        "projected_attendance": _percent(f.get("projected_attendance")),
+        "days_missed_number": _number(f["days_missed"]),
+        "days_left_number": _number(f["days_left"]),
         "national": national,
         "meeting_date": meeting_date or "a date we will agree with you",
-        "today": long_date(today or date.today()),
+        "today": date_text(today or date.today()),
     }
 
 

@@ -22,7 +22,7 @@ import plotly.graph_objects as go
 
 from analytics import groups, national, overview, patterns, school
 from analytics.filters import GROUP_LABELS, Filter
-from ui import charts, headlines
+from ui import charts, headlines, noise_charts
 from ui.packs import summary
 
 OGL = (
@@ -68,9 +68,11 @@ def governor_filter(f: Filter) -> Filter:
     return f.replace(scope=replace(f.scope, pupil_level=False))
 
 
-def headline_section(h: overview.Headline, f: Filter) -> Section:
+def headline_section(h: overview.Headline, f: Filter, noise: pd.DataFrame | None = None) -> Section:
     fig = headlines.headline_figure(h, f, headlines.period_label(f))
-    return Section("Headline figures", fig, headlines.headline_table(h), headlines.headline_note(h), "headline")
+    sentences = [headlines.noise_sentence(noise, c, h.hidden) for c in ("previous", "last_year")]
+    note = " ".join([headlines.headline_note(h), *[s for s in sentences if s]])
+    return Section("Headline figures", fig, headlines.headline_table(h), note, "headline")
 
 
 def trend_section(wc: overview.WeeklyComparison, f: Filter) -> Section | None:
@@ -85,15 +87,19 @@ def changes_section(found: tuple[str, pd.DataFrame] | None, f: Filter) -> Sectio
         return None
     since, changes = found
     fig = headlines.changes_figure(changes, since, f, headlines.period_label(f))
-    note = "Red: absence rose. Blue: absence fell. Groups under 5 pupils in either period are left out."
+    note = headlines.CHANGES_NOTE.format(size=groups.MIN_GROUP_SIZE)
+    if not f.scope.pupil_level:
+        note += f" Groups under {groups.MIN_GROUP_SIZE} pupils in either period are left out."
     return Section(f"What changed most since {since}", fig, headlines.changes_table(changes, since), note, "changes")
 
 
 GROUP_COLUMNS = {
     "enrolments": "Pupils",
     "overall_absence_rate": "Absence %",
+    "overall_absence_rate_low": "95% interval",
     "rest_overall_absence_rate": "Rest %",
     "overall_absence_gap": "Gap (points)",
+    "beyond_chance": "Against the rest",
     "national_overall_absence_rate": "National %",
     "persistent_absence_rate": "Persistent absence %",
 }
@@ -109,6 +115,10 @@ def group_table(df: pd.DataFrame, by: str) -> pd.DataFrame:
             value = r.get(column)
             if column == "enrolments":
                 row[heading] = headlines.count(value)
+            elif column.endswith("_low"):
+                row[heading] = headlines.interval(value, r.get(column.removesuffix("_low") + "_high"))
+            elif column == "beyond_chance":
+                row[heading] = headlines.noise_word(value)
             elif column.startswith("national_") and not hidden:
                 row[heading] = headlines.number(value, headlines.NOT_PUBLISHED)
             else:
@@ -125,17 +135,17 @@ def group_table(df: pd.DataFrame, by: str) -> pd.DataFrame:
 def group_section(df: pd.DataFrame | None, f: Filter, by: str) -> Section | None:
     if df is None or df.empty:
         return None
-    shown = df[~df["suppressed"].astype(bool)]
+    shown = noise_charts.shown_groups(df, "overall_absence_rate")
     fig = None
-    note = "Groups of fewer than 5 pupils are not shown, nor the next smallest where subtraction would reveal them."
+    note = (
+        f"{noise_charts.INTERVAL_NOTE} Groups of fewer than {groups.MIN_GROUP_SIZE} pupils are not shown, "
+        "nor the next smallest where subtraction would reveal them."
+    )
     if len(shown) > MAX_CHARTED_GROUPS:
         note += f" With {len(shown)} groups the figures are in the table only: a chart would not be legible on paper."
-    elif not shown.empty:
-        fig = charts.group_against_rest(
-            shown,
-            "overall_absence_rate",
-            charts.chart_title(f"Overall absence by {charts.group_phrase(by)}", f, headlines.period_label(f)),
-            y_title="Absence %",
+    else:  # the Groups page's chart: whiskers, pale bars within noise
+        fig = noise_charts.breakdown_figure(
+            df, by, f, headlines.period_label(f), "Overall absence", "overall_absence_rate", "beyond_chance"
         )
     table = group_table(df, by)
     if GROUP_COLUMNS["national_overall_absence_rate"] not in table:
@@ -213,7 +223,8 @@ def _pack(kind: str, con, f: Filter, school: str, generated: datetime | None) ->
     breakdowns = {by: groups.group_breakdown(con, f, by) for by in bys}
     weekdays = patterns.absence_by_weekday_session(con, f)
     reasons = patterns.reasons_over_time(con, f, "year")
-    parts = [headline_section(h, f)]
+    noise = None if h.empty else overview.headline_noise(con, f)
+    parts = [headline_section(h, f, noise)]
     if kind == "review":
         parts.append(changes_section(found, f))
     parts.append(trend_section(wc, f))

@@ -40,7 +40,10 @@ def _compare(change: float | None, then: float | None, what: str) -> str | None:
 
 
 def _widest_gap(facts: Facts) -> dict | None:
-    """The shown group (not suppressed, figures present) whose absence is furthest above the rest's."""
+    """The shown group (not suppressed, figures present) whose absence is furthest above the rest's.
+
+    A gap beyond what chance explains comes before a wider one within noise: the pack points at real gaps.
+    """
     best = None
     for by in GAP_GROUPS:
         df = facts.breakdowns.get(by)
@@ -50,9 +53,14 @@ def _widest_gap(facts: Facts) -> dict | None:
             gap = r.get("overall_absence_gap")
             if r.get("suppressed") or headlines.is_missing(gap) or headlines.is_missing(r.get("overall_absence_rate")):
                 continue
-            if gap > 0 and (best is None or gap > best["overall_absence_gap"]):
-                best = {**r, "by": by}
+            real = _beyond(r.get("beyond_chance"))
+            if gap > 0 and (best is None or (real, gap) > (best["real"], best["overall_absence_gap"])):
+                best = {**r, "by": by, "real": real}
     return best
+
+
+def _beyond(flag) -> bool:
+    return not headlines.is_missing(flag) and bool(flag)
 
 
 def _extreme_sessions(facts: Facts) -> tuple[dict, dict] | None:
@@ -87,13 +95,15 @@ def _when(row: dict) -> str:
 
 
 def _biggest_rise(facts: Facts) -> tuple[str, dict] | None:
+    """The largest rise since the last period, a rise beyond its noise before a larger one within it."""
     if facts.changes is None or facts.changes[1] is None or facts.changes[1].empty:
         return None
     since, df = facts.changes
     rises = df[pd.to_numeric(df["overall_absence_change"], errors="coerce").round(1) > 0]
     if rises.empty:
         return None
-    return since, rises.sort_values("overall_absence_change", ascending=False).iloc[0].to_dict()
+    rises = rises.assign(real=[_beyond(v) for v in rises["overall_absence_beyond_chance"]])
+    return since, rises.sort_values(["real", "overall_absence_change"], ascending=False).iloc[0].to_dict()
 
 
 def key_points(facts: Facts, f: Filter) -> str:
@@ -147,11 +157,17 @@ def key_points(facts: Facts, f: Filter) -> str:
         )
     gap = _widest_gap(facts)
     if gap is not None:
-        sentences.append(
-            f"The widest gap is for {_group_name(gap)}: "
+        figures = (
             f"{headlines.rate(gap['overall_absence_rate'])} absence against "
-            f"{headlines.rate(gap['rest_overall_absence_rate'])} for other pupils."
+            f"{headlines.rate(gap['rest_overall_absence_rate'])} for other pupils"
         )
+        if gap["real"]:
+            sentences.append(f"The widest gap beyond what chance explains is for {_group_name(gap)}: {figures}.")
+        else:
+            sentences.append(
+                f"The widest gap is for {_group_name(gap)}: {figures}, within what chance alone could explain "
+                "(within noise at 95%)."
+            )
     extremes = _extreme_sessions(facts)
     if extremes is not None:
         high, low = extremes
@@ -163,8 +179,10 @@ def key_points(facts: Facts, f: Filter) -> str:
     if rise is not None:
         since, row = rise
         sentences.append(
-            f"The largest rise since {headlines.since(since)} was in {row['by_label']}: {row['label']}, "
-            f"up {row['overall_absence_change']:.1f} points to {headlines.rate(row['current_overall_absence_rate'])}."
+            f"The largest rise {'beyond its noise ' if row['real'] else ''}since {headlines.since(since)} was in "
+            f"{row['by_label']}: {row['label']}, up {row['overall_absence_change']:.1f} points to "
+            f"{headlines.rate(row['current_overall_absence_rate'])}"
+            + ("." if row["real"] else ", within what chance alone could explain (within noise at 95%).")
         )
     return " ".join(sentences)
 
