@@ -35,6 +35,12 @@ LISTS = {
         "10 or more unauthorised sessions (G, N, O, U) within a rolling 10 school weeks: "
         "the national threshold to consider a Notice to Improve or a penalty notice, after support.",
     ),
+    "one_day": (
+        "Absence on one day",
+        lists.absence_on_one_day,
+        "Pupils whose absence falls on one weekday (or on mornings, or afternoons) more than their own absence "
+        "rate explains: the test a pupil's Patterns tab makes, for every pupil; strongest evidence first.",
+    ),
 }
 COLUMNS = {
     "upn": "upn",
@@ -57,6 +63,11 @@ COLUMNS = {
     "unauthorised_sessions": "Unauthorised in the window",
     "most_in_a_window": "Most in any 10 school weeks",
     "current": "Window still open",
+    "slot": "Falls on",
+    "slot_absences": "Absent there",
+    "slot_possible": "Out of",
+    "slot_rate": "Absent there %",
+    "pupil_rate": "Absent overall %",
 }
 
 road.outlook_lists(f)
