@@ -60,7 +60,7 @@ COLUMNS = {
     "reason": "Why",
     "window_start": "Window from",
     "window_end": "Window to",
-    "unauthorised_sessions": "Unauthorised in the window",
+    "unauthorised_sessions": "Unauthorised sessions",
     "most_in_a_window": "Most in any 10 school weeks",
     "current": "Window still open",
     "slot": "Falls on",
@@ -100,5 +100,7 @@ if choice == "penalty":
     )
 # Each pupil's road to the end of the year beside them: what they can still miss, where they are heading.
 rows = road.with_road(f, rows)
-shown = rows[[c for c in [*COLUMNS, *road.ROAD_COLUMNS.values()] if c in rows.columns]].rename(columns=COLUMNS)
+# The penalty list counts unauthorised sessions in its window; every other list, in the filter's period.
+names = {**COLUMNS, "unauthorised_sessions": "Unauthorised in the window"} if choice == "penalty" else COLUMNS
+shown = rows[[c for c in [*names, *road.ROAD_COLUMNS.values()] if c in rows.columns]].rename(columns=names)
 common.pupil_table(shown, key=f"list_{choice}", name=f"{choice}_list", audit_detail=f"{title}: {filters.describe(f)}")

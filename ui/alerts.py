@@ -37,8 +37,13 @@ N_CODE_COLUMNS = {
 }
 
 
-def _day(d: date) -> str:
+def _day(d: date | str) -> str:
+    """A date as people write it ("20 November 2026"), from a date or the reports' ISO text."""
+    d = date.fromisoformat(d) if isinstance(d, str) else d
     return f"{d.day} {d:%B %Y}"
+
+
+written_date = _day
 
 
 def stale_data_warning(con, f) -> None:
@@ -59,8 +64,8 @@ def data_alerts(con, f) -> None:
     legacy = common.cached(quality.legacy_codes, school_id)
     for c in legacy:
         st.warning(
-            f"Code {c['code']} has not been in use since 19 August 2024 but marks {c['first_date']} to "
-            f"{c['last_date']} use it ({c['marks']:,} marks): map it to the current codes in the MIS.",
+            f"Code {c['code']} has not been in use since 19 August 2024 but marks {_day(c['first_date'])} to "
+            f"{_day(c['last_date'])} use it ({c['marks']:,} marks): map it to the current codes in the MIS.",
             icon=":material/history:",
         )
     unresolved_n_codes(con, f)
