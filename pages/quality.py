@@ -36,8 +36,9 @@ cols[2].metric(
 )
 cols[3].metric("Pupils without characteristics", f"{report['pupils_without_characteristics']:,}", border=True)
 cols[4].metric("Unknown codes", f"{report.get('unknown_codes', 0):,}", border=True)
+span = f"{alerts.written_date(report['first_date'])} to {alerts.written_date(report['last_date'])}"
 st.caption(
-    f"Registers from {report['first_date']} to {report['last_date']} · years held {', '.join(report['academic_years'])} · "
+    f"Registers from {span} · years held {', '.join(report['academic_years'])} · "
     f"{report['pupils']:,} pupils, {report['lesson_marks']:,} lesson marks ({report['missing_lesson_marks']:,} missing)."
 )
 
