@@ -32,6 +32,8 @@ def what_changed_most(f: Filter, previous: tuple | None, period: str, measure: s
     figures = headlines.changes_table(changes, previous[1])
     pupil_level = common.pupil_level_allowed()
     caption = headlines.CHANGES_NOTE.format(size=groups.MIN_GROUP_SIZE)
+    if not pupil_level:  # as in published statistics: small groups are left out, not flagged
+        caption += f" Groups under {groups.MIN_GROUP_SIZE} pupils in either period are left out."
     event = charts.show(
         fig,
         figures,
