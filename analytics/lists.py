@@ -14,7 +14,7 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from analytics.filters import Filter, require_pupil_level
+from analytics.filters import WEEKDAYS, Filter, require_pupil_level
 from analytics.measures import (
     AT_RISK_ATTENDANCE,
     PENALTY_SESSIONS,
@@ -225,3 +225,82 @@ def pupils_behind(con: duckdb.DuckDBPyConnection, f: Filter, limit: int = 200) -
         LIMIT ?
     """
     return con.execute(sql, [*params, int(limit)]).df()
+
+
+ONE_DAY_ALPHA = 0.05  # the chance of naming a pupil whose absence falls on one day only by chance
+ONE_DAY_MIN_POSSIBLE = 10  # days or sessions in a slot before it is tested (a month of Fridays is not enough)
+ONE_DAY_MIN_ABSENCES = 3  # one Monday off, or two, is never a pattern
+
+
+def absence_on_one_day(con: duckdb.DuckDBPyConnection, f: Filter) -> pd.DataFrame:
+    """Pupils whose absence falls on one weekday, or on mornings or afternoons, more than chance would explain.
+
+    The same test as a pupil's own Patterns tab (``pupils.pupil_patterns``), for every pupil at once: each
+    weekday in days (a day counts as absent if any possible session was missed) and each session (AM, PM)
+    against the pupil's own absence rate in the same unit; a one-sided binomial test where the slot has at
+    least ``ONE_DAY_MIN_POSSIBLE`` possible and ``ONE_DAY_MIN_ABSENCES`` absences, Holm-adjusted across the
+    pupil's slots. One row per pupil (their strongest slot): ``slot`` (e.g. "Fridays"), ``slot_absences``,
+    ``slot_possible``, ``slot_rate``, ``pupil_rate`` (percentages), ``p_adjusted``, with ``absence_rate``
+    for the period, the strongest evidence first.
+    """
+    from scipy.stats import binom  # here: scipy.stats takes a second or two to import, and only this list needs it
+
+    require_pupil_level(f)
+    marks, params = marks_sql(f, pupils=False, enrolments=False)
+    rates, rate_params = _pupil_measures_sql(f)
+    slots = con.execute(
+        f"""
+        WITH s AS ({marks}),
+        days AS (
+            SELECT enrolment_id, date, bool_or(possible) AS possible, bool_or(absent) AS absent
+            FROM s GROUP BY enrolment_id, date
+        ),
+        slots AS (
+            SELECT enrolment_id, 'weekday' AS kind, CAST(isodow(date) AS VARCHAR) AS value, 'days' AS unit,
+                   count(*) FILTER (WHERE possible) AS possible, count(*) FILTER (WHERE absent) AS absences
+            FROM days GROUP BY ALL
+            UNION ALL
+            SELECT enrolment_id, 'session', session, 'sessions',
+                   count(*) FILTER (WHERE possible), count(*) FILTER (WHERE absent)
+            FROM s GROUP BY ALL
+        ),
+        overall AS (
+            SELECT enrolment_id, unit, sum(possible)::BIGINT AS all_possible, sum(absences)::BIGINT AS all_absences
+            FROM slots GROUP BY ALL
+        )
+        SELECT e.school_id, e.upn, slots.kind, slots.value, slots.unit,
+               slots.possible::BIGINT AS possible, slots.absences::BIGINT AS absences,
+               overall.all_possible, overall.all_absences
+        FROM slots JOIN overall USING (enrolment_id, unit) JOIN enrolments e USING (enrolment_id)
+        WHERE slots.possible >= ? AND slots.absences >= ? AND overall.all_possible > 0
+        """,
+        [*params, ONE_DAY_MIN_POSSIBLE, ONE_DAY_MIN_ABSENCES],
+    ).df()
+    columns = ["slot", "slot_absences", "slot_possible", "slot_rate", "pupil_rate", "p_adjusted"]
+    if slots.empty:
+        return pd.DataFrame(columns=["upn", "surname", "forename", "year_group", "form", *columns])
+    expected = (slots["all_absences"] / slots["all_possible"]).clip(0.0, 1.0)
+    slots["p_value"] = binom.sf(slots["absences"] - 1, slots["possible"], expected)  # P(this many or more)
+    # Holm within each pupil: the k-th smallest of m p-values is multiplied by (m - k + 1), kept non-decreasing.
+    slots = slots.sort_values(["school_id", "upn", "p_value"])
+    pupil = slots.groupby(["school_id", "upn"])
+    step = (pupil["p_value"].transform("size") - pupil.cumcount()) * slots["p_value"]
+    slots["p_adjusted"] = step.clip(upper=1.0).groupby([slots["school_id"], slots["upn"]]).cummax()
+    slots["slot_rate"] = 100.0 * slots["absences"] / slots["possible"]
+    slots["pupil_rate"] = 100.0 * slots["all_absences"] / slots["all_possible"]
+    found = slots[(slots["p_adjusted"] < ONE_DAY_ALPHA) & (slots["slot_rate"] > slots["pupil_rate"])]
+    found = found.drop_duplicates(["school_id", "upn"], keep="first")  # the pupil's strongest slot
+    found = found.assign(
+        slot=[_slot_name(k, v) for k, v in zip(found["kind"], found["value"], strict=True)],
+        slot_absences=found["absences"],
+        slot_possible=found["possible"],
+    )[["school_id", "upn", *columns]]
+    pupils = con.execute(f"SELECT * FROM ({rates}) x", rate_params).df()
+    out = pupils.merge(found, on=["school_id", "upn"], how="inner")
+    return out.sort_values(["p_adjusted", "slot_rate", "upn"], ascending=[True, False, True]).reset_index(drop=True)
+
+
+def _slot_name(kind: str, value: str) -> str:
+    if kind == "weekday":
+        return f"{WEEKDAYS[int(value) - 1]}s"
+    return {"AM": "Mornings", "PM": "Afternoons"}.get(value, value)

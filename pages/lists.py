@@ -35,6 +35,12 @@ LISTS = {
         "10 or more unauthorised sessions (G, N, O, U) within a rolling 10 school weeks: "
         "the national threshold to consider a Notice to Improve or a penalty notice, after support.",
     ),
+    "one_day": (
+        "Absence on one day",
+        lists.absence_on_one_day,
+        "Pupils whose absence falls on one weekday (or on mornings, or afternoons) more than their own absence "
+        "rate explains: the test a pupil's Patterns tab makes, for every pupil; strongest evidence first.",
+    ),
 }
 COLUMNS = {
     "upn": "upn",
@@ -54,9 +60,14 @@ COLUMNS = {
     "reason": "Why",
     "window_start": "Window from",
     "window_end": "Window to",
-    "unauthorised_sessions": "Unauthorised in the window",
+    "unauthorised_sessions": "Unauthorised sessions",
     "most_in_a_window": "Most in any 10 school weeks",
     "current": "Window still open",
+    "slot": "Falls on",
+    "slot_absences": "Absent there",
+    "slot_possible": "Out of",
+    "slot_rate": "Absent there %",
+    "pupil_rate": "Absent overall %",
 }
 
 road.outlook_lists(f)
@@ -89,5 +100,7 @@ if choice == "penalty":
     )
 # Each pupil's road to the end of the year beside them: what they can still miss, where they are heading.
 rows = road.with_road(f, rows)
-shown = rows[[c for c in [*COLUMNS, *road.ROAD_COLUMNS.values()] if c in rows.columns]].rename(columns=COLUMNS)
+# The penalty list counts unauthorised sessions in its window; every other list, in the filter's period.
+names = {**COLUMNS, "unauthorised_sessions": "Unauthorised in the window"} if choice == "penalty" else COLUMNS
+shown = rows[[c for c in [*names, *road.ROAD_COLUMNS.values()] if c in rows.columns]].rename(columns=names)
 common.pupil_table(shown, key=f"list_{choice}", name=f"{choice}_list", audit_detail=f"{title}: {filters.describe(f)}")

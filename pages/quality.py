@@ -20,7 +20,7 @@ year = academic_year_label(f.academic_year) if f.academic_year is not None else 
 st.caption(f"{common.cached(filters.school_name, f)} · {year}")
 
 with st.spinner("Checking the registers..."):
-    report = common.cached(quality.report, school_id, f.academic_year)
+    report = common.cached(quality.report, school_id, f.academic_year, scope=f.scope)
 if not report.get("session_marks"):
     st.info("No registers have been imported yet. Use the Import page to add your school's exports.")
     st.stop()
@@ -36,8 +36,9 @@ cols[2].metric(
 )
 cols[3].metric("Pupils without characteristics", f"{report['pupils_without_characteristics']:,}", border=True)
 cols[4].metric("Unknown codes", f"{report.get('unknown_codes', 0):,}", border=True)
+span = f"{alerts.written_date(report['first_date'])} to {alerts.written_date(report['last_date'])}"
 st.caption(
-    f"Registers from {report['first_date']} to {report['last_date']} · years held {', '.join(report['academic_years'])} · "
+    f"Registers from {span} · years held {', '.join(report['academic_years'])} · "
     f"{report['pupils']:,} pupils, {report['lesson_marks']:,} lesson marks ({report['missing_lesson_marks']:,} missing)."
 )
 
@@ -79,7 +80,7 @@ with missing_tab:
 
 with log_tab:
     if log_tab.open:
-        log = common.cached(quality.import_log, school_id, IMPORT_LOG_ROWS)
+        log = common.cached(quality.import_log, school_id, IMPORT_LOG_ROWS, scope=f.scope)
         if common.is_empty_frame(log):
             st.caption("No import has been recorded (data loaded outside the importer, or none yet).")
         else:

@@ -227,3 +227,47 @@ def test_governor_may_not_see_lists(con, function):
 def test_empty_database(con, function):
     got = function(con, Filter())
     assert isinstance(got, pd.DataFrame) and got.empty
+
+
+def _weekdays(start: str, days: int, weekday: int) -> list[str]:
+    from tests.registers import school_days
+
+    return [d.isoformat() for d in school_days(start, days) if d.isoweekday() == weekday]
+
+
+def _spread(start: str, days: int, every: int) -> list[str]:
+    from tests.registers import school_days
+
+    return [d.isoformat() for i, d in enumerate(school_days(start, days)) if i % every == 0]
+
+
+# Twelve weeks (60 school days, 12 of each weekday) for each pupil; what they missed, and what the list says.
+ONE_DAY_ROWS = [
+    # Every Friday: 12 of 12 Fridays against 12 of 60 days (20%): far beyond chance.
+    ("FRI", {d: "N N" for d in _weekdays("2025-09-01", 60, 5)}, ("Fridays", 12, 12)),
+    # One day a week, but a different weekday each week (every 6th school day): no day stands out.
+    ("SPREAD", {d: "N N" for d in _spread("2025-09-01", 60, 6)}, None),
+    # Fifteen afternoons, spread over the weekdays: 15 of 60 afternoons against 15 of 120 sessions.
+    ("PM", {d: "/ N" for d in _spread("2025-09-01", 60, 4)}, ("Afternoons", 15, 60)),
+    # Two Fridays only: never a pattern, however the rest of the year looks.
+    ("TWO", {d: "N N" for d in _weekdays("2025-09-01", 60, 5)[:2]}, None),
+    ("NONE", {}, None),
+]
+
+
+def test_pupils_whose_absence_falls_on_one_day_are_listed(register, con):
+    for upn, absent, _ in ONE_DAY_ROWS:
+        register.pupil(upn)
+        fill(register, upn, "2025-09-01", 60, absent)
+    got = lists.absence_on_one_day(con, F25).set_index("upn")
+    expected = {upn: slot for upn, _, slot in ONE_DAY_ROWS if slot}
+    assert sorted(got.index) == sorted(expected)
+    for upn, (slot, absences, possible) in expected.items():
+        assert (got.at[upn, "slot"], got.at[upn, "slot_absences"], got.at[upn, "slot_possible"]) == (
+            slot,
+            absences,
+            possible,
+        )
+        assert got.at[upn, "p_adjusted"] < lists.ONE_DAY_ALPHA
+    with pytest.raises(PupilLevelDenied):
+        lists.absence_on_one_day(con, F25.replace(scope=Scope(pupil_level=False)))

@@ -270,3 +270,17 @@ def test_the_import_log_lists_every_import_newest_first(con):
     assert quality.import_log(con, "T1", limit=1)["file_name"].tolist() == ["d.txt"]
     refused = quality.import_log(con, "T1").set_index("file_name").loc["b.csv"]
     assert (refused["outcome"], refused["message"]) == ("refused", "line 4, column 'Date': not a date")
+
+
+@pytest.mark.parametrize(
+    ("meaning", "legend"),
+    [
+        ("Late (before registers closed)", "Late (before registers closed)"),  # short enough: whole
+        ("Leave of absence for exceptional circumstances", "Leave of absence for exceptional…"),
+        ("Illness (not medical or dental appointments)", "Illness (not medical or dental…"),
+    ],
+)
+def test_a_reasons_legend_cuts_a_long_meaning_at_a_word(meaning, legend):
+    from ui import pattern_tabs
+
+    assert pattern_tabs._shortened(meaning) == legend

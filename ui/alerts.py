@@ -26,19 +26,24 @@ TEN_DAY_COLUMNS = {
     "unauthorised_sessions": "Unauthorised sessions",
     "codes": "Codes",
     "ongoing": "Still absent",
-    "unauthorised": "Report to the local authority",
+    "unauthorised": "Report to LA",  # the local authority; the whole phrase was cut off in the table's header
 }
 N_CODE_COLUMNS = {
     "form": "Form",
     "recorded_by": "Register taken by",
     "marks": "N marks",
     "pupils": "Pupils",
-    "oldest": "Oldest",
+    "oldest": "Oldest N mark",
 }
 
 
-def _day(d: date) -> str:
+def _day(d: date | str) -> str:
+    """A date as people write it ("20 November 2026"), from a date or the reports' ISO text."""
+    d = date.fromisoformat(d) if isinstance(d, str) else d
     return f"{d.day} {d:%B %Y}"
+
+
+written_date = _day
 
 
 def stale_data_warning(con, f) -> None:
@@ -56,11 +61,11 @@ def data_alerts(con, f) -> None:
     """Data quality: stale marks, legacy codes used after 19 August 2024, and N codes left unresolved."""
     stale_data_warning(con, f)
     school_id = f.school_ids[0] if len(f.school_ids) == 1 else None
-    legacy = common.cached(quality.legacy_codes, school_id)
+    legacy = common.cached(quality.legacy_codes, school_id, scope=f.scope)
     for c in legacy:
         st.warning(
-            f"Code {c['code']} has not been in use since 19 August 2024 but marks {c['first_date']} to "
-            f"{c['last_date']} use it ({c['marks']:,} marks): map it to the current codes in the MIS.",
+            f"Code {c['code']} has not been in use since 19 August 2024 but marks {_day(c['first_date'])} to "
+            f"{_day(c['last_date'])} use it ({c['marks']:,} marks): map it to the current codes in the MIS.",
             icon=":material/history:",
         )
     unresolved_n_codes(con, f)
@@ -76,7 +81,13 @@ def unresolved_n_codes(con, f) -> None:
         f"N marks more than {alerts.N_CODE_SCHOOL_DAYS} school days old: find the reason, "
         "or record the absence as unauthorised (O)."
     )
-    st.dataframe(rows.rename(columns=N_CODE_COLUMNS), hide_index=True, width="stretch")
+    oldest = N_CODE_COLUMNS["oldest"]
+    st.dataframe(
+        rows.rename(columns=N_CODE_COLUMNS),
+        hide_index=True,
+        width="stretch",
+        column_config={oldest: st.column_config.DateColumn(oldest, format="DD/MM/YYYY")},  # not 00:00:00
+    )
 
 
 def absence_alerts(con, f) -> None:

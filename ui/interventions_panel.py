@@ -180,6 +180,8 @@ def interventions_panel(con, f: Filter, upn: str, school_id: str | None = None) 
         st.caption("Nothing recorded for this pupil yet.")
     else:
         shown = log[list(LOG_COLUMNS)].rename(columns=LOG_COLUMNS)
+        for column in ("Date", "Review"):  # dates as the rest of the page writes them, never "00:00:00"
+            shown[column] = pd.to_datetime(shown[column]).dt.strftime("%d/%m/%Y")
         blanks = {"Owner": "no owner", "Review": "no review set", "Notes": "no notes"}
         st.dataframe(tables.readable(shown, blanks), hide_index=True, width="stretch")
         stage, _ = caseload.suggest_stage(None, list(log["type"]))

@@ -23,6 +23,13 @@ def _pupils_behind_cell(f: Filter, event, key: str, what: str) -> None:
         common.pupils_behind(narrowed, key=key, what=f"{day} {session}{what}")
 
 
+def _shortened(text: str, limit: int = 38) -> str:
+    """A code's meaning cut at a word, with an ellipsis, so a legend never ends mid-word."""
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(" ,;:(-") + "…"
+
+
 def _slot_table(df: pd.DataFrame) -> pd.DataFrame:
     return df[
         ["weekday_name", "session", "possible_sessions", "absence_sessions", "absence_rate", "unauthorised_rate"]
@@ -96,7 +103,7 @@ def reasons_over_time(f: Filter, period: str, by_slot: pd.DataFrame) -> None:
             fig.add_bar(
                 x=pd.to_datetime(part["period"]),
                 y=part["rate"],
-                name=f"{code}: {meaning[:38]}",
+                name=f"{code}: {_shortened(meaning)}",  # the whole meaning is in the hover and the table
                 marker_color=palette[(i + 1) % len(palette)],
                 marker_pattern_shape="/" if part["category"].iloc[0] == "unauthorised" else None,
                 hovertemplate=f"{code} ({meaning})<br>%{{x|%b %Y}}: %{{y:.2f}} per 100 sessions<extra></extra>",

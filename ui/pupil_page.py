@@ -115,7 +115,8 @@ def against_year_group(pf: Filter, upn: str, scope_name: str | None) -> None:
     table = compare.rename(columns=COMPARE_COLUMNS).drop(
         columns=["comparison", "late_before_close", "late_after_close"], errors="ignore"
     )
-    with st.expander("Figures against the year group" + (f" and {scope_name}" if scope_name else " and school")):
+    against = f"all you see ({scope_name})" if scope_name else "the whole school"
+    with st.expander(f"Figures against the year group and {against}"):
         st.dataframe(tables.readable(table.round(1)), hide_index=True, width="stretch")
 
 

@@ -247,41 +247,81 @@ def test_the_governors_pack_downloads_as_a_pdf_without_pupil_data(page, app_url)
 FIRST_VISIT = ROOT / "docs" / "browser_first_visit.json"
 
 
+FIRST_VISITS = 3  # fresh servers, one after another: the median says more than one visit on a shared machine
+
+
 def test_a_first_visit_is_measured(page, sample_db, tmp_path):
     """A freshly started server (empty caches): the Overview at /, then a pupil's page by its address.
 
-    Written to docs/browser_first_visit.json (and into the timings' notes), never asserted: the machine is shared.
+    Each of ``FIRST_VISITS`` servers is started on its own copy of the sample school and visited from a browser
+    with nothing cached. The medians are written to docs/browser_first_visit.json (and into the timings' notes),
+    never asserted: the machine is shared.
     """
     from data import db
     from tests.browser.conftest import _serve
 
-    copy = tmp_path / "first.duckdb"
-    copy.write_bytes(sample_db.read_bytes())
     with db.connection(sample_db, read_only=True) as con:
         upn = con.execute("SELECT upn FROM enrolments ORDER BY academic_year DESC, upn LIMIT 1").fetchone()[0]
-    served = _serve(copy, tmp_path / "first.log")
-    url = next(served)
-    try:
-        overview = open_by_url(page, url, "overview")
-        assert_no_exception(page)
-        pupil = open_by_url(page, url, "pupils", f"?upn={upn}")  # its calendar (the first tab) drawn too
-        assert_no_exception(page)
-    finally:
-        served.close()
+    timings: dict[str, list[float]] = {}
+    loads = []
+    for run in range(FIRST_VISITS):
+        copy = tmp_path / f"first{run}.duckdb"
+        copy.write_bytes(sample_db.read_bytes())
+        served = _serve(copy, tmp_path / f"first{run}.log")
+        url = next(served)
+        fresh = page.context.browser.new_context(viewport={"width": 1400, "height": 900})  # nothing cached
+        tab = fresh.new_page()
+        tab.set_default_timeout(WAIT_MS)
+        try:
+            for name, (key, query) in {"overview": ("overview", ""), "pupil page": ("pupils", f"?upn={upn}")}.items():
+                finished, drawn = _first_visit(tab, url, key, query)  # the pupil's calendar (the first tab) too
+                timings.setdefault(f"{name} (s)", []).append(drawn)
+                timings.setdefault(f"{name}: script finished (s)", []).append(finished)
+                assert_no_exception(tab)
+        finally:
+            fresh.close()
+            served.close()
+        loads.append(os.getloadavg()[0])
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     FIRST_VISIT.write_text(
         json.dumps(
             {
-                "description": "First visit after the server starts (empty caches): seconds from typing the address "
-                "until the page's script has finished and its charts are drawn.",
-                "overview (s)": round(overview, 2),
-                "pupil page (s)": round(pupil, 2),
-                "load average": f"{load} on {os.cpu_count()} cores",
+                "description": "First visit after the server starts (empty caches, a browser with nothing cached): "
+                "seconds from typing the address until the page's script has finished and its charts are drawn; "
+                f"median of {FIRST_VISITS} freshly started servers.",
+                **{name: round(statistics.median(runs), 2) for name, runs in timings.items()},
+                **{
+                    name.replace(" (s)", " runs (s)"): ", ".join(f"{t:.2f}" for t in runs)
+                    for name, runs in timings.items()
+                },
+                "load average": f"{load} on {os.cpu_count()} cores (1-minute average after each run: "
+                + ", ".join(f"{x:.1f}" for x in loads)
+                + ")",
+                "measured": time.strftime("%Y-%m-%d %H:%M"),
             },
             indent=2,
         )
         + "\n"
     )
+
+
+def _first_visit(page, url: str, key: str, query: str) -> tuple[float, float]:
+    """Seconds from typing the address to the page's script having finished, and to its charts being drawn.
+
+    The gap between the two is the browser's: with nothing cached it loads Plotly's JavaScript first.
+    """
+    start = time.perf_counter()
+    page.goto(f"{url}/{'' if key == DEFAULT_PAGE else key}{query}")
+    _, heading, _ = PAGES[key]
+    page.wait_for_function(
+        "(t) => { const h = document.querySelector('h1'); return h && h.innerText.trim().startsWith(t); }",
+        arg=heading,
+        timeout=WAIT_MS,
+    )
+    wait_until_idle(page)
+    finished = time.perf_counter() - start
+    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=WAIT_MS)
+    return finished, time.perf_counter() - start
 
 
 def _first_visit_note() -> list[str]:
