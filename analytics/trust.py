@@ -33,16 +33,33 @@ GAPS = (
 )
 
 
+# The keys of ``measures.summary``: what ``trust_summary`` and ``first_view``'s pooled figures hold.
+POOLED_KEYS = (
+    "enrolments",
+    "possible_sessions",
+    "attendance_sessions",
+    "authorised_sessions",
+    "unauthorised_sessions",
+    "missing_sessions",
+    "attendance_rate",
+    "overall_absence_rate",
+    "authorised_absence_rate",
+    "unauthorised_absence_rate",
+    "persistent_absence_count",
+    "persistent_absence_rate",
+    "severe_absence_count",
+    "severe_absence_rate",
+    "pupils",
+)
+
+
 def across_schools(f: Filter) -> Filter:
     """The filter without its chosen school: every school the user's scope allows."""
     return f.replace(school_ids=())
 
 
-def _per_school(con: duckdb.DuckDBPyConnection, f: Filter, by_year: bool = False) -> pd.DataFrame:
-    """The DfE measures per school (and academic year), with each group's absence and possible sessions."""
-    totals, params = measures.enrolment_totals_sql(f)
-    keys = "school_id, academic_year" if by_year else "school_id"
-    gap_sums = ",\n".join(
+def _gap_sums_sql() -> str:
+    return ",\n".join(
         f"""sum(absence_sessions) FILTER (WHERE {g})  AS {name}_absence,
             sum(possible_sessions) FILTER (WHERE {g}) AS {name}_possible,
             count(*) FILTER (WHERE possible_sessions > 0 AND {g}) AS {name}_enrolments,
@@ -51,13 +68,42 @@ def _per_school(con: duckdb.DuckDBPyConnection, f: Filter, by_year: bool = False
             count(*) FILTER (WHERE possible_sessions > 0 AND {r}) AS {name}_rest_enrolments"""
         for name, g, r in GAPS
     )
+
+
+def _per_school(con: duckdb.DuckDBPyConnection, f: Filter, by_year: bool = False) -> pd.DataFrame:
+    """The DfE measures per school (and academic year), with each group's absence and possible sessions."""
+    totals, params = measures.enrolment_totals_sql(f)
+    keys = "school_id, academic_year" if by_year else "school_id"
     sql = f"""
         SELECT *, {measures.rates_sql()} FROM (
-            SELECT {keys}, {measures.ENROLMENT_SUMS_SQL}, {gap_sums}, {uncertainty.cluster_sums_sql()}
+            SELECT {keys}, {measures.ENROLMENT_SUMS_SQL}, {_gap_sums_sql()}, {uncertainty.cluster_sums_sql()}
             FROM ({totals}) t GROUP BY {keys}
         ) WHERE enrolments > 0 ORDER BY {keys}
     """
     return con.execute(sql, params).df()
+
+
+def _per_school_and_pooled(con: duckdb.DuckDBPyConnection, f: Filter) -> tuple[pd.DataFrame, dict]:
+    """``_per_school(con, f)`` and ``measures.summary(con, f)`` from one pass over the marks.
+
+    The per-enrolment totals are worked out once and summed twice (``GROUPING SETS``): per school, and over
+    every school for the pooled figures, whose ``pupils`` (distinct UPNs) cannot be added up from the schools.
+    """
+    totals, params = measures.enrolment_totals_sql(f)
+    sql = f"""
+        SELECT * EXCLUDE (whole, pupils), {measures.rates_sql()}, whole, pupils FROM (
+            SELECT school_id, {measures.ENROLMENT_SUMS_SQL}, {_gap_sums_sql()}, {uncertainty.cluster_sums_sql()},
+                   count(DISTINCT upn) FILTER (WHERE possible_sessions > 0) AS pupils,
+                   grouping(school_id) AS whole
+            FROM ({totals}) t GROUP BY GROUPING SETS ((school_id), ())
+        ) ORDER BY whole, school_id
+    """
+    df = con.execute(sql, params).df()
+    whole = df["whole"] == 1
+    pooled = measures.records(df[whole])
+    pooled = pooled[0] if pooled else {k: 0 for k in (*measures.SUM_COLUMNS, "pupils")}  # no marks at all
+    schools = df[~whole & (df["enrolments"] > 0)].drop(columns=["whole", "pupils"]).reset_index(drop=True)
+    return schools, {k: pooled.get(k) for k in POOLED_KEYS}
 
 
 def summary_by_school_records(con: duckdb.DuckDBPyConnection, f: Filter) -> list[dict]:
@@ -118,8 +164,18 @@ def schools_side_by_side(con: duckdb.DuckDBPyConnection, f: Filter) -> pd.DataFr
     period last year); ``national_*`` and ``la_*`` for attendance, overall and persistent absence.
     Schools with no enrolments in the period are left out.
     """
+    return _side_by_side(con, across_schools(f), _per_school(con, across_schools(f)))
+
+
+def first_view(con: duckdb.DuckDBPyConnection, f: Filter) -> dict:
+    """What the trust view's first screen shows, from one pass over this period's marks: ``schools``
+    (``schools_side_by_side``) and ``trust`` (``trust_summary``: the pooled figures)."""
     f = across_schools(f)
-    figures = _per_school(con, f)
+    figures, pooled = _per_school_and_pooled(con, f)
+    return {"schools": _side_by_side(con, f, figures), "trust": pooled}
+
+
+def _side_by_side(con: duckdb.DuckDBPyConnection, f: Filter, figures: pd.DataFrame) -> pd.DataFrame:
     if figures.empty:
         return pd.DataFrame()
     before = last_year(con, f)

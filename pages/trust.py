@@ -12,7 +12,8 @@ common.require_page("trust")
 f = filters.sidebar_filter()
 st.title("Schools side by side")
 
-schools = common.cached(trust.schools_side_by_side, f)
+first = common.cached(trust.first_view, f)  # the table and the pooled figures from one pass over the marks
+schools = first["schools"]
 if common.is_empty_frame(schools):
     common.empty_state("No school you can see has pupils in this period")
     st.stop()
@@ -22,7 +23,7 @@ st.caption(
     "for its phase (DfE, Pupil attendance in schools). Gaps: overall absence of the group minus the rest, "
     f"in percentage points; not shown for groups of fewer than {trust.MIN_GROUP} pupils."
 )
-trust_view.headline(common.cached(trust.trust_summary, f), schools)
+trust_view.headline(first["trust"], schools)
 
 table_tab, funnel_tab, trend_tab = st.tabs(
     ["Side by side", "Which schools differ", "Trends"], key="trust_tab", on_change="rerun"

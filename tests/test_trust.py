@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 
+import pandas as pd
 import pytest
 
 from analytics import cli, measures, national, trust
@@ -112,6 +113,43 @@ def test_scope_decides_which_schools(trust_db, scope, seen):
         pooled = trust.trust_summary(con, f)
     expected = [trust_files.EXPECTED[u] for u in seen]
     assert pooled["possible_sessions"] == sum(e[1] for e in expected)
+
+
+@pytest.mark.parametrize(
+    "scope, trust_figures",
+    [  # (enrolments, possible, absent, persistent, severe), hand-checked in tests/trust_files.py
+        (Scope(), trust_files.TRUST),
+        (
+            Scope(school_ids=("100001", "100002")),
+            (15, 300, 95, 9, 5),  # 100001 and 100002 added up
+        ),
+        (Scope(school_ids=("100003",), pupil_level=False), trust_files.EXPECTED["100003"]),
+    ],
+)
+def test_first_view_is_side_by_side_and_pooled_in_one_pass(trust_db, scope, trust_figures):
+    """The trust view's first screen (one pass over the marks) gives exactly what the two questions give."""
+    f = Filter(school_ids=("100001",), scope=scope)
+    with db.connection(trust_db, read_only=True) as con:
+        got = trust.first_view(con, f)
+        pd.testing.assert_frame_equal(got["schools"], trust.schools_side_by_side(con, f), check_exact=True)
+        assert got["trust"] == trust.trust_summary(con, f)
+        assert list(got["trust"]) == list(trust.trust_summary(con, f))
+    pooled = got["trust"]
+    enrolments, possible, absent, persistent, severe = trust_figures
+    assert (pooled["enrolments"], pooled["possible_sessions"], pooled["pupils"]) == (enrolments, possible, enrolments)
+    assert pooled["possible_sessions"] - pooled["attendance_sessions"] == absent
+    assert (pooled["persistent_absence_count"], pooled["severe_absence_count"]) == (persistent, severe)
+    assert pooled["overall_absence_rate"] == pytest.approx(100 * absent / possible)
+    rows = {r["school_id"]: r for r in got["schools"].to_dict("records")}
+    for urn, (n, m, a, _, _) in ((u, trust_files.EXPECTED[u]) for u in rows):
+        assert (rows[urn]["enrolments"], rows[urn]["overall_absence_rate"]) == (n, pytest.approx(100 * a / m))
+
+
+def test_first_view_of_a_period_without_marks(trust_db):
+    with db.connection(trust_db, read_only=True) as con:
+        got = trust.first_view(con, Filter(academic_year=1990))
+    assert got["schools"].empty
+    assert got["trust"] == {**{k: 0 for k in trust.POOLED_KEYS}, **{k: None for k in measures.RATE_COLUMNS}}
 
 
 P = 12 / 19  # the trust's persistent absence: 12 of its 19 pupils
