@@ -42,6 +42,7 @@ def main() -> None:
             session.data_changed()
 
     user = auth.gate()
+    warm.again_if_new(session.data_version())  # after an import, the first screen again in the background
 
     if common.only_sample_schools():
         st.warning("You are looking at generated sample data for a fictional school.", icon=":material/science:")

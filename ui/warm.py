@@ -12,6 +12,13 @@ most ``WAIT_SECONDS``). Nothing is shown and nothing is written. If a page
 asks for something else, it is simply worked out then, as before. Started
 any other way (AppTest, an older launcher), the first script run starts the
 same thread instead.
+
+An import (or a deletion) changes the registers' data version and with it
+every cache key, so the first visitor after it would pay the cold cost again.
+Under the server, a page run that sees a data version not yet warmed
+(``again_if_new``, from app.py) starts the same warm-up again in a
+background thread, once per version; the page run does not wait for it. With
+more than one school the trust view's first screen is worked out too.
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ from datetime import date
 import pandas as pd
 import plotly.graph_objects as go
 
-from analytics import alerts, groups, overview, periods, school
+from analytics import alerts, groups, overview, periods, school, trust
 from analytics.filters import Filter, Scope
 from ui import filters, session
 
@@ -41,6 +48,9 @@ FIRST_IMPORTS += ("ui.interventions_panel", "ui.packs", "ui.pupil_page", "ui.sig
 
 _thread: threading.Thread | None = None
 _thread_lock = threading.Lock()
+_serving = False  # set by the server's start (at_server_start): warm again after imports only under a server
+_again: threading.Thread | None = None
+_warmed: set[tuple] = set()  # (database, data version) each warm-up has started on
 
 
 def default_filter() -> Filter | None:
@@ -59,11 +69,15 @@ def default_filter() -> Filter | None:
 
 def _warm() -> None:
     try:
+        with _thread_lock:
+            _warmed.add((session.db_path(), session.data_version()))
         _import_pages()
-        session.cached(school.schools, Filter())  # the sample banner's question
+        schools = session.cached(school.schools, Filter())  # the sample banner's question
         f = default_filter()
         if f is None:
             return
+        if len(schools) > 1:  # the trust view's first screen (pages/trust.py), for an unrestricted scope
+            session.cached(trust.first_view, f)
         in_year = f.replace(year_groups=(), forms=())
         for lookup in (school.calendar, school.year_groups, school.forms, school.ethnicities, school.latest_date):
             session.cached(lookup, in_year)
@@ -105,10 +119,32 @@ def start() -> threading.Thread:
         return _thread
 
 
+def again_if_new(version: tuple) -> threading.Thread | None:
+    """Warm the first screen again, in the background, for a data version no warm-up has seen yet; the thread.
+
+    Called by every page run under the server with the version it reads: after an import the first page
+    run starts one warm-up for the new data (the next visitors find it cached, or wait for the same answers
+    through the cache's own lock rather than working them out twice). None when this version was warmed, a
+    warm-up is still running, or the app was not started by its server (tests, AppTest).
+    """
+    global _again
+    with _thread_lock:
+        if not _serving or (session.db_path(), version) in _warmed:
+            return None
+        if (_thread is not None and _thread.is_alive()) or (_again is not None and _again.is_alive()):
+            return None  # the running one may be on an older version: the next page run asks again
+        _again = threading.Thread(target=_warm, name="attendance-warm-again", daemon=True)
+        _again.start()
+        return _again
+
+
 @asynccontextmanager
 async def at_server_start(_app) -> AsyncIterator[None]:
     """The server's lifespan: the first screen worked out before it takes its first request."""
+    global _serving
     from streamlit.runtime.pages_manager import PagesManager
+
+    _serving = True
 
     # The pages are st.navigation's (app.py), not a pages/ folder app: say so before the first session,
     # so a first visit by a bookmarked address runs app.py at once instead of once more (ui/common.py).
