@@ -76,8 +76,6 @@ def _warm() -> None:
         f = default_filter()
         if f is None:
             return
-        if len(schools) > 1:  # the trust view's first screen (pages/trust.py), for an unrestricted scope
-            session.cached(trust.first_view, f)
         in_year = f.replace(year_groups=(), forms=())
         for lookup in (school.calendar, school.year_groups, school.forms, school.ethnicities, school.latest_date):
             session.cached(lookup, in_year)
@@ -89,6 +87,8 @@ def _warm() -> None:
         previous = session.cached(periods.previous_period, f)
         if previous:
             session.cached(groups.biggest_changes, f, previous[0], measure="overall_absence")
+        if len(schools) > 1:  # then the trust view's first screen (pages/trust.py), for an unrestricted scope
+            session.cached(trust.first_view, f)
     except Exception:  # warming is a courtesy: a failure here must never stop the app
         log.exception("could not work out the first screen in advance")
     finally:
