@@ -10,7 +10,7 @@ possible sessions); with ``--by`` each also holds ``INTERVAL_KEYS``: the 95%
 interval of its overall absence rate, ``overall_absence_rate_low`` and
 ``overall_absence_rate_high``, and ``beyond_chance``, true when the group's
 overall absence differs from the rest of the pupils beyond what chance
-explains at 95% (pupils, not sessions, are the unit: analytics/uncertainty.py). Exact figures: no small-group suppression here. The
+explains at 95% (pupils, not sessions, are the unit: analytics/uncertainty/). Exact figures: no small-group suppression here. The
 database is opened read-only; problems with the arguments exit with status 2.
 """
 

@@ -93,6 +93,18 @@ class Filter:
         """The same pupils over the whole academic year (no date range or term)."""
         return replace(self, date_from=None, date_to=None, term=None, half_term=None)
 
+    def period_only(self) -> Filter:
+        """The schools, year and period without the pupil groups (the scope kept): everyone in that period."""
+        return Filter(
+            school_ids=self.school_ids,
+            academic_year=self.academic_year,
+            date_from=self.date_from,
+            date_to=self.date_to,
+            term=self.term,
+            half_term=self.half_term,
+            scope=self.scope,
+        )
+
     def where(self, marks: str = "m", enrolments: str = "e", pupils: str = "p") -> tuple[str, list]:
         """SQL predicate and parameters for this filter over the given aliases."""
         m, e, p = marks, enrolments, pupils

@@ -19,7 +19,13 @@ def _number(road: dict, key: str) -> float | None:
     return None if value is None else float(value)
 
 
-def letter_figures(con: duckdb.DuckDBPyConnection, f: Filter, upn: str) -> dict:
+def roads(con: duckdb.DuckDBPyConnection, f: Filter, upns: list[str]) -> dict[str, dict]:
+    """Each pupil's road to the end of the year (``analytics.projection``) in one query, for a list's letters."""
+    require_pupil_level(f)
+    return projection.pupil_outlooks(con, f.whole_year(), list(upns), as_of=f.date_to)
+
+
+def letter_figures(con: duckdb.DuckDBPyConnection, f: Filter, upn: str, road: dict | None = None) -> dict:
     """One pupil's figures for a letter ({} when the pupil is not visible or has no sessions).
 
     Keys: ``upn``, ``forename``, ``surname``, ``year_group``, ``form``, ``school_id``,
@@ -46,8 +52,9 @@ def letter_figures(con: duckdb.DuckDBPyConnection, f: Filter, upn: str) -> dict:
     phase = school.phase_of(con, school_id) or "all"
     headline = national.national_headline(phase)
     name = con.execute("SELECT name FROM schools WHERE school_id = ?", [school_id]).fetchone()
-    # The road: one definition (analytics.projection), as the pupil page shows it.
-    road = projection.pupil_outlook(con, f.whole_year(), upn, as_of=f.date_to)
+    # The road: one definition (analytics.projection), as the pupil page shows it (``road``: from ``roads``).
+    if road is None:
+        road = roads(con, f, [upn]).get(upn, {})
     return {
         "upn": upn,
         "forename": profile.get("forename"),

@@ -9,14 +9,13 @@ numbers (1 = Monday) with a ``weekday_name``; rates are percentages (0-100).
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import duckdb
 import pandas as pd
 
 from analytics import uncertainty
 from analytics.filters import WEEKDAYS, Filter, Scope, require_pupil_level
 from analytics.measures import flag_rate_sql, marks_sql, rate_sql, session_counts_sql
+from analytics.periods import SAME_POINT_LAST_YEAR
 from analytics.school import half_terms_sql
 
 # Names schools use for the break that follows each half-term.
@@ -135,7 +134,7 @@ def weekly_trend(con: duckdb.DuckDBPyConnection, f: Filter, compare_last_year: b
     this = f.replace(academic_year=year)
     sql, params = _weekly_sql(this, "this year")
     if compare_last_year:
-        shift = timedelta(weeks=52)
+        shift = SAME_POINT_LAST_YEAR
         last = this.replace(
             academic_year=year - 1,
             date_from=f.date_from - shift if f.date_from else None,

@@ -15,6 +15,9 @@ import pandas as pd
 
 from analytics.filters import Filter, Scope
 
+# How a half-term is named on a page ('Autumn 1'), from the calendar table's columns.
+HALF_TERM_LABEL_SQL = "upper(left(term, 1)) || substr(term, 2) || ' ' || half_term"
+
 
 def _enrolment_where(f: Filter, alias: str = "e", pupils: str | None = None) -> tuple[str, list]:
     """School, academic year and scope of ``f`` as a predicate over an enrolments alias.
@@ -120,7 +123,7 @@ def calendar(con: duckdb.DuckDBPyConnection, f: Filter) -> pd.DataFrame:
     return con.execute(
         f"""
         SELECT school_id, academic_year, term, half_term, start_date, end_date, source,
-               upper(term[1]) || term[2:] || ' ' || half_term AS label
+               {HALF_TERM_LABEL_SQL} AS label
         FROM calendar WHERE {where}
         ORDER BY school_id, academic_year, start_date, half_term
         """,
@@ -156,7 +159,7 @@ def half_terms_sql(f: Filter) -> tuple[str, list]:
     cal_where, cal_params = sf.where("cal")
     sql = f"""
         SELECT school_id, academic_year, term, half_term,
-               upper(left(term, 1)) || substr(term, 2) || ' ' || half_term AS label,
+               {HALF_TERM_LABEL_SQL} AS label,
                start_date, end_date,
                row_number() OVER (PARTITION BY school_id ORDER BY start_date) AS seq
         FROM calendar cal WHERE {cal_where}

@@ -12,18 +12,15 @@ the same per-enrolment totals; nothing here says which codes count as what.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import measures, national, uncertainty
+from analytics import measures, national, periods, uncertainty
 from analytics.filters import Filter
 
 MIN_GROUP = 5  # enrolments: a gap for a smaller group (or rest) is not shown, as in analytics.groups
 FUNNEL_MEASURES = ("overall_absence_rate", "persistent_absence_rate")
-SAME_POINT_LAST_YEAR = timedelta(days=364)  # 52 weeks: the same weekday a year earlier
 # The funnel's limits as ``uncertainty.funnel`` names them, and as the trust view reads them.
 _LIMIT_COLUMNS = {"low_95": "lower95", "high_95": "upper95", "low_99_8": "lower998", "high_99_8": "upper998"}
 # The gaps each school shows: (name, enrolment test for the group, test for the rest it is compared with).
@@ -101,25 +98,15 @@ def comparators(phase: str | None, la: str | None) -> dict:
 
 
 def last_year(con: duckdb.DuckDBPyConnection, f: Filter) -> Filter | None:
-    """The same period a year earlier (52 weeks back, to the same weekday), across the schools."""
+    """The same period a year earlier across the schools (``periods.same_point_last_year``), in the latest
+    academic year held when the filter names none."""
     f = across_schools(f)
-    year = f.academic_year
-    if year is None:
+    if f.academic_year is None:
         row = con.execute("SELECT max(academic_year) FROM session_marks").fetchone()
-        year = row[0] if row else None
-    if year is None:
-        return None
-    date_to = f.date_to
-    if date_to is None:
-        marks, params = measures.marks_sql(f.replace(academic_year=year))
-        date_to = con.execute(f"SELECT max(date) FROM ({marks}) marks", params).fetchone()[0]
-    if date_to is None:
-        return None
-    return f.replace(
-        academic_year=year - 1,
-        date_from=f.date_from - SAME_POINT_LAST_YEAR if f.date_from else None,
-        date_to=date_to - SAME_POINT_LAST_YEAR,
-    )
+        if row is None or row[0] is None:
+            return None
+        f = f.replace(academic_year=row[0])
+    return periods.same_point_last_year(con, f)
 
 
 def schools_side_by_side(con: duckdb.DuckDBPyConnection, f: Filter) -> pd.DataFrame:

@@ -84,8 +84,7 @@ def delete_pupil(
     elif school_id not in schools:
         raise AdminError("No pupil with that identifier at that school.")
     counts: dict[str, int] = {}
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with db.transaction(con):
         for table in PUPIL_TABLES:
             counts[table] = con.execute(
                 f"SELECT count(*) FROM {table} WHERE school_id = ? AND upn = ?", [school_id, upn]
@@ -101,10 +100,6 @@ def delete_pupil(
             upn=upn,
             detail=", ".join(f"{t}: {n}" for t, n in counts.items()),
         )
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return counts
 
 
@@ -162,8 +157,7 @@ def purge(
 ) -> PurgePlan:
     """Delete academic years older than the retention period (and pupils left with none), audited."""
     plan = purge_plan(con, keep_years, today)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with db.transaction(con):
         con.execute(_ORPHAN_PUPILS, [plan.keep_from] * 3)
         for table in YEAR_TABLES:
             con.execute(f"DELETE FROM {table} WHERE academic_year < ?", [plan.keep_from])
@@ -176,10 +170,6 @@ def purge(
             detail=f"kept {db.academic_year_label(plan.keep_from)} onwards; deleted "
             + ", ".join(f"{t}: {n}" for t, n in plan.rows.items()),
         )
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return plan
 
 

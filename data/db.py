@@ -196,6 +196,18 @@ def connection(path: str | os.PathLike | None = None, read_only: bool = False) -
         hold.release()
 
 
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """All of the block's writes or none: BEGIN, then COMMIT; on any failure ROLLBACK and the error goes on."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
 def reader_lock(path: str | os.PathLike | None = None) -> locks.ReaderLock:
     """Held while a connection to the file is open (the app per page run; ``connection`` takes its own)."""
     target = db_path(path)

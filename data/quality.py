@@ -14,6 +14,7 @@ import duckdb
 import pandas as pd
 
 from data import db, readers
+from data.scope import Scope
 
 MISSING_BY_DATE_ROWS = 60  # the dates with most missing marks; a page shows the worst first
 LEGACY_CODES = ("H", "J", "Y")  # withdrawn by the 2024 registration rules (now H -> none, J -> J1, Y -> Y1-Y7)
@@ -30,13 +31,27 @@ def _rows(con, sql: str, params: list) -> list[dict]:
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
-def report(con: duckdb.DuckDBPyConnection, school_id: str | None = None, academic_year: int | None = None) -> dict:
+def _school_where(school_id: str | None, scope: Scope | None) -> tuple[str, list]:
+    """One school or all, never past the schools the user's ``scope`` allows (a predicate on ``school_id``)."""
+    where, params = "(? IS NULL OR school_id = ?)", [school_id, school_id]
+    if scope is not None and scope.school_ids:
+        where += f" AND school_id IN ({', '.join('?' for _ in scope.school_ids)})"
+        params += list(scope.school_ids)
+    return where, params
+
+
+def report(
+    con: duckdb.DuckDBPyConnection,
+    school_id: str | None = None,
+    academic_year: int | None = None,
+    scope: Scope | None = None,
+) -> dict:
     """Counts of stored rows and of the problems in them, for one school or all, one academic year or all.
 
     The year narrows what is kept by year (enrolments, marks); pupils and the import log are not kept by year.
+    ``scope`` (the user's, as on every ``Filter``) keeps "all" to the schools the user may see.
     """
-    s = [school_id, school_id]
-    where = "(? IS NULL OR school_id = ?)"
+    where, s = _school_where(school_id, scope)
     sy = [*s, academic_year, academic_year]
     ywhere = f"{where} AND (? IS NULL OR academic_year = ?)"
     out: dict = {
@@ -123,7 +138,7 @@ def report(con: duckdb.DuckDBPyConnection, school_id: str | None = None, academi
             WHERE m.code IS NOT NULL AND m.code NOT IN (SELECT code FROM codes)""",
         sy + sy,
     )
-    out["legacy_codes"] = legacy_codes(con, school_id)
+    out["legacy_codes"] = legacy_codes(con, school_id, scope)
     last_rows = _rows(
         con,
         f"""SELECT file_name, kind, rows, outcome, imported_at FROM import_log WHERE {where}
@@ -134,13 +149,15 @@ def report(con: duckdb.DuckDBPyConnection, school_id: str | None = None, academi
     return out
 
 
-def legacy_codes(con: duckdb.DuckDBPyConnection, school_id: str | None = None) -> list[dict]:
+def legacy_codes(
+    con: duckdb.DuckDBPyConnection, school_id: str | None = None, scope: Scope | None = None
+) -> list[dict]:
     """Marks still using a code withdrawn on 19 August 2024 (``H``, ``J``, ``Y`` without a digit) on or after it.
 
     One row per code: ``code``, ``marks``, ``first_date``, ``last_date``, over
     session and lesson marks; the MIS should map them to the current codes.
     """
-    where, params = "(? IS NULL OR school_id = ?)", [school_id, school_id]
+    where, params = _school_where(school_id, scope)
     rows = _rows(
         con,
         f"""SELECT code, count(*) AS marks, min(date) AS first_date, max(date) AS last_date FROM (
@@ -153,19 +170,22 @@ def legacy_codes(con: duckdb.DuckDBPyConnection, school_id: str | None = None) -
     return [{**r, "first_date": r["first_date"].isoformat(), "last_date": r["last_date"].isoformat()} for r in rows]
 
 
-def import_log(con: duckdb.DuckDBPyConnection, school_id: str | None = None, limit: int = 200) -> pd.DataFrame:
+def import_log(
+    con: duckdb.DuckDBPyConnection, school_id: str | None = None, limit: int = 200, scope: Scope | None = None
+) -> pd.DataFrame:
     """Every recorded import, newest first: what was read, how many rows, and whether it was refused and why.
 
     Rows without a school (a file refused before its school was known) are
     shown for every school, so a refused file is never hidden from the data manager.
     """
+    where, params = _school_where(school_id, scope)
     return con.execute(
-        """SELECT import_id, imported_at, file_name, kind, school_id, rows, outcome, message
-           FROM import_log
-           WHERE ? IS NULL OR school_id = ? OR school_id IS NULL
-           ORDER BY imported_at DESC, import_id DESC
-           LIMIT ?""",
-        [school_id, school_id, int(limit)],
+        f"""SELECT import_id, imported_at, file_name, kind, school_id, rows, outcome, message
+            FROM import_log
+            WHERE ({where}) OR school_id IS NULL
+            ORDER BY imported_at DESC, import_id DESC
+            LIMIT ?""",
+        [*params, int(limit)],
     ).df()
 
 

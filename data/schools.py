@@ -143,8 +143,7 @@ def read_file(path: str | Path) -> list[SchoolRow]:
 
 def save(con: duckdb.DuckDBPyConnection, rows: list[SchoolRow]) -> int:
     """Create or update each school; a blank value keeps what is stored. Returns how many rows were written."""
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with db.transaction(con):
         for r in rows:
             con.execute(
                 """INSERT INTO schools (school_id, name, phase, la_code, la_name, trust)
@@ -168,10 +167,6 @@ def save(con: duckdb.DuckDBPyConnection, rows: list[SchoolRow]) -> int:
                     r.trust,
                 ],
             )
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return len(rows)
 
 

@@ -21,7 +21,3 @@ class Scope:
     year_groups: tuple[int, ...] = ()
     forms: tuple[str, ...] = ()
     pupil_level: bool = True  # False for governors: no pupil-level rows at all
-
-    @property
-    def unrestricted(self) -> bool:
-        return not (self.school_ids or self.year_groups or self.forms) and self.pupil_level

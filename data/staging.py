@@ -35,14 +35,20 @@ from data import backups, db, locks
 
 # Tables the app writes beside an import, by key: rows added, changed or deleted in the original while
 # the import ran are carried into the copy before it is swapped in. The audit log is append-only.
-APP_TABLES = {
+APP_TABLES: dict[str, str | tuple[str, ...]] = {  # table -> its key (one column, or several)
     "users": "email",
     "settings": "key",
     "column_mappings": "signature",
     "interventions": "intervention_id",
     "audit_log": "entry_id",
+    "letter_templates": ("school_id", "kind", "language"),
+    "school_actions": "action_id",
 }
-SEQUENCES = {"interventions": "intervention_id_seq", "audit_log": "audit_log_seq"}
+SEQUENCES = {
+    "interventions": "intervention_id_seq",
+    "audit_log": "audit_log_seq",
+    "school_actions": "school_action_seq",
+}
 APPEND_ONLY = {"audit_log"}
 ROOM_MARGIN = 64 * 2**20  # bytes beyond the copy itself: DuckDB's own working space while it writes
 
@@ -78,12 +84,18 @@ def _check_room(target: Path, extra_bytes: int) -> None:
         )
 
 
+def _key(table: str, alias: str = "") -> str:
+    """The table's key as one SQL value: its column, or its columns joined (a composite key)."""
+    columns = APP_TABLES[table]
+    prefix = f"{alias}." if alias else ""
+    if isinstance(columns, str):
+        return prefix + columns
+    return "concat_ws(chr(31), " + ", ".join(prefix + c for c in columns) + ")"
+
+
 def _rows(con: duckdb.DuckDBPyConnection, table: str, catalog: str = "main") -> dict:
-    key = APP_TABLES[table]
-    cur = con.execute(f'SELECT * FROM "{catalog}".{table}')
-    names = [d[0] for d in cur.description]
-    at = names.index(key)
-    return {row[at]: row for row in cur.fetchall()}
+    cur = con.execute(f'SELECT {_key(table)} AS carry_key, * FROM "{catalog}".{table}')
+    return {row[0]: row[1:] for row in cur.fetchall()}
 
 
 def _snapshot(con: duckdb.DuckDBPyConnection) -> _Snapshot:
@@ -107,18 +119,18 @@ def _advance(con: duckdb.DuckDBPyConnection, table: str) -> None:
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, keys: list) -> None:
     """Copy rows of the original into the copy; a new row whose id the import has used takes the next id."""
-    key = APP_TABLES[table]
+    key, o_key = _key(table), _key(table, "o")
     if not keys:
         return
     con.execute("CREATE OR REPLACE TEMP TABLE carried_keys (k VARCHAR, taken BOOLEAN)")
     con.executemany("INSERT INTO carried_keys VALUES (?, FALSE)", [[str(k)] for k in keys])
     # Which ids the copy already holds is settled before anything is inserted.
-    con.execute(f"UPDATE carried_keys SET taken = TRUE WHERE k IN (SELECT {key}::VARCHAR FROM main.{table})")
-    src = f"FROM original.{table} o JOIN carried_keys c ON c.k = o.{key}::VARCHAR"
-    con.execute(f"INSERT INTO main.{table} BY NAME SELECT o.* {src} WHERE NOT c.taken ORDER BY o.{key}")
+    con.execute(f"UPDATE carried_keys SET taken = TRUE WHERE k IN (SELECT ({key})::VARCHAR FROM main.{table})")
+    src = f"FROM original.{table} o JOIN carried_keys c ON c.k = ({o_key})::VARCHAR"
+    con.execute(f"INSERT INTO main.{table} BY NAME SELECT o.* {src} WHERE NOT c.taken ORDER BY {o_key}")
     if table in SEQUENCES:
         _advance(con, table)
-        con.execute(f"INSERT INTO main.{table} BY NAME SELECT o.* EXCLUDE ({key}) {src} WHERE c.taken ORDER BY o.{key}")
+        con.execute(f"INSERT INTO main.{table} BY NAME SELECT o.* EXCLUDE ({key}) {src} WHERE c.taken ORDER BY {o_key}")
     con.execute("DROP TABLE carried_keys")
 
 
@@ -147,10 +159,10 @@ def _carry_app_writes(con: duckdb.DuckDBPyConnection, target: Path, snap: _Snaps
             changed = [k for k, row in now.items() if before.get(k) != row]
             gone = [k for k in before if k not in now]
             for k in [*gone, *(k for k in changed if k in before)]:
-                con.execute(f"DELETE FROM main.{table} WHERE {key} = ?", [k])
+                con.execute(f"DELETE FROM main.{table} WHERE {_key(table)} = ?", [k])
             if table not in SEQUENCES:  # a key the import also wrote (a saved mapping): the app's latest wins
                 for k in changed:
-                    con.execute(f"DELETE FROM main.{table} WHERE {key} = ?", [k])
+                    con.execute(f"DELETE FROM main.{table} WHERE {_key(table)} = ?", [k])
             _insert(con, table, changed)
         con.execute("COMMIT")
     except BaseException:

@@ -20,7 +20,7 @@ year = academic_year_label(f.academic_year) if f.academic_year is not None else 
 st.caption(f"{common.cached(filters.school_name, f)} · {year}")
 
 with st.spinner("Checking the registers..."):
-    report = common.cached(quality.report, school_id, f.academic_year)
+    report = common.cached(quality.report, school_id, f.academic_year, scope=f.scope)
 if not report.get("session_marks"):
     st.info("No registers have been imported yet. Use the Import page to add your school's exports.")
     st.stop()
@@ -80,7 +80,7 @@ with missing_tab:
 
 with log_tab:
     if log_tab.open:
-        log = common.cached(quality.import_log, school_id, IMPORT_LOG_ROWS)
+        log = common.cached(quality.import_log, school_id, IMPORT_LOG_ROWS, scope=f.scope)
         if common.is_empty_frame(log):
             st.caption("No import has been recorded (data loaded outside the importer, or none yet).")
         else:

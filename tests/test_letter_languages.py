@@ -149,15 +149,15 @@ def test_placeholders_that_give_english_words_are_named(texts, english):
 
 # Hand-checked in tests/test_projection.py: days left, days to spare, best reachable, at the rate since half-term.
 ROAD = [
-    ("A", 145, 14.5, "97.9%", "90.3%", "PupilA can miss 14½ more days this year and still end above 90%."),
-    ("B", 145, 0.0, "88.4%", "73.2%", "Even attending every remaining day, PupilB cannot now end the year above 90%"),
-    ("C", 145, 13.5, "99.0%", "85.0%", "PupilC can miss 13½ more days this year and still end above 90%."),
-    ("L", 25, 6.5, "100.0%", "100.0%", "PupilL can miss 6½ more days this year and still end above 90%."),
+    ("A", 145, 14.5, "97.9%", "90.3%", "2.5", "PupilA can miss 14½ more days this year and still end above 90%."),
+    ("B", 145, 0.0, "88.4%", "73.2%", "1.5", "Even attending every remaining day, PupilB cannot now end the year"),
+    ("C", 145, 13.5, "99.0%", "85.0%", "2", "PupilC can miss 13½ more days this year and still end above 90%."),
+    ("L", 25, 6.5, "100.0%", "100.0%", "3.5", "PupilL can miss 6½ more days this year and still end above 90%."),
 ]
 
 
-@pytest.mark.parametrize(("upn", "days_left", "spare", "best", "at_rate", "sentence"), ROAD)
-def test_the_road_figures_of_a_letter(con, upn, days_left, spare, best, at_rate, sentence):
+@pytest.mark.parametrize(("upn", "days_left", "spare", "best", "at_rate", "half_term", "sentence"), ROAD)
+def test_the_road_figures_of_a_letter(con, upn, days_left, spare, best, at_rate, half_term, sentence):
     figures = letter_figures.letter_figures(con, F, upn)
     assert figures["language"] == LANGUAGES[upn] if upn in LANGUAGES else figures["language"] is None
     values = wording.fields(figures, today=TODAY)
@@ -165,6 +165,9 @@ def test_the_road_figures_of_a_letter(con, upn, days_left, spare, best, at_rate,
     assert (values["best_attendance"], values["projected_attendance"]) == (best, at_rate)
     assert values["can_miss_days"] == f"{spare:g}" and values["days_left_number"] == f"{days_left:g}"
     assert values["can_miss"].startswith(sentence)
+    assert values["half_term_days_left"] == half_term  # the Rule of 3 left this half-term (to 19 December)
+    assert values["half_term_left"].startswith(f"This half-term (to 19 December) Pupil{upn} can miss")
+    assert values["half_term_left"] in values["rule_of_three"]
     assert values["at_this_rate"].startswith(
         f"At her rate since half-term (3 November) she will end the year on {at_rate}"
     )

@@ -112,6 +112,13 @@ def test_review_pack_has_what_changed_and_holidays(built):
     assert any(t.startswith("What changed most since") for t in titles)
     assert "Before and after holidays" in titles and "Form" in titles
     assert "Form" not in [s.title for s in built.governors.sections]
+    # Is any week unusual? The Patterns page's control chart, its band and last year's weeks.
+    control = next(s for s in built.review.sections if s.key == "control")
+    assert control.title == "Unusual weeks" and control.figure is not None
+    names = {t.name for t in control.figure.data}
+    assert {"Ordinary week-to-week variation", "This year"} <= names
+    assert set(control.table["Unusual"]) <= {"", "High", "Low"}
+    assert control.table["Ordinary range %"].str.contains(" to ").all()
 
 
 def _charted(pack, prefix: str) -> list[tuple[content.Section, bytes]]:
@@ -147,6 +154,8 @@ def test_the_pdf_names_the_95_percent_interval_and_what_is_within_noise(built, n
     flat = re.sub(r"\s+", " ", _pdf_text(built.files[(name, "pdf")]))
     assert "Whiskers: 95% interval, with pupils (not sessions) as the unit" in flat
     assert "pale bars are within what chance explains" in flat
+    # The headline's changes too: since the last period and against last year, each with its interval, asked once.
+    assert flat.count("Is the change real?") == 1 and flat.count("the change's 95% interval") == 2
     words = [w[-1] for w in _words(built.files[(name, "pdf")])]
     assert words.count("interval") >= len(_charted(getattr(built, name), "group:"))  # each table's heading
     assert "noise" in words and "chance" in words  # "Within noise", "Beyond chance" in the tables
@@ -364,3 +373,36 @@ def test_a_pack_download_is_made_again_when_the_registers_change(register, db_fi
     assert _key_points(export.pack_bytes("governors", "docx", f)).startswith(
         "Attendance so far this year is 85.7%"
     )  # 10 of 70
+
+
+def _facts(fsm_gap: float, fsm_real: bool, sen_gap: float, sen_real: bool):
+    from analytics.overview import Headline, WeeklyComparison
+    from ui.packs import summary
+
+    def breakdown(label: str, gap: float, real: bool) -> pd.DataFrame:
+        row = dict(label=label, suppressed=False, overall_absence_gap=gap, beyond_chance=real)
+        return pd.DataFrame([{**row, "overall_absence_rate": 6.0 + gap, "rest_overall_absence_rate": 6.0}])
+
+    h = Headline(now={"enrolments": 500, "attendance_rate": 93.0})
+    weekly = WeeklyComparison(pd.DataFrame(), pd.DataFrame())
+    bys = {"fsm": breakdown("FSM", fsm_gap, fsm_real), "sen": breakdown("EHC plan", sen_gap, sen_real)}
+    return summary, summary.Facts(h, weekly, bys, None, None)
+
+
+@pytest.mark.parametrize(
+    ("fsm", "sen", "sentence", "question"),
+    [
+        # The wider gap is real: it is named, and the panel asks about support.
+        ((4.0, True), (2.0, True), "widest gap beyond what chance explains is for FSM", "Pupils in the group FSM"),
+        # A real gap comes before a wider one within noise.
+        ((4.0, False), (2.0, True), "beyond what chance explains is for EHC plan", "Pupils in the group EHC plan"),
+        # No gap is real: the widest is named as within noise, and the panel is asked to watch, not act.
+        ((4.0, False), (2.0, False), "The widest gap is for FSM: 10.0% absence", "The gap for FSM (10.0% against"),
+    ],
+)
+def test_key_points_and_questions_say_whether_a_gap_is_beyond_chance(fsm, sen, sentence, question):
+    summary, facts = _facts(*fsm, *sen)
+    points = summary.key_points(facts, Filter())
+    assert sentence in points
+    assert ("within noise at 95%" in points) == (not fsm[1] and not sen[1])
+    assert any(q.startswith(question) for q in summary.questions(facts, Filter()))

@@ -8,7 +8,10 @@ import sys
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from data import importer, quality
+from data.scope import Scope
 
 MIS = Path(__file__).resolve().parent / "mis_files"
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,6 +45,20 @@ def test_report_for_one_school(con, register):
     register.pupil("A1").marks("A1", "2025-09-01", "/ /")
     assert quality.report(con, "T1")["session_marks"] == 2
     assert quality.report(con, "OTHER")["session_marks"] == 0
+
+
+@pytest.mark.parametrize(
+    ("school_id", "scope", "marks"),
+    [
+        (None, None, 2),
+        (None, Scope(school_ids=("T1",)), 2),
+        (None, Scope(school_ids=("OTHER",)), 0),  # "every school" is every school the user may see
+        ("T1", Scope(school_ids=("OTHER",)), 0),  # a school outside the scope, asked for by name
+    ],
+)
+def test_report_keeps_to_the_users_scope(con, register, school_id, scope, marks):
+    register.pupil("A1").marks("A1", "2025-09-01", "/ /")
+    assert quality.report(con, school_id, scope=scope)["session_marks"] == marks
 
 
 def test_report_after_importing_the_messy_export_names_no_pupil(con):

@@ -162,6 +162,7 @@ def test_eal(text, expected):
         (" polish ", "Polish"),
         ("URD", "Urdu"),
         ("PNJM", "Panjabi"),  # an extended census code: Panjabi (Mirpuri)
+        ("Polish (believed to be)", "Polish"),
         ("FAR", "Persian (Farsi)"),
         ("Tigrinya", "Tigrinya"),
         ("Sylheti", "Sylheti"),  # a language the code list does not hold: kept as given
@@ -444,6 +445,11 @@ def test_upn_check_letter(upn, ok):
             ["UPN", "Year", "Home Language"],  # no EAL column: the language gives it
             "pupils",
             {"upn": "UPN", "year_group": "Year", "eal": "Home Language", "language": "Home Language"},
+        ),
+        (
+            ["UPN", "Year", "First Language", "Home Language"],  # letters in the family's, EAL from the child's
+            "pupils",
+            {"upn": "UPN", "year_group": "Year", "eal": "First Language", "language": "Home Language"},
         ),
         (
             ["UPN", "Date", "Type", "Staff", "Status", "Notes", "Review date"],

@@ -23,7 +23,7 @@ import pytest
 from analytics import measures
 from analytics.__main__ import main as analytics_main
 from analytics.filters import Filter
-from data import audit, backups, db, staging, users
+from data import audit, backups, db, letter_templates, school_actions, staging, users
 from data.__main__ import main as data_main
 from tests import trust_files
 
@@ -167,6 +167,8 @@ def test_readers_and_app_writes_during_an_import(files, base_db):
     with db.connection(base_db) as con:
         audit.record(con, "head@school.example", "view page", role="leader", detail="during the import")
         users.add_user(con, "governor@school.example", "governor", school_ids=("100001",))
+        letter_templates.save(con, "head@school.example", "200001", "meeting", "Spotkanie", "{forename}", "Polish")
+        school_actions.add(con, "head@school.example", "200001", "First-day calls for Year 9")
     # ... and readers ask for the figures: they answer from the registers as they were, without waiting.
     readings = [_read(base_db) for _ in range(5)]
     still_importing = proc.poll() is None
@@ -182,7 +184,11 @@ def test_readers_and_app_writes_during_an_import(files, base_db):
     with db.connection(base_db, read_only=True) as con:  # the entry written to the original survived the swap
         entries = audit.entries(con, action="view page")
         account = users.get_account(con, "governor@school.example")
+        template = letter_templates.get(con, "200001", "meeting", "Polish")
+        plan = list(school_actions.actions(con, ("200001",))["action"])
     assert [e["detail"] for e in entries.to_dict("records")] == ["during the import"]
+    assert template is not None and template["subject"] == "Spotkanie"  # a school's wording, keyed on three columns
+    assert plan == ["First-day calls for Year 9"]  # and the school's action plan
     assert account is not None and account.role == "governor"  # so did the account
 
 

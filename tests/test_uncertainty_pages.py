@@ -74,8 +74,9 @@ def test_the_governors_pack_page_draws_the_intervals(monkeypatch, app_db):  # no
     assert "Whiskers: 95% interval" in _text(at)
 
 
-def test_what_changed_most_gives_each_change_its_interval(monkeypatch, app_db):  # noqa: F811
-    at = run_page(monkeypatch, app_db, "pages/overview.py")
+@pytest.mark.parametrize("role", [None, "governor"])
+def test_what_changed_most_gives_each_change_its_interval(monkeypatch, app_db, role):  # noqa: F811
+    at = run_page(monkeypatch, app_db, "pages/overview.py", role=role)
     assert not at.exception, [e.value for e in at.exception]
     tables = [d.value for d in at.dataframe if "Against noise" in d.value.columns]
     assert tables, "no table of changes with their noise"
@@ -83,6 +84,10 @@ def test_what_changed_most_gives_each_change_its_interval(monkeypatch, app_db): 
     assert set(changes["Against noise"]) <= {"Beyond chance", "Within noise", "—"}
     assert changes["95% interval"].str.contains(" to ").any()
     assert "within what chance explains" in _text(at)
+    # A governor never sees a change built on a small group: left out (and said so), not flagged.
+    assert ("are left out" in _text(at)) == (role == "governor")
+    if role == "governor":
+        assert not changes["Value"].str.contains("few pupils").any()
 
 
 @pytest.mark.parametrize(

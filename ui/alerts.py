@@ -61,7 +61,7 @@ def data_alerts(con, f) -> None:
     """Data quality: stale marks, legacy codes used after 19 August 2024, and N codes left unresolved."""
     stale_data_warning(con, f)
     school_id = f.school_ids[0] if len(f.school_ids) == 1 else None
-    legacy = common.cached(quality.legacy_codes, school_id)
+    legacy = common.cached(quality.legacy_codes, school_id, scope=f.scope)
     for c in legacy:
         st.warning(
             f"Code {c['code']} has not been in use since 19 August 2024 but marks {_day(c['first_date'])} to "

@@ -155,12 +155,13 @@ def headline_note(h: Headline) -> str:
 NOISE_MEASURES = {"overall_absence": "attendance_rate", "persistent_absence": "persistent_absence_rate"}
 
 
-def noise_sentence(noise: pd.DataFrame, comparison: str, hidden: dict | None = None) -> str:
+def noise_sentence(noise: pd.DataFrame, comparison: str, hidden: dict | None = None, ask: bool = True) -> str:
     """Is the headline change real? "Since the end of Autumn 1: attendance -0.8 to -0.3 points (95% interval),
     beyond chance; persistent absence -1.4 to +4.5 points, within noise." Empty when there is nothing to judge.
 
     ``noise`` is ``overview.headline_noise``'s frame; attendance's interval is
-    overall absence's turned round. A measure in ``hidden`` (governors: small numbers) is left out.
+    overall absence's turned round. A measure in ``hidden`` (governors: small numbers) is left out;
+    ``ask=False`` leaves out the opening question (a second sentence after a first).
     """
     if noise is None or noise.empty or comparison not in ("previous", "last_year"):
         return ""
@@ -178,11 +179,8 @@ def noise_sentence(noise: pd.DataFrame, comparison: str, hidden: dict | None = N
         return ""
     label = rows.iloc[0]["label"]
     start = "Against the same point last year" if comparison == "last_year" else f"Since {since(label)}"
-    return (
-        f"Is the change real? {start}, the change's 95% interval (pupils matched across the periods): "
-        + "; ".join(parts)
-        + "."
-    )
+    text = f"{start}, the change's 95% interval (pupils matched across the periods): " + "; ".join(parts) + "."
+    return f"Is the change real? {text}" if ask else text
 
 
 def headline_figure(h: Headline, f: Filter, period: str) -> go.Figure:
@@ -290,4 +288,26 @@ def changes_table(changes: pd.DataFrame, since: str) -> pd.DataFrame:
             "Against noise": [noise_word(v) for v in changes["overall_absence_beyond_chance"]],
             "Pupils": [count(v) for v in changes["current_enrolments"]],
         }
+    )
+
+
+def weekly_control_table(control: pd.DataFrame) -> pd.DataFrame:
+    """The weekly control chart's figures as text (``patterns.weekly_control``): the page and the pack."""
+    return pd.DataFrame(
+        {
+            "Week beginning": pd.to_datetime(control["week_start"]).dt.strftime("%d/%m/%Y"),
+            "Absence %": [number(v) for v in control["absence_rate"]],
+            "Ordinary range %": [interval(lo, hi) for lo, hi in zip(control["low"], control["high"], strict=True)],
+            "Same week last year %": [number(v, "no marks") for v in control["last_year_absence_rate"]],
+            "Unusual": control["signal"].map({"high": "High", "low": "Low"}).fillna("").astype(str),
+        }
+    )
+
+
+def weekly_control_note(control: pd.DataFrame) -> str:
+    unusual = int(control["signal"].isin(["high", "low"]).sum())
+    return (
+        "The shaded band is the range a week's absence wanders within by chance, measured from how much this "
+        "year's weeks really vary (a p-chart widened for runs of absence). Ringed weeks fall outside it. "
+        f"{unusual} of {len(control)} weeks are outside. Dotted grey: the same weeks last year."
     )

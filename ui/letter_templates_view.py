@@ -64,7 +64,8 @@ def editor(con, school_id: str) -> None:
                     "{days_missed_number}, {can_miss_days}, {best_attendance}, {projected_attendance}, "
                     "{days_left_number}); dates are written 20/11/2025."
                 )
-    if st.button("Go back to the built-in wording", key="tpl_reset"):
+    label = "Go back to the built-in wording" if english else f"Remove the {language} wording (letters go in English)"
+    if st.button(label, key="tpl_reset"):
         letter_templates.reset(con, email, school_id, kind, language)
         st.rerun()
     spoken = letter_templates.family_languages(con, school_id)

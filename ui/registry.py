@@ -11,8 +11,6 @@ from dataclasses import dataclass
 
 from data.users import ROLES
 
-SECTIONS = ("Termly review", "Pastoral", "Governors", "Data")
-
 
 @dataclass(frozen=True)
 class Page:

@@ -32,6 +32,8 @@ def what_changed_most(f: Filter, previous: tuple | None, period: str, measure: s
     figures = headlines.changes_table(changes, previous[1])
     pupil_level = common.pupil_level_allowed()
     caption = headlines.CHANGES_NOTE.format(size=groups.MIN_GROUP_SIZE)
+    if not pupil_level:  # as in published statistics: small groups are left out, not flagged
+        caption += f" Groups under {groups.MIN_GROUP_SIZE} pupils in either period are left out."
     event = charts.show(
         fig,
         figures,
@@ -97,26 +99,4 @@ def weekly_control(f: Filter, period: str, key: str = "weekly_control") -> None:
         charts.chart_title("Is this week unusual? Weekly absence and its ordinary range", f, period),
         year_bounds,
     )
-    unusual = control[control["signal"].isin(["high", "low"])]
-    table = pd.DataFrame(
-        {
-            "Week beginning": pd.to_datetime(control["week_start"]).dt.strftime("%d %b %Y"),
-            "Absence %": control["absence_rate"],
-            "Ordinary range %": [
-                "—" if pd.isna(lo) else f"{lo:.1f} to {hi:.1f}"
-                for lo, hi in zip(control["low"], control["high"], strict=True)
-            ],
-            "Same week last year %": control["last_year_absence_rate"],
-            "Unusual": control["signal"].map({"high": "High", "low": "Low"}).fillna(""),
-        }
-    ).round(2)
-    charts.show(
-        fig,
-        table,
-        key=key,
-        caption=(
-            "The shaded band is the range a week's absence wanders within by chance, measured from how much this "
-            "year's weeks really vary (a p-chart widened for runs of absence). Ringed weeks fall outside it. "
-            f"{len(unusual)} of {len(control)} weeks are outside. Dotted grey: the same weeks last year."
-        ),
-    )
+    charts.show(fig, headlines.weekly_control_table(control), key=key, caption=headlines.weekly_control_note(control))

@@ -9,6 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from data.db import academic_year_label
 from ui import charts, common, tables
 
 MEASURE_LABELS = {
@@ -182,7 +183,7 @@ def trend_figure(trend: pd.DataFrame, names: dict[str, str], title: str) -> go.F
     palette = [v for k, v in charts.OKABE_ITO.items() if k not in ("yellow", "grey")]
     for i, (sid, rows) in enumerate(trend.groupby("school_id", sort=True)):
         fig.add_scatter(
-            x=[f"{y}/{(y + 1) % 100:02d}" for y in rows["academic_year"]],
+            x=[academic_year_label(int(y)) for y in rows["academic_year"]],
             y=rows["overall_absence_rate"],
             mode="lines+markers",
             name=names.get(sid, sid),

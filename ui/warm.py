@@ -70,7 +70,7 @@ def _warm() -> None:
         session.cached(school.school_name, f)
         session.cached(alerts.latest_marks, f, date.today())
         session.cached(overview.headline, f)
-        session.cached(overview.headline_noise, f)
+        session.cached(overview.headline_noise, f)  # "Is the change real?" under the cards
         session.cached(overview.weekly_comparison, f)
         previous = session.cached(periods.previous_period, f)
         if previous:

@@ -48,6 +48,7 @@ __all__ = [
     "bad_weeks_from_persistent_absence",
     "cannot_avoid_persistent_absence",
     "pupil_outlook",
+    "pupil_outlooks",
     "year_end_outlook",
 ]
 
@@ -147,10 +148,18 @@ _ORDER = "ORDER BY best_attendance, projected_attendance, upn"
 
 def pupil_outlook(con: duckdb.DuckDBPyConnection, f: Filter, upn: str, **kwargs) -> dict:
     """One pupil's row of ``year_end_outlook`` as a dict ({} when they have no possible session this year)."""
-    df = year_end_outlook(con, f.replace(upns=(upn,)), **kwargs)
-    if df.empty:
+    return pupil_outlooks(con, f, [upn], **kwargs).get(upn, {})
+
+
+def pupil_outlooks(con: duckdb.DuckDBPyConnection, f: Filter, upns: list[str], **kwargs) -> dict[str, dict]:
+    """``pupil_outlook`` for several pupils in one query: upn -> row (pupils with no session this year left out)."""
+    if not upns:
         return {}
-    return {k: (None if _missing(v) else v) for k, v in df.iloc[0].to_dict().items()}
+    df = year_end_outlook(con, f.replace(upns=tuple(upns)), **kwargs)
+    out: dict[str, dict] = {}
+    for row in df.to_dict("records"):  # a pupil in two schools' filter: the first row, as ordered
+        out.setdefault(row["upn"], {k: (None if _missing(v) else v) for k, v in row.items()})
+    return out
 
 
 def _outlook_where(

@@ -16,6 +16,7 @@ from analytics.measures import (
     PERSISTENT_ABSENCE,
     SESSIONS_PER_DAY,
     marks_sql,
+    rate_sql,
 )
 from analytics.patterns import school_filter
 from analytics.pupils.time_lost import SESSIONS_PER_YEAR
@@ -230,8 +231,8 @@ def outlook_sql(
                    100.0 * (p.possible - p.absent + {spd} * coalesce(l.days_left, 0))
                        / (p.possible + {spd} * coalesce(l.days_left, 0)) AS best_attendance,
                    s.ht_start AS rate_from,
-                   100.0 * p.r_abs / p.r_possible AS absence_rate_since,
-                   100.0 * p.r_unauth / p.r_possible AS unauthorised_rate_since,
+                   {rate_sql("p.r_abs", "p.r_possible")} AS absence_rate_since,
+                   {rate_sql("p.r_unauth", "p.r_possible")} AS unauthorised_rate_since,
                    100.0 - 100.0 * (p.absent + 1.0 * p.r_abs / p.r_possible * {spd} * coalesce(l.days_left, 0))
                        / (p.possible + {spd} * coalesce(l.days_left, 0)) AS projected_attendance,
                    coalesce(pe.last_weeks, 0)::BIGINT AS unauthorised_last_weeks,

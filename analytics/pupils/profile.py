@@ -137,15 +137,7 @@ def pupil_vs_year_group(con: duckdb.DuckDBPyConnection, f: Filter, upn: str) -> 
     enrolment = enrolment_of(con, f, upn)
     if not enrolment:
         return pd.DataFrame(columns=["comparison", "label", "possible_sessions", "attendance_rate"])
-    base = Filter(
-        school_ids=(enrolment["school_id"],),
-        academic_year=enrolment["academic_year"],
-        date_from=f.date_from,
-        date_to=f.date_to,
-        term=f.term,
-        half_term=f.half_term,
-        scope=f.scope,
-    )
+    base = f.period_only().replace(school_ids=(enrolment["school_id"],), academic_year=enrolment["academic_year"])
     year_label = "Year group" if enrolment["year_group"] is None else year_group_label(enrolment["year_group"])
     rows = [
         ("pupil", f"{enrolment['forename'] or ''} {enrolment['surname'] or ''}".strip(), base.replace(upns=(upn,))),

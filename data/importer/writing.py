@@ -9,8 +9,6 @@ own small transaction.
 
 from __future__ import annotations
 
-import duckdb
-
 from data import calendar as school_calendar
 from data import db, on_roll
 from data.importer import identities, intervention_log, pupils, term_dates
@@ -28,8 +26,7 @@ def write(
     outcomes: dict[int, FileOutcome] = {}
     affected: set[int] = set()
     enrolled: set[int] = set()
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with db.transaction(con):
         if new_school:
             _create_school(con, school, files)
         for n, f in enumerate(sorted(files, key=lambda f: ORDER.index(f.kind))):
@@ -75,10 +72,6 @@ def write(
                    VALUES (?, ?, ?, ?, ?, 'imported', ?, ?)""",
                 [school, o.name, o.sha256, o.kind, o.rows, "; ".join(o.notes()) or None, by],
             )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return [outcomes[f.index] for f in files]
 
 
@@ -109,17 +102,12 @@ def log_refusal(
         rows.append(
             [school, "(no file)", "", None, f"refused: {problems.items[0]}" if problems.items else "refused", by]
         )
-    try:
-        con.execute("BEGIN TRANSACTION")
+    with db.transaction(con):
         con.executemany(
             """INSERT INTO import_log (school_id, file_name, sha256, kind, rows, outcome, message, imported_by)
                VALUES (?, ?, ?, ?, NULL, 'refused', ?, ?)""",
             rows,
         )
-        con.execute("COMMIT")
-    except duckdb.Error:
-        con.execute("ROLLBACK")
-        raise
 
 
 def _create_school(con, school: str, files: list[StagedFile]) -> None:

@@ -151,6 +151,10 @@ SECONDARY: frozenset[str] = frozenset(
     {
         "preferredsurname",
         "preferredforename",
+        # beside a home language, the child's first language is not the family's (letters go to the family)
+        "firstlanguage",
+        "firstlanguagecode",
+        "firstlanguagedescription",
         "minutes",
         "start",
         "end",

@@ -166,7 +166,9 @@ def recognise(headers: list[str], mapping: dict[str, str] | None = None, header_
         rename("start_date", "admission_date")  # Assembly / Wonde enrolment dates
         rename("end_date", "leaving_date")
     if has("language") and not has("eal"):
-        index["eal"] = index["language"]  # a first language gives EAL too (English -> not EAL)
+        # EAL is the child's first language (DfE): that column where the file has one beside a home language.
+        first = [j for j, _ in matches["language"] if norm(headers[j]).startswith("firstlanguage")]
+        index["eal"] = first[0] if first else index["language"]
     if has("type") and not has("owner"):
         rename("recorded_by", "owner")  # an intervention log's "Staff" is its owner
 

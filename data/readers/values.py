@@ -199,6 +199,7 @@ def parse_language(text) -> str | None:
     if s in _ENGLISH or s.startswith("english"):
         return "English"
     names = _language_names()
+    s = s.removesuffix("believedtobe")  # the census's "Polish (believed to be)": letters go in Polish
     if s in names:
         return names[s]
     if len(s) == 4 and raw.isalpha() and raw.isupper() and s[:3] in names:

@@ -11,7 +11,7 @@ import pytest
 from data.__main__ import main as data_main
 from tests import trust_files
 from tests.browser.conftest import _serve
-from tests.browser.test_pages_in_browser import assert_no_exception, wait_until_idle
+from tests.browser.test_pages_in_browser import assert_no_exception, click_point, wait_until_idle
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -58,6 +58,24 @@ def test_leader_of_two_schools_sees_them_side_by_side_and_never_the_third(page, 
     labels = page.locator(".js-plotly-plot .textpoint").all_text_contents()
     assert sorted(labels) == ["Ash Academy", "Beech Primary"]
     assert "Cedar School" not in page.inner_text("body")
+
+    # A school's point on the funnel drills down to its pupils.
+    chart = page.locator(".js-plotly-plot").first
+    chart.scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    x, y, name = chart.evaluate(
+        """gd => {
+            const L = gd._fullLayout, r = gd.getBoundingClientRect();
+            const i = gd.data.findIndex(t => t.customdata && t.mode === 'markers+text');
+            const p = gd.calcdata[i][0];
+            return [r.left + L.xaxis._offset + L.xaxis.c2p(p.x), r.top + L.yaxis._offset + L.yaxis.c2p(p.y),
+                    gd.data[i].text[0]];
+        }"""
+    )
+    click_point(page, x, y)
+    page.get_by_text(f"Pupils behind: {name}").first.wait_for(timeout=WAIT_MS)
+    wait_until_idle(page)
+    assert_no_exception(page)
 
     # Drill from a school into its own pages: the overview opens with the school filter set to it.
     wait_until_idle(page)

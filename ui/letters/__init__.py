@@ -53,10 +53,19 @@ def template_for(con: duckdb.DuckDBPyConnection, school_id: str, kind: str, lang
 
 
 def build_letter(
-    con: duckdb.DuckDBPyConnection, f: Filter, upn: str, kind: str, meeting_date: str = "", today: date | None = None
+    con: duckdb.DuckDBPyConnection,
+    f: Filter,
+    upn: str,
+    kind: str,
+    meeting_date: str = "",
+    today: date | None = None,
+    road: dict | None = None,
 ) -> tuple[documents.Letter, dict] | None:
-    """One pupil's letter and the figures in it (with ``letter_language``, the template's); None without figures."""
-    figures = letter_figures.letter_figures(con, f, upn)
+    """One pupil's letter and the figures in it (with ``letter_language``, the template's); None without figures.
+
+    ``road``: the pupil's road to the end of the year when already worked out for a list.
+    """
+    figures = letter_figures.letter_figures(con, f, upn, road=road)
     if not figures:
         return None
     template = template_for(con, figures["school_id"], kind, figures.get("language"))
@@ -102,7 +111,9 @@ def make_letters(
     for upn in upns:
         if not interventions.in_scope(con, f.scope, _school_of(con, upn, f.school_ids), upn):
             raise interventions.LogDenied("a pupil on this list is outside the year groups or forms you look after")
-        made = build_letter(con, f, upn, kind, meeting_date, today)
+    roads = letter_figures.roads(con, f, upns)  # one query for the list, not one per letter
+    for upn in upns:
+        made = build_letter(con, f, upn, kind, meeting_date, today, road=roads.get(upn, {}))
         (built.append((upn, *made)) if made else skipped.append(upn))
     if not built:
         return Made("", b"", FORMATS[fmt], 0, tuple(skipped), kind=kind)

@@ -70,7 +70,8 @@ def governor_filter(f: Filter) -> Filter:
 
 def headline_section(h: overview.Headline, f: Filter, noise: pd.DataFrame | None = None) -> Section:
     fig = headlines.headline_figure(h, f, headlines.period_label(f))
-    sentences = [headlines.noise_sentence(noise, c, h.hidden) for c in ("previous", "last_year")]
+    sentences = [headlines.noise_sentence(noise, "previous", h.hidden)]
+    sentences.append(headlines.noise_sentence(noise, "last_year", h.hidden, ask=not sentences[0]))
     note = " ".join([headlines.headline_note(h), *[s for s in sentences if s]])
     return Section("Headline figures", fig, headlines.headline_table(h), note, "headline")
 
@@ -80,6 +81,19 @@ def trend_section(wc: overview.WeeklyComparison, f: Filter) -> Section | None:
         return None
     fig = headlines.trend_figure(wc, f, headlines.period_label(f))
     return Section("Week by week", fig, headlines.trend_table(wc), "Last year's weeks are drawn 52 weeks on.", "trend")
+
+
+def control_section(control: pd.DataFrame | None, wc: overview.WeeklyComparison, f: Filter) -> Section | None:
+    """Is any week unusual? The Patterns page's control chart, with the same weeks last year."""
+    if control is None or control.empty:
+        return None
+    fig = noise_charts.weekly_control(
+        control,
+        charts.chart_title("Is this week unusual? Weekly absence and its ordinary range", f, headlines.period_label(f)),
+        None if wc.half_terms.empty else wc.half_terms,
+    )
+    table = headlines.weekly_control_table(control)
+    return Section("Unusual weeks", fig, table, headlines.weekly_control_note(control), "control")
 
 
 def changes_section(found: tuple[str, pd.DataFrame] | None, f: Filter) -> Section | None:
@@ -228,6 +242,8 @@ def _pack(kind: str, con, f: Filter, school: str, generated: datetime | None) ->
     if kind == "review":
         parts.append(changes_section(found, f))
     parts.append(trend_section(wc, f))
+    if kind == "review":
+        parts.append(control_section(patterns.weekly_control(con, f), wc, f))
     parts += [group_section(breakdowns[by], f, by) for by in bys]
     parts.append(weekday_section(weekdays, f))
     if kind == "review":

@@ -216,11 +216,17 @@ def questions(facts: Facts, f: Filter) -> list[str]:
             "plan agreed with their family, and how many are improving?"
         )
     gap = _widest_gap(facts)
-    if gap is not None:
+    if gap is not None and gap["real"]:
         out.append(
             f"Pupils in the group {_group_name(gap)} miss {headlines.rate(gap['overall_absence_rate'])} of "
             f"sessions against {headlines.rate(gap['rest_overall_absence_rate'])} for other pupils: what support is "
             "in place for them, and how will the school know it is working?"
+        )
+    elif gap is not None:
+        out.append(
+            f"The gap for {_group_name(gap)} ({headlines.rate(gap['overall_absence_rate'])} against "
+            f"{headlines.rate(gap['rest_overall_absence_rate'])}) is within what chance alone could explain: "
+            "is it one to watch over the coming terms rather than act on now?"
         )
     extremes = _extreme_sessions(facts)
     if extremes is not None:
