@@ -1,27 +1,25 @@
-"""The first screen's figures, worked out once when the server starts, so the first visitor does not wait.
+"""The first screen's figures and imports, worked out once per server process, beside the first visitor's run.
 
 A fresh server has empty caches: the first person to open the dashboard
 would pay for the pages' imports, the sidebar's lookups, the headline figures,
 the trend, Plotly's first figure and the statistics library behind a pupil's
-patterns. ``at_server_start`` (the lifespan of the server ``streamlit run
-app.py`` starts: see app.py) does that work before the server takes its
-first request: a thread asks for exactly what the default view asks for (the
-first school, its latest year, year to date, an unrestricted scope, as the
-sidebar builds it), through the same cache, and the start waits for it (at
-most ``WAIT_SECONDS``). Nothing is shown and nothing is written. If a page
-asks for something else, it is simply worked out then, as before. Started
-any other way (AppTest, an older launcher), the first script run starts the
-same thread instead.
+patterns. The first script run (app.py) starts a thread that asks for exactly
+what the default view asks for (the first school, its latest year, year to
+date, an unrestricted scope, as the sidebar builds it), through the same
+cache; the answers are then waiting, or being worked out already when the
+page asks. Nothing is shown and nothing is written. If a page asks for
+something else, it is simply worked out then, as before.
+
+(Doing this before the server takes its first request needs the server's own
+start: an ``st.App`` lifespan in app.py did it, but with it the pack downloads
+and a following import hung in the browser tests, so it was taken out.)
 """
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 import logging
 import threading
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import date
 
 import pandas as pd
@@ -32,8 +30,6 @@ from analytics.filters import Filter, Scope
 from ui import filters, session
 
 log = logging.getLogger(__name__)
-
-WAIT_SECONDS = 60  # the longest a server's start waits for the first screen (a very large trust's database)
 
 # The Overview's and a pupil's page's imports (scipy.stats behind a pupil's patterns: a second or two).
 FIRST_IMPORTS = ("analytics.lists", "analytics.pupils", "ui.alerts", "ui.common", "ui.export", "ui.headlines")
@@ -103,16 +99,3 @@ def start() -> threading.Thread:
             _thread = threading.Thread(target=_warm, name="attendance-warm", daemon=True)
             _thread.start()
         return _thread
-
-
-@asynccontextmanager
-async def at_server_start(_app) -> AsyncIterator[None]:
-    """The server's lifespan: the first screen worked out before it takes its first request."""
-    from streamlit.runtime.pages_manager import PagesManager
-
-    # The pages are st.navigation's (app.py), not a pages/ folder app: say so before the first session,
-    # so a first visit by a bookmarked address runs app.py at once instead of once more (ui/common.py).
-    if PagesManager.uses_pages_directory is None:
-        PagesManager.uses_pages_directory = False
-    await asyncio.to_thread(start().join, WAIT_SECONDS)
-    yield
