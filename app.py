@@ -4,11 +4,6 @@ Run with ``make run`` (or ``streamlit run app.py``). The database is
 ``$ATTENDANCE_DB`` (default ``data/attendance.duckdb``); on first run with no
 marks in it the generated sample school is loaded, unless
 ``ATTENDANCE_SAMPLE=0`` (an empty dashboard, e.g. before a school's first import).
-
-The file is read two ways. ``streamlit run app.py`` first imports it as a
-module and finds ``app``, the server, whose start works out the first screen
-(``ui/warm.py``) before it takes a request; then every page view runs it as
-the script (``__main__``), which signs the user in and runs their page.
 """
 
 from __future__ import annotations
@@ -26,7 +21,7 @@ def _prepared(path: str) -> bool:  # keyed on the path: one check per database p
     """Load the sample school into an empty database once per process; True when it was loaded."""
     con = session.connection()  # opened (and its schema made) here first, never by two threads at once
     if not db.is_empty(con):
-        warm.start()  # started by the server (ui/warm.py) unless it was started another way
+        warm.start()  # the first screen's figures and imports, beside the first visitor's own run
         return False
     if os.environ.get("ATTENDANCE_SAMPLE", "1") == "0":
         return False
@@ -65,11 +60,8 @@ def main() -> None:
     st.navigation(sections, expanded=True).run()
 
 
-if __name__ == "__main__":  # a page view: Streamlit runs this file as __main__
-    try:
-        main()
-    finally:
-        # The run is over (finished, stopped or rerun): let go of the database file until the next one.
-        session.release()
-else:  # imported by `streamlit run app.py` to find the server it starts
-    app = st.App(__file__, lifespan=warm.at_server_start)
+try:
+    main()
+finally:
+    # The run is over (finished, stopped or rerun): let go of the database file until the next one.
+    session.release()

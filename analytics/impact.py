@@ -144,7 +144,7 @@ def _after_help_removed(df: pd.DataFrame, effects: dict[str, float], own: str | 
     went on to fall out of the comparison instead; so their sessions after that action keep counting,
     less that type's estimated effect. A later action of the pupil's ``own`` type is part of it.
     """
-    effect = df["later_type"].map(lambda t: effects.get(t, 0.0) if t is not None else 0.0).astype(float)
+    effect = df["later_type"].map(lambda t: effects.get(t, 0.0) if isinstance(t, str) else 0.0).astype(float)
     if own is not None:
         effect = effect.where(df["later_type"] != own, 0.0)
     attended = df["after_attended"] - effect / 100.0 * df["later_possible"]

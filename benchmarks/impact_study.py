@@ -199,7 +199,11 @@ def _write(con, design, rng, days, off, attend, onroll, first, last) -> None:
         }
     )
     con.register("study_roll", roll)
-    con.execute("INSERT INTO pupils SELECT ?, upn, 'S', 'F', NULL, 'F', 'WBRI' FROM study_roll", [SCHOOL])
+    con.execute(
+        "INSERT INTO pupils (school_id, upn, surname, forename, date_of_birth, gender, ethnicity)"
+        " SELECT ?, upn, 'S', 'F', NULL, 'F', 'WBRI' FROM study_roll",
+        [SCHOOL],
+    )
     con.execute(
         """INSERT INTO enrolments (school_id, upn, academic_year, year_group, form, fsm, sen, eal, cin, lac,
                                    admission_date, leaving_date)

@@ -9,10 +9,12 @@ real effect of the type that works, each inside its 95% interval.
 from __future__ import annotations
 
 import json
+from datetime import date
 
+import pandas as pd
 import pytest
 
-from analytics import impact
+from analytics import attendance_windows, impact
 from analytics.__main__ import main
 from analytics.filters import Filter, PupilLevelDenied
 from data import db
@@ -111,3 +113,57 @@ def test_no_log_means_no_rows(con, register):
     assert impact.intervention_impact(con, Filter()).empty
     assert impact.since_last_action(con, Filter(), "A1") is None
     assert impact.impact_record(impact.intervention_impact(con, Filter()), 6) == {"weeks": 6, "types": []}
+
+
+# Weeks of marks from Monday 1 September 2025, one string of ten marks (AM, PM) per week.
+WEEK_OF_PRESENT, WEEK_CLOSED = "/ " * 10, "# " * 10
+
+
+@pytest.mark.parametrize(
+    ("weeks", "school_weeks"),
+    [
+        ([WEEK_OF_PRESENT, WEEK_OF_PRESENT, WEEK_OF_PRESENT], ["2025-09-01", "2025-09-08", "2025-09-15"]),
+        # A week the school marks closed for everyone ('#', not possible) is a holiday, not a school week.
+        ([WEEK_OF_PRESENT, WEEK_CLOSED, WEEK_OF_PRESENT], ["2025-09-01", "2025-09-15"]),
+        ([WEEK_CLOSED, "# # / / / / / / / / ", WEEK_CLOSED], ["2025-09-08"]),
+    ],
+)
+def test_school_weeks_are_weeks_with_possible_sessions(con, register, weeks, school_weeks):
+    register.pupil("A1").marks("A1", "2025-09-01", "".join(weeks))
+    got = attendance_windows.school_weeks(con, Filter())["T1"]
+    assert [d.isoformat() for d in got] == school_weeks
+
+
+def test_a_later_action_inside_the_after_window_is_found_with_its_sessions(con, register):
+    """A1 helped on Mon 15 Sep; B1 (no help then) has a meeting on Wed 24 Sep, inside A1's two weeks after."""
+    for upn in ("A1", "B1", "C1"):
+        register.pupil(upn).marks(upn, "2025-09-01", WEEK_OF_PRESENT * 4)
+    con.executemany(
+        "INSERT INTO interventions (school_id, upn, date, type) VALUES ('T1', ?, ?, ?)",
+        [["A1", "2025-09-15", "Letter"], ["B1", "2025-09-24", "Attendance meeting"], ["C1", "2025-10-01", "Letter"]],
+    )
+    windows = attendance_windows.pupil_windows(con, Filter(), [("T1", date(2025, 9, 15))], 2).set_index("upn")
+    assert windows.loc["B1", "later_type"] == "Attendance meeting"
+    assert (windows.loc["B1", "later_possible"], windows.loc["B1", "after_possible"]) == (6, 20)  # Wed-Fri of 20
+    assert pd.isna(windows.loc["C1", "later_type"])  # 1 October: after the two weeks
+    assert windows.loc["C1", "later_possible"] == 0
+    assert windows.loc["A1", "busy"] and not windows.loc["B1", "busy"]
+
+
+@pytest.mark.parametrize(
+    ("later_type", "own", "expected_change"),
+    [
+        (None, None, 10.0),  # nothing later: after - before
+        ("Mentoring", None, 6.0),  # half the window after mentoring (effect 8): 4 points of it taken out
+        ("Letter", None, 10.0),  # a type with no effect takes nothing out
+        ("Mentoring", "Mentoring", 10.0),  # a second session of the pupil's own type is part of it
+        ("Own school type", None, 10.0),  # a type with no estimate: nothing taken out
+    ],
+)
+def test_a_later_actions_estimated_effect_is_taken_out_of_the_weeks_after_it(later_type, own, expected_change):
+    row = pd.DataFrame(
+        {"before": [80.0], "after_attended": [18.0], "after_possible": [20], "later_type": [later_type]}
+        | {"later_possible": [10 if later_type else 0]}
+    )
+    change = impact._after_help_removed(row, {"Mentoring": 8.0, "Letter": 0.0}, own=own)
+    assert change.iloc[0] == pytest.approx(expected_change)

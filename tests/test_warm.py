@@ -13,9 +13,9 @@ from ui import session, warm
 
 @pytest.fixture
 def served(tmp_path, monkeypatch):
-    """The three-school trust behind a server that has started (``at_server_start`` sets ``_serving``)."""
+    """The three-school trust, no warm-up run yet."""
     monkeypatch.setenv("ATTENDANCE_DB", str(trust_files.write_database(tmp_path)))
-    for name, value in (("_serving", True), ("_again", None), ("_thread", None), ("_warmed", set())):
+    for name, value in (("_again", None), ("_thread", None), ("_warmed", set())):
         monkeypatch.setattr(warm, name, value)
     session.data_changed()
     calls = []
@@ -37,7 +37,8 @@ def _run(thread):
     assert not thread.is_alive()
 
 
-def test_a_new_version_is_warmed_once_with_the_trust_view(served):
+def test_a_new_version_is_warmed_once_with_the_trust_view(served, monkeypatch):
+    monkeypatch.setattr(warm, "_serving", lambda: True)  # as under `streamlit run`
     calls = served
     version = session.data_version()
     _run(warm.again_if_new(version))
@@ -50,8 +51,7 @@ def test_a_new_version_is_warmed_once_with_the_trust_view(served):
     _run(warm.again_if_new((*version[:-1], version[-1] + 1)))  # the next import's version: warmed again
 
 
-def test_not_under_a_server_nothing_starts(served, monkeypatch):
-    monkeypatch.setattr(warm, "_serving", False)
+def test_not_under_a_server_nothing_starts(served):  # pytest, as AppTest: no real Streamlit server
     assert warm.again_if_new(session.data_version()) is None
     session.release()
     assert served == []

@@ -1,17 +1,18 @@
-"""The first screen's figures, worked out once when the server starts, so the first visitor does not wait.
+"""The first screen's figures and imports, worked out once per server process, beside the first visitor's run.
 
 A fresh server has empty caches: the first person to open the dashboard
 would pay for the pages' imports, the sidebar's lookups, the headline figures,
 the trend, Plotly's first figure and the statistics library behind a pupil's
-patterns. ``at_server_start`` (the lifespan of the server ``streamlit run
-app.py`` starts: see app.py) does that work before the server takes its
-first request: a thread asks for exactly what the default view asks for (the
-first school, its latest year, year to date, an unrestricted scope, as the
-sidebar builds it), through the same cache, and the start waits for it (at
-most ``WAIT_SECONDS``). Nothing is shown and nothing is written. If a page
-asks for something else, it is simply worked out then, as before. Started
-any other way (AppTest, an older launcher), the first script run starts the
-same thread instead.
+patterns. The first script run (app.py) starts a thread that asks for exactly
+what the default view asks for (the first school, its latest year, year to
+date, an unrestricted scope, as the sidebar builds it), through the same
+cache; the answers are then waiting, or being worked out already when the
+page asks. Nothing is shown and nothing is written. If a page asks for
+something else, it is simply worked out then, as before.
+
+(Doing this before the server takes its first request needs the server's own
+start: an ``st.App`` lifespan in app.py did it, but with it the pack downloads
+and a following import hung in the browser tests, so it was taken out.)
 
 An import (or a deletion) changes the registers' data version and with it
 every cache key, so the first visitor after it would pay the cold cost again.
@@ -23,12 +24,9 @@ more than one school the trust view's first screen is worked out too.
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 import logging
 import threading
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import date
 
 import pandas as pd
@@ -40,15 +38,12 @@ from ui import filters, session
 
 log = logging.getLogger(__name__)
 
-WAIT_SECONDS = 60  # the longest a server's start waits for the first screen (a very large trust's database)
-
 # The Overview's and a pupil's page's imports (scipy.stats behind a pupil's patterns: a second or two).
 FIRST_IMPORTS = ("analytics.lists", "analytics.pupils", "ui.alerts", "ui.common", "ui.export", "ui.headlines")
 FIRST_IMPORTS += ("ui.interventions_panel", "ui.packs", "ui.pupil_page", "ui.signal")  # ui.packs: python-docx
 
 _thread: threading.Thread | None = None
 _thread_lock = threading.Lock()
-_serving = False  # set by the server's start (at_server_start): warm again after imports only under a server
 _again: threading.Thread | None = None
 _warmed: set[tuple] = set()  # (database, data version) each warm-up has started on
 
@@ -119,36 +114,27 @@ def start() -> threading.Thread:
         return _thread
 
 
+def _serving() -> bool:
+    """True under ``streamlit run`` (a real server), False under AppTest (whose Runtime is a mock) or bare Python."""
+    from streamlit.runtime import Runtime
+
+    return Runtime.exists() and type(Runtime.instance()) is Runtime
+
+
 def again_if_new(version: tuple) -> threading.Thread | None:
     """Warm the first screen again, in the background, for a data version no warm-up has seen yet; the thread.
 
-    Called by every page run under the server with the version it reads: after an import the first page
-    run starts one warm-up for the new data (the next visitors find it cached, or wait for the same answers
-    through the cache's own lock rather than working them out twice). None when this version was warmed, a
-    warm-up is still running, or the app was not started by its server (tests, AppTest).
+    Called by every page run with the version it reads: after an import the first page run under the
+    server starts one warm-up for the new data (the next visitors find it cached, or wait for the same
+    answers through the cache's own lock rather than working them out twice). None when this version was
+    warmed, a warm-up is still running, or the app is not run by its server (tests, AppTest).
     """
     global _again
     with _thread_lock:
-        if not _serving or (session.db_path(), version) in _warmed:
+        if (session.db_path(), version) in _warmed or not _serving():
             return None
         if (_thread is not None and _thread.is_alive()) or (_again is not None and _again.is_alive()):
             return None  # the running one may be on an older version: the next page run asks again
         _again = threading.Thread(target=_warm, name="attendance-warm-again", daemon=True)
         _again.start()
         return _again
-
-
-@asynccontextmanager
-async def at_server_start(_app) -> AsyncIterator[None]:
-    """The server's lifespan: the first screen worked out before it takes its first request."""
-    global _serving
-    from streamlit.runtime.pages_manager import PagesManager
-
-    _serving = True
-
-    # The pages are st.navigation's (app.py), not a pages/ folder app: say so before the first session,
-    # so a first visit by a bookmarked address runs app.py at once instead of once more (ui/common.py).
-    if PagesManager.uses_pages_directory is None:
-        PagesManager.uses_pages_directory = False
-    await asyncio.to_thread(start().join, WAIT_SECONDS)
-    yield
