@@ -34,23 +34,7 @@ GAPS = (
 
 
 # The keys of ``measures.summary``: what ``trust_summary`` and ``first_view``'s pooled figures hold.
-POOLED_KEYS = (
-    "enrolments",
-    "possible_sessions",
-    "attendance_sessions",
-    "authorised_sessions",
-    "unauthorised_sessions",
-    "missing_sessions",
-    "attendance_rate",
-    "overall_absence_rate",
-    "authorised_absence_rate",
-    "unauthorised_absence_rate",
-    "persistent_absence_count",
-    "persistent_absence_rate",
-    "severe_absence_count",
-    "severe_absence_rate",
-    "pupils",
-)
+POOLED_KEYS = (*measures.MEASURE_KEYS[:5], "missing_sessions", *measures.MEASURE_KEYS[5:], "pupils")
 
 
 def across_schools(f: Filter) -> Filter:
