@@ -57,6 +57,9 @@ class ReaderLock:
         if fd is not None:
             os.close(fd)  # closing the descriptor drops the flock
 
+    def __del__(self) -> None:  # a hold whose owner is gone (a finished thread's locals) must not outlive it
+        self.release()
+
 
 def reader_lock(db_file: Path) -> ReaderLock:
     return ReaderLock(Path(db_file))

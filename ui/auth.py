@@ -133,7 +133,14 @@ def audit(action: str, upn: str | None = None, detail: str | None = None, school
     user = identity.session_user()
     if user is None:
         raise RuntimeError("Nobody is signed in: nothing may be shown, so nothing is audited.")
-    identity.record(user, action, upn=upn, detail=detail, school_id=school_id)
+    # A download's callback may run outside the script's thread: a connection opened for it here is closed
+    # here, or the file stays held and the next import waits for it for ever.
+    had_connection = session.has_connection()
+    try:
+        identity.record(user, action, upn=upn, detail=detail, school_id=school_id)
+    finally:
+        if not had_connection:
+            session.release()
 
 
 def sign_out(message: str | None = None) -> None:

@@ -121,13 +121,15 @@ def pack_bytes(kind: str, fmt: str, f) -> bytes:
     """
     from datetime import date
 
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-    in_run = get_script_run_ctx(suppress_warning=True) is not None
+    # Whether this thread already had its connection open: a script run does (app.py closes it when the run
+    # ends); the worker thread that serves a deferred download does not, even where the run's context is
+    # copied into it, so the connection opened here is closed here, or the file stays held and the next
+    # import waits for it forever.
+    had_connection = session.has_connection()
     try:
         return _pack_file(session.db_path(), session.data_version(), kind, fmt, f, date.today().isoformat())
     finally:
-        if not in_run:
+        if not had_connection:
             session.release()
 
 

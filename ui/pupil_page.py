@@ -12,7 +12,7 @@ import streamlit as st
 
 from analytics import measures, overview, pupils
 from analytics.filters import FLAG_LABELS, SEN_LABELS, Filter, PupilLevelDenied, year_group_label
-from ui import charts, common, export, tables
+from ui import charts, common, export, session, tables
 from ui import projection as road
 
 QUERY_KEY = "pupil_query"
@@ -123,11 +123,18 @@ def against_year_group(pf: Filter, upn: str, scope_name: str | None) -> None:
 @st.fragment
 def tabs(pf: Filter, upn: str, who: str, period: str) -> None:
     """The tabs about the pupil; only the open one is worked out (a tab switch reruns this fragment alone)."""
-    chosen = st.tabs(list(TABS), key="pupil_tab", on_change="rerun")
-    for tab, name in zip(chosen, TABS, strict=True):
-        if tab.open:
-            with tab:
-                BODIES[name](pf, upn, who, period)
+    # A fragment's own rerun skips app.py, whose end closes the run's connection: close one opened here,
+    # or its reader lock outlives the run and the next import waits for it for ever.
+    had_connection = session.has_connection()
+    try:
+        chosen = st.tabs(list(TABS), key="pupil_tab", on_change="rerun")
+        for tab, name in zip(chosen, TABS, strict=True):
+            if tab.open:
+                with tab:
+                    BODIES[name](pf, upn, who, period)
+    finally:
+        if not had_connection:
+            session.release()
 
 
 def _calendar(pf: Filter, upn: str, who: str, period: str) -> None:

@@ -50,6 +50,11 @@ def connection() -> duckdb.DuckDBPyConnection:
     return con
 
 
+def has_connection() -> bool:
+    """Whether this thread holds an open connection (and with it the reader lock) now."""
+    return getattr(_run, "con", None) is not None
+
+
 def _release_hold() -> None:
     hold = getattr(_run, "hold", None)
     _run.hold = None

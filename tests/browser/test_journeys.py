@@ -193,6 +193,7 @@ def test_a_leaders_journey(page, mode, url):
     open_as(page, url, mode, "leader")
     assert navigation(page) == NAVIGATION["leader"]
     assert_whole(page, "Overview")
+    page.locator("[data-testid='stMetric']").nth(4).wait_for(timeout=WAIT_MS)  # the cards, as a leader waits for them
     assert page.locator("[data-testid='stMetric']").count() >= 5
     go(page, "Groups")
     page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=WAIT_MS)
