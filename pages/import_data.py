@@ -124,8 +124,8 @@ if st.button("Import", type="primary", icon=":material/upload:"):
         st.stop()
     bar.empty()
     common.audit("import", detail=", ".join(name for name, _ in sources) + (" (ok)" if result.ok else " (refused)"))
+    common.data_changed()  # a refused file changes the import log too: the Data quality page must show it at once
     if result.ok:
-        common.data_changed()
         st.success(result.summary().splitlines()[0], icon=":material/check_circle:")
         files = [
             {"File": f.name, "Holds": f.kind, "Rows": f.rows, "Notes": "; ".join(f.notes()) or "—"}
