@@ -74,4 +74,6 @@ if __name__ == "__main__":  # a page view: Streamlit (and AppTest) run this file
         # The run is over (finished, stopped or rerun): let go of the database file until the next one.
         session.release()
 else:  # imported by `streamlit run app.py` to find the server it starts
-    app = st.App(__file__, lifespan=warm.at_server_start)
+    from starlette.middleware import Middleware
+
+    app = st.App(__file__, lifespan=warm.at_server_start, middleware=[Middleware(warm.PreloadCharts)])

@@ -187,3 +187,73 @@ async def at_server_start(_app) -> AsyncIterator[None]:
     # page run (a quarter of a second each with everything scanned, next to nothing without).
     gc.freeze()
     yield
+
+
+# --- the browser's side of a first visit ---------------------------------------------------------------
+
+PASSED_THROUGH = ("/_stcore/", "/static/", "/media/", "/component/")  # never the page itself
+
+
+def chart_scripts() -> list[str]:
+    """Streamlit's JavaScript for Plotly charts (named with a hash of its content, so looked up, not written)."""
+    import streamlit
+
+    folder = Path(streamlit.__file__).parent / "static" / "static" / "js"
+    return sorted(f"./static/js/{p.name}" for p in folder.glob("PlotlyChart.*.js"))
+
+
+class PreloadCharts:
+    """Middleware: the page's HTML asks the browser for the charts' JavaScript at once, not after the first chart.
+
+    With nothing cached, a browser fetches Plotly (about 5 MB) and runs its module (a second on this
+    machine) only when the first chart arrives from the server, after the script has run. Named as a
+    ``modulepreload`` in the page, it is fetched at once, and imported as soon as the script starts: the
+    browser does that work while it waits for the server anyway. The chart's own code later finds the
+    module loaded (the same address); what is drawn is unchanged. A page without charts pays nothing on
+    the server and at most the module's run in the browser.
+    """
+
+    def __init__(self, app, scripts: list[str] | None = None):
+        self.app = app
+        scripts = chart_scripts() if scripts is None else scripts
+        links = "".join(f'<link rel="modulepreload" crossorigin href="{s}">' for s in scripts)
+        # ... and evaluated while the browser waits for the server's first answer: Streamlit marks the moment
+        # the script starts running ("running" in the page's performance timeline); failing that, after 3 s.
+        now = "".join(f'import("{s}");' for s in scripts)
+        idle = (
+            '<script type="module">let done = false; const go = () => { if (!done) { done = true; '
+            + now
+            + ' } }; new PerformanceObserver((l, o) => { if (l.getEntries().some(e => e.name === "running")) '
+            + '{ o.disconnect(); go(); } }).observe({ type: "mark" }); setTimeout(go, 3000);</script>'
+        )
+        self.links = (links + (idle if scripts else "")).encode()
+
+    async def __call__(self, scope, receive, send):
+        path = scope.get("path", "")
+        if scope["type"] != "http" or scope["method"] != "GET" or not self.links or path.startswith(PASSED_THROUGH):
+            await self.app(scope, receive, send)
+            return
+        # The page itself (index.html for every address): a few kilobytes, asked for uncompressed so it can be read.
+        scope = {**scope, "headers": [(k, v) for k, v in scope["headers"] if k.lower() != b"accept-encoding"]}
+        start: dict | None = None
+        body = b""
+
+        async def sending(message):
+            nonlocal start, body
+            if message["type"] == "http.response.start":
+                headers = {k.lower(): v for k, v in message.get("headers", [])}
+                if headers.get(b"content-type", b"").startswith(b"text/html"):
+                    start = message  # held until the whole page is read
+                    return
+            elif message["type"] == "http.response.body" and start is not None:
+                body += message.get("body", b"")
+                if message.get("more_body"):
+                    return
+                page = body.replace(b"</head>", self.links + b"</head>", 1)
+                headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+                await send({**start, "headers": [*headers, (b"content-length", str(len(page)).encode())]})
+                await send({"type": "http.response.body", "body": page})
+                return
+            await send(message)
+
+        await self.app(scope, receive, sending)
