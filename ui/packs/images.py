@@ -1,6 +1,6 @@
 """Charts as print-size images, drawn by Plotly itself (kaleido driving Debian's Chromium).
 
-The figures are the ones the pages show (``ui/charts.py``): a pack never has
+The figures are the ones the pages show (``ui/charts/``): a pack never has
 charts of its own. The PDF takes them as SVG (vector: sharp at any size, and
 every axis number, group name and day label is text in the PDF), Word as PNG
 (1,800 px across 17 cm, about 270 dpi). One headless Chromium is started on the first pack a
