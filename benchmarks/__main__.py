@@ -26,26 +26,28 @@ BROWSER_TIMINGS = ROOT / "docs" / "browser_timings.json"
 FIRST_VISIT = ROOT / "docs" / "browser_first_visit.json"
 # What a first visit used to pay for, and what the server now does before its first request (issue 15, item 15).
 FIRST_VISIT_NOTES = [
-    "Before (2026-11-28 13:55, the same measurement, load average 1.2-2.1 on 2 cores): the Overview in 7.7 s "
-    "(6.1, 7.7, 8.3) and then a pupil's page in 2.4 s (2.2, 2.9, 2.4). A profile of the first script run "
-    "(cProfile around Streamlit's script runner) gave 5.8 s: 3.7 s of imports (scipy.stats 1.9 s, pandas 0.9 s, "
-    "python-docx 0.8 s behind the pack buttons), Plotly's first figure 0.6 s, Streamlit's check for a REPL on its "
-    "first element 0.7 s, while the warm-up thread started by that same run competed with it for the interpreter.",
-    "Changed: the intervals' quantiles come from scipy.special instead of scipy.stats (the same values; a second "
-    "less to import on the Overview); the warm-up thread (ui/warm.py) now also imports what the Overview and a "
-    "pupil's page import (python-docx, scipy.stats), draws a first Plotly figure from pandas columns, makes "
-    "Streamlit's REPL check and asks for the headline's noise; it is started once per process.",
-    "Side by side at the same load (2026-11-28 15:07-15:08, the code before and after started in turn, three "
-    "times each, load average 3.3-4.3): the Overview 7.1 s before and 5.9 s after (medians), the pupil's page "
-    "2.1 s and 2.0 s. The 2-second aim of issue 15 (item 15) is not met for a first visit with nothing cached.",
-    "Tried and taken out: working out the first screen before the server takes its first request, as the lifespan "
-    "of an st.App in app.py (`streamlit run app.py` serves it). At load 8 it brought the Overview's script to 4.3 s "
-    "against 16.2 s (charts drawn 9.1 s against 19.1 s), but with it pack downloads and an import after them hung "
-    "in the browser journeys (tests/browser/test_journeys.py); they pass without it. Worth another look with the "
-    "cause found: Streamlit's own server start, not the first visitor, should pay for the warm-up.",
-    "Still paid by the first visitor: the browser loading Streamlit's and Plotly's JavaScript with nothing cached "
-    "(the gap between 'script finished' and the charts being drawn; a browser that has opened the dashboard before "
-    "keeps those files), the first run's own imports beside the warm-up thread, and each pupil's own figures.",
+    "Before (2026-11-28 13:55, load average 1.2-2.1 on 2 cores): the Overview in 7.7 s and then a pupil's page in "
+    "2.4 s. A profile of the first script run gave 5.8 s: 3.7 s of imports (scipy.stats, pandas, python-docx), "
+    "Plotly's first figure 0.6 s, Streamlit's REPL check 0.7 s, beside a warm-up thread competing with it. A first "
+    "round (scipy.special for the intervals, the warm-up thread also importing and drawing) brought the Overview "
+    "to 5.9 s and the pupil's page to 2.0 s (15:07, load 3.3-4.3).",
+    "Changed (profiled with py-spy on the server): the server's start works out the first screen before it answers "
+    "(app.py serves an st.App whose lifespan, ui/warm.py, imports what every page imports, draws Plotly's first "
+    "figure, makes Streamlit's REPL check and asks the default view's figures through the pages' cache, on its own "
+    "connection, closed with its reader lock when done), then gc.freeze(), so the full garbage collection Streamlit "
+    "makes after every run (0.25 s with everything scanned) skips what is loaded for good; no source-file watcher "
+    "(.streamlit/config.toml: it walked every loaded module on each new session's first run, over a second on the "
+    "server's event loop); the page's HTML preloads Plotly's JavaScript (4.7 MB) and imports it once the script "
+    "starts (st.App middleware), so the browser does that while it waits for the server.",
+    "Side by side at the same load (2026-11-28 18:10-18:11 UTC, main's code and this one started in turn, four "
+    "servers each, load average 0.5-2.1): the Overview 4.9 s before and 3.3 s after (medians; script finished 4.1 "
+    "and 2.1 s), the pupil's page 1.6 s and 1.4 s; the server answers after 2.6 s instead of 0.6 s. At load 10 "
+    "(17:40): the Overview 10.4 s and 6.3 s, the pupil's page 2.9 s and 4.5 s before the charts' preload.",
+    "The 2-second aim of issue 15 (item 15): met for a pupil's page (1.4 s); not met for the Overview opened by a "
+    "browser with nothing cached (2.8-3.3 s). What is left is the browser's: about 1 s to start Streamlit's own "
+    "JavaScript, 1 s to run Plotly's module and 1 s to draw the page, on a shared 2-core machine; the server's "
+    "part is about half a second. A browser that has opened the dashboard before opens it by its address in "
+    "1.0-1.2 s (the warm timings above).",
 ]
 
 
@@ -113,7 +115,7 @@ def _first_visit_section() -> list[str]:
     except ValueError:
         return []
     lines = [
-        "### First visit (empty caches)",
+        "### First visit (a freshly started server)",
         "",
         f"From `{FIRST_VISIT.relative_to(ROOT)}` (`tests/browser/test_pages_in_browser.py::"
         "test_a_first_visit_is_measured`). " + str(data.get("description", "")),
