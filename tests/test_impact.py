@@ -53,6 +53,25 @@ def test_the_naive_change_would_have_called_the_useless_type_a_success(generated
     assert mentoring["ci_low"] > 0  # the one that works is told apart
 
 
+def test_where_every_pupil_picked_is_helped_the_useless_type_is_not_called_a_success(tmp_path):
+    """A school of 300 that helps every pupil it picks: no pupil like them was left without help.
+
+    The comparison pupils nearest them were those helped a few days before (kept, with that help's
+    estimated effect taken out) and those about to be picked: without the first, only pupils whose
+    bad spell was starting were left, and this register's letter was called a success.
+    """
+    con = db.connect(tmp_path / "scarce.duckdb")
+    try:
+        truth = generate(con, seed=3, pupils=300, untreated_share=0.0)
+        result = impact.intervention_impact(con, Filter(), weeks=truth.weeks).set_index("type")
+    finally:
+        con.close()
+    for kind in ("Letter", "Mentoring"):
+        row = result.loc[kind]
+        assert row["ci_low"] <= truth.true_effect[kind] <= row["ci_high"], (kind, dict(row), truth.true_effect[kind])
+    assert result.loc["Letter", "change"] > 3  # the naive change would have called it a success
+
+
 def test_command_line_json_has_exactly_the_contract_keys(generated, capsys):
     path, _truth, result = generated
     assert main(["impact", "--db", str(path), "--weeks", "6", "--json"]) == 0
