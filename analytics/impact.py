@@ -369,7 +369,9 @@ def since_last_action(con: duckdb.DuckDBPyConnection, f: Filter, upn: str, weeks
         return result
     result.update(after=float(row["after"]), change=float(row["change"]))
     # The same matching and correction as ``intervention_impact``, for this one pupil.
-    m = _match(me.iloc[[0]], windows)
+    # Pupils helped in the weeks before count as comparison pupils only where the effect of their help
+    # is estimated (``intervention_impact``); one pupil's page has no such estimate, so they are left out.
+    m = _match(me.iloc[[0]], windows[windows["earlier_type"].isna()])
     if m is None:
         return result
     _, _, comparison = _effect(m, latest["type"], {}, np.ones(1), np.ones(m["n_ids"]))
