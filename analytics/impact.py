@@ -41,7 +41,8 @@ SEED = 20240819  # fixed: the same register always gives the same interval
 # and the rest of the year before it (each in percent).
 FEATURES = ("before", "recent", "prior")
 SLOPE_ROWS = 40  # fewest matched pupils to fit the correction's slopes on; fewer: all candidates kept
-LATER_HELP_ROUNDS = 3  # rounds of estimating every type's effect to take it out of later actions' weeks
+NEWTON_STEPS = 3  # steps settling every type's effect, each taken out of other pupils' weeks
+LATER_HELP_ROUNDS = 3  # rounds from none where no settled value exists
 IMPACT_KEYS = (
     "type",
     "pupils",
@@ -206,17 +207,38 @@ def _effect(m: dict, kind: str, effects: dict[str, float], tw: np.ndarray, count
     return effect, change, comparison
 
 
-def _effects(matched: dict, draws: dict | None = None, start: dict | None = None) -> dict[str, float]:
-    """Every type's effect, each taken out of the weeks after a later action of that type (a few rounds settle it)."""
-    effects = dict(start or {})
-    for _ in range(LATER_HELP_ROUNDS):
-        effects = {
-            kind: _effect(
-                m, kind, effects, *(draws[kind] if draws else (np.ones(len(m["treated"])), np.ones(m["n_ids"])))
-            )[0]
+def _round(matched: dict, effects: np.ndarray, draws: dict | None = None) -> np.ndarray:
+    """Every type's effect with ``effects`` (one per type, in ``matched``'s order) taken out of other actions' weeks."""
+    given = dict(zip(matched, np.nan_to_num(effects), strict=True))
+    return np.array(
+        [
+            _effect(m, kind, given, *(draws[kind] if draws else (np.ones(len(m["treated"])), np.ones(m["n_ids"]))))[0]
             for kind, m in matched.items()
-        }
-    return effects
+        ]
+    )
+
+
+def _settled(matched: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Every type's effect where each is also the one taken out of other pupils' weeks (the fixed point), and
+    how each moves with the others (the slope of ``_round``).
+
+    The effects taken out move each estimate almost in a straight line, so a few Newton steps settle
+    it; repeated rounds would stop short where many comparison pupils were helped before or after
+    the date (each round moves it by the same share of the rest). Where that share is 1 or more
+    there is no settled value, and ``LATER_HELP_ROUNDS`` rounds from none are kept.
+    """
+    n = len(matched)
+    effects, slope = np.zeros(n), np.zeros((n, n))
+    for _ in range(NEWTON_STEPS):
+        now = _round(matched, effects)
+        slope = np.column_stack([_round(matched, effects + np.eye(n)[j]) - now for j in range(n)])
+        if not np.isfinite(slope).all() or np.abs(np.linalg.eigvals(slope)).max() >= 0.95:
+            effects = np.zeros(n)
+            for _ in range(LATER_HELP_ROUNDS):
+                effects = _round(matched, effects)
+            return effects, np.zeros((n, n))
+        effects = effects + np.linalg.solve(np.eye(n) - slope, np.nan_to_num(now - effects))
+    return effects, slope
 
 
 def _figures(m: dict, kind: str, effects: dict[str, float], drawn: list[float]) -> dict:
@@ -299,7 +321,11 @@ def intervention_impact(con: duckdb.DuckDBPyConnection, f: Filter, weeks: int = 
             matched[kind] = m
     # Each type's effect is needed to take it out of the weeks after a later action (of that type)
     # and each estimate depends on the others: a few rounds from none settle it.
-    effects = _effects(matched)
+    if not matched:
+        return empty
+    settled, slope = _settled(matched)
+    effects = dict(zip(matched, settled, strict=True))
+    back = np.linalg.inv(np.eye(len(matched)) - slope)
     rng = np.random.default_rng(SEED)
     drawn: dict[str, list[float]] = {kind: [] for kind in matched}
     for _ in range(BOOTSTRAP):
@@ -308,9 +334,11 @@ def intervention_impact(con: duckdb.DuckDBPyConnection, f: Filter, weeks: int = 
             n_t = len(m["treated"])
             tw = np.bincount(rng.integers(0, n_t, n_t), minlength=n_t).astype(float)
             draws[kind] = (tw, rng.multinomial(m["n_ids"], np.full(m["n_ids"], 1.0 / m["n_ids"])).astype(float))
-        again = _effects(matched, draws, start=effects)  # the other types' effects are estimates too
-        for kind, m in matched.items():
-            drawn[kind].append(_effect(m, kind, again, *draws[kind])[0])
+        # The other types' effects taken out are estimates too: each resample settles them again
+        # (one Newton step from the estimate).
+        again = settled + back @ np.nan_to_num(_round(matched, settled, draws) - settled)
+        for kind, value in zip(matched, again, strict=True):
+            drawn[kind].append(value)
     rows = [{"type": kind, **_figures(m, kind, effects, drawn[kind])} for kind, m in matched.items()]
     if not rows:
         return empty
