@@ -81,8 +81,8 @@ def pupil_windows(
     next logged action after the date inside the after-window (None if none) and ``later_*`` their
     sessions from it to the window's end: the part of the after-window that action may have changed.
     ``earlier_type`` is the pupil's first logged action inside the before-window (before the date)
-    and ``earlier_{window}_possible`` their possible sessions in each window (not ``prior``) over
-    the ``weeks`` school weeks from it: the part of each window that action may have changed.
+    and ``earlier_{window}_possible`` their possible sessions in each window (not ``prior``) from
+    it on: the part of each window that action may have changed.
 
     The marks are counted per pupil and day in DuckDB once; each window is then a difference of
     running totals, so a hundred dates cost no more than one.
@@ -135,7 +135,6 @@ def pupil_windows(
         log_day = school_log["date"].to_numpy().astype("datetime64[D]")
         log_type = school_log["type"].to_numpy()
         row_of = {u: n for n, u in enumerate(upns)}
-        school_weeks_list = weeks_by_school[school_id]
 
         def upto(x: date, days: np.ndarray = days) -> int:
             return int(np.searchsorted(days, np.datetime64(x, "D"), side="left"))
@@ -168,7 +167,8 @@ def pupil_windows(
             frame["later_type"] = later_type
             frame |= {f"later_{c}": v for c, v in later.items()}
             # The pupil's first logged action inside the before-window (before the date), and their
-            # possible sessions in each window over the ``weeks`` school weeks from it: what it may have changed.
+            # possible sessions from it in each window: what it may have changed (as for a later action,
+            # to the window's end: help that was still going on at the date goes on after it).
             earlier_type = np.full(len(upns), None, dtype=object)
             earlier = {w: np.zeros(len(upns)) for w in cut if w != "prior"}
             inside = (log_day >= np.datetime64(before_from, "D")) & (log_day < np.datetime64(when, "D"))
@@ -179,10 +179,9 @@ def pupil_windows(
                     continue
                 seen.add(u)
                 earlier_type[n] = kind
-                helped = _bounds(school_weeks_list, day.astype(date), weeks, weeks)
-                start, stop = upto(day.astype(date)), upto(helped[1] + timedelta(days=1))
+                start = upto(day.astype(date))
                 for w in earlier:
-                    a, b = max(cut[w][0], start), min(cut[w][1], stop)
+                    a, b = max(cut[w][0], start), cut[w][1]
                     if b > a:
                         earlier[w][n] = totals["possible"][n, b] - totals["possible"][n, a]
             frame["earlier_type"] = earlier_type

@@ -138,9 +138,8 @@ def _arms(m: dict) -> dict:
 def _rates(arm: dict, names: list[str], effects: dict[str, float], own: str | None = None) -> dict[str, np.ndarray]:
     """Attendance (%) in each window with the estimated effect of other actions taken out.
 
-    An action in the before-window (``earlier``) counts over the ``weeks`` school weeks from it, in
-    the before-window and the after-window alike; an action inside the after-window (``later``) from
-    it to the window's end. Pupils helped just before the date are kept as comparison pupils this way:
+    An action in the before-window (``earlier``) counts from it on, in the before-window and the
+    after-window alike; an action inside the after-window (``later``) from it to the window's end. Pupils helped just before the date are kept as comparison pupils this way:
     leaving them out would leave the pupils whose bad spell had passed out of the comparison, and
     keep the ones whose spell was just starting. Leaving out the pupils helped a few weeks after the
     date instead would drop exactly those whose attendance went on to fall. A later action of the

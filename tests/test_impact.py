@@ -168,7 +168,7 @@ def test_actions_before_and_after_the_date_are_found_with_their_sessions(con, re
     assert windows.loc["C1", "later_possible"] == 0
     assert windows.loc["A1", "acted"] and not windows.loc["B1", "acted"]
     # Seen from B1's date: A1's letter is in the before-window (7 school days of it, all in the second
-    # half, the week of 15 September) and its two weeks reach 3 days into the after-window; C1's is after it.
+    # half, the week of 15 September) and counts over the after-window (3 days marked); C1's is after it.
     windows = attendance_windows.pupil_windows(con, Filter(), [("T1", date(2025, 9, 24))], 2).set_index("upn")
     assert windows.loc["A1", "earlier_type"] == "Letter" and pd.isna(windows.loc["C1", "earlier_type"])
     covered = windows.loc["A1", ["earlier_before_possible", "earlier_recent_possible", "earlier_after_possible"]]
