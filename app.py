@@ -4,6 +4,13 @@ Run with ``make run`` (or ``streamlit run app.py``). The database is
 ``$ATTENDANCE_DB`` (default ``data/attendance.duckdb``); on first run with no
 marks in it the generated sample school is loaded, unless
 ``ATTENDANCE_SAMPLE=0`` (an empty dashboard, e.g. before a school's first import).
+
+The file is read two ways. ``streamlit run app.py`` first imports it as a
+module and finds ``app``, the server, whose start (``ui/warm.py:
+at_server_start``) works out the first screen before it takes a request: the
+first visitor no longer pays for it. Every page view then runs this file as
+the script (``__main__``), which signs the user in and runs their page; so
+does AppTest.
 """
 
 from __future__ import annotations
@@ -21,7 +28,7 @@ def _prepared(path: str) -> bool:  # keyed on the path: one check per database p
     """Load the sample school into an empty database once per process; True when it was loaded."""
     con = session.connection()  # opened (and its schema made) here first, never by two threads at once
     if not db.is_empty(con):
-        warm.start()  # the first screen's figures and imports, beside the first visitor's own run
+        warm.start()  # already done by the server's start (ui/warm.py) unless the app was started another way
         return False
     if os.environ.get("ATTENDANCE_SAMPLE", "1") == "0":
         return False
@@ -60,8 +67,13 @@ def main() -> None:
     st.navigation(sections, expanded=True).run()
 
 
-try:
-    main()
-finally:
-    # The run is over (finished, stopped or rerun): let go of the database file until the next one.
-    session.release()
+if __name__ == "__main__":  # a page view: Streamlit (and AppTest) run this file as __main__
+    try:
+        main()
+    finally:
+        # The run is over (finished, stopped or rerun): let go of the database file until the next one.
+        session.release()
+else:  # imported by `streamlit run app.py` to find the server it starts
+    from starlette.middleware import Middleware
+
+    app = st.App(__file__, lifespan=warm.at_server_start, middleware=[Middleware(warm.PreloadCharts)])

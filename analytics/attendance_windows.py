@@ -15,9 +15,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics.filters import Filter
+from analytics.filters import Filter, school_filter
 from analytics.measures import marks_sql
-from analytics.patterns import school_filter
 from data.db import academic_year_of
 
 

@@ -219,3 +219,8 @@ def year_group_label(year: int | None) -> str:
     if year < 0:
         return "Nursery"
     return f"Year {year}"
+
+
+def school_filter(f: Filter) -> Filter:
+    """Only the school part of a filter (schools and the user's schools): for school-wide facts."""
+    return Filter(school_ids=f.school_ids, scope=Scope(school_ids=f.scope.school_ids))

@@ -14,7 +14,7 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from analytics.filters import WEEKDAYS, Filter, require_pupil_level
+from analytics.filters import WEEKDAYS, Filter, require_pupil_level, school_filter
 from analytics.measures import (
     AT_RISK_ATTENDANCE,
     PENALTY_SESSIONS,
@@ -25,7 +25,6 @@ from analytics.measures import (
     persistent_sql,
     severe_sql,
 )
-from analytics.patterns import school_filter
 from analytics.pupils import half_term_attendance_sql
 
 FALLING_POINTS = 2.0  # a fall of 2 points half-term on half-term is worth a look

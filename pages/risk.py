@@ -32,7 +32,8 @@ ranked = road.set_aside_beyond_recovery(f, ranked)
 st.caption(
     "The chance that each pupil ends the year persistently absent (10% or more of sessions missed), from a model "
     "trained on this school's earlier years. High: 50% or more; Medium: 20-50%. See the At-risk model page for "
-    "how well it did on a year it never saw. A probability is a prompt to look, not a judgement."
+    "how well it did on a year it never saw. A probability is a prompt to look, not a judgement, and is shown "
+    "between 1% and 99%: no model is certain."
 )
 counts = ranked["band"].value_counts()
 for column, name in zip(st.columns(3), ("High", "Medium", "Low"), strict=True):
@@ -48,7 +49,7 @@ if shown.empty:
 previous = shown["previous_cutoff"].dropna()
 change_label = f"Change since {previous.iloc[0]:%d %b} (points)" if not previous.empty else "Change (points)"
 table = shown.assign(
-    probability=shown["probability"] * 100, change=shown["change"] * 100, previous_probability=None
+    probability=(shown["probability"] * 100).clip(1, 99), change=shown["change"] * 100, previous_probability=None
 ).rename(
     columns={
         "probability": "Chance of PA %",

@@ -145,7 +145,7 @@ def test_a_period_without_marks_shows_the_empty_state(monkeypatch, app_db, path,
 
 def test_a_governor_gets_no_pupil_level_page_or_row(monkeypatch, app_db):
     at = run_page(monkeypatch, app_db, "pages/overview.py", role="governor")
-    for path in ("pages/pupils.py", "pages/lists.py", "pages/import_data.py"):
+    for path in ("pages/pupils.py", "pages/lists.py", "pages/import.py"):
         with pytest.raises(ValueError, match="Could not find a navigation page"):
             at.switch_page(path)
     at.switch_page("pages/governors.py").run()

@@ -11,6 +11,7 @@ import pytest
 from analytics import pupils
 from analytics.filters import Filter, PupilLevelDenied, Scope
 from tests.registers import Register, school_days
+from ui import road_words
 
 F = Filter(school_ids=("T1",))
 
@@ -228,7 +229,7 @@ def test_time_lost_arithmetic(register, con, periods, minutes):
     assert got["projected_days_missed"] == pytest.approx(26.6)
     assert (got["lessons_missed"], got["lesson_minutes"]) == (3, minutes)
     assert got["hours_missed"] == pytest.approx(3 * minutes / 60)
-    assert got["sentences"][0] == (
+    assert road_words.time_lost_sentences(got)[0] == (
         "Amira has missed 7 days so far this year; at this rate that will be 26½ days by July, "
         "more than five school weeks."
     )
@@ -316,3 +317,55 @@ def test_governor_may_not_see_pupils(con, function, args):
 def test_empty_database(con, function, args):
     got = function(con, Filter(), *args)
     assert (got == {}) if isinstance(got, dict) else (isinstance(got, pd.DataFrame) and got.empty)
+
+
+BASE = {
+    "forename": "Sam",
+    "days_missed": 7.0,
+    "projected_days_missed": 26.6,
+    "remaining_sessions": 280,
+    "lessons_missed": None,
+    "hours_missed": None,
+    "absence_sessions": 14,
+    "possible_sessions": 100,
+    "attendance_rate": 86.0,
+}
+
+
+@pytest.mark.parametrize(
+    "changes, expected",
+    [
+        (
+            {},
+            [
+                "Sam has missed 7 days so far this year; at this rate that will be 26½ days by July, "
+                "more than five school weeks.",
+                "Attendance of 86.0% is about one day missed every 7 school days.",
+            ],
+        ),
+        (
+            {"forename": None, "remaining_sessions": 0, "days_missed": 0.5, "absence_sessions": 1},
+            [
+                "This pupil has missed half a day so far this year.",
+                "Attendance of 86.0% is about one day missed every 100 school days.",
+            ],
+        ),
+        (
+            {"projected_days_missed": 10.0, "lessons_missed": 1, "hours_missed": 1.0},
+            [
+                "Sam has missed 7 days so far this year; at this rate that will be 10 days by July, exactly two school weeks.",
+                "That is 1 lesson, about 1 hour of learning.",
+                "Attendance of 86.0% is about one day missed every 7 school days.",
+            ],
+        ),
+        (
+            {"projected_days_missed": 8.0, "absence_sessions": 0},
+            [
+                "Sam has missed 7 days so far this year; at this rate that will be 8 days by July, more than one school week."
+            ],
+        ),
+    ],
+)
+def test_time_lost_in_a_parents_words(changes, expected):
+    assert road_words.time_lost_sentences({**BASE, **changes}) == expected
+    assert road_words.time_lost_sentences({}) == []

@@ -55,3 +55,81 @@ def test_not_under_a_server_nothing_starts(served):  # pytest, as AppTest: no re
     assert warm.again_if_new(session.data_version()) is None
     session.release()
     assert served == []
+
+
+# --- the server's start and the page's HTML ------------------------------------------------------------
+
+
+def test_streamlit_run_finds_the_server_in_app_py():
+    """`streamlit run app.py` (make run, the browser tests) serves app.py's st.App, whose start warms up."""
+    from pathlib import Path
+
+    from streamlit.web.server.app_discovery import discover_asgi_app
+
+    found = discover_asgi_app(Path(__file__).resolve().parent.parent / "app.py")
+    assert (found.is_asgi_app, found.import_string) == (True, "app:app")
+
+
+def test_the_warm_up_imports_what_the_pages_import():
+    names = warm.page_imports()
+    assert {"ui.pupil_page", "analytics.overview", "ui.packs", "plotly.graph_objects"} <= set(names)
+
+
+PAGE = b"<html><head><title>Streamlit</title></head><body></body></html>"
+
+
+def _served(path: str, content_type: bytes, body: bytes, method: str = "GET", gzip: bool = True):
+    """What PreloadCharts hands on for one response of a stand-in app: (headers, body, the request's headers)."""
+    import asyncio
+    import concurrent.futures
+
+    seen = {}
+
+    async def inner(scope, receive, send):
+        seen["request"] = dict(scope["headers"])
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", content_type)]})
+        await send({"type": "http.response.body", "body": body[:10], "more_body": True})
+        await send({"type": "http.response.body", "body": body[10:]})
+
+    sent = []
+
+    async def send(message):
+        sent.append(message)
+
+    async def receive():
+        return {"type": "http.request"}
+
+    headers = [(b"accept-encoding", b"gzip")] if gzip else []
+    scope = {"type": "http", "method": method, "path": path, "headers": headers}
+    # In a thread of its own: an earlier test in this worker may have left an event loop running in this one.
+    app = warm.PreloadCharts(inner, ["./static/js/PlotlyChart.x.js"])
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, app(scope, receive, send)).result()
+    out = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return dict(sent[0]["headers"]), out, seen["request"]
+
+
+@pytest.mark.parametrize(
+    "path, content_type, method, preloaded",
+    [
+        ("/", b"text/html", "GET", True),  # the Overview at /
+        ("/pupils", b"text/html; charset=utf-8", "GET", True),  # any page by its address
+        ("/static/js/index.js", b"text/javascript", "GET", False),  # the app's own files: untouched
+        ("/_stcore/health", b"text/html", "GET", False),
+        ("/media/abc.csv", b"text/csv", "GET", False),  # downloads: untouched
+        ("/", b"text/html", "HEAD", False),
+        ("/favicon.png", b"image/png", "GET", False),
+    ],
+)
+def test_the_page_preloads_the_charts_javascript(path, content_type, method, preloaded):
+    headers, body, request = _served(path, content_type, PAGE, method)
+    link = b'<link rel="modulepreload" crossorigin href="./static/js/PlotlyChart.x.js">'
+    assert (link in body) is preloaded
+    if preloaded:
+        assert body.startswith(PAGE[: -len(b"</head><body></body></html>")]) and body.endswith(
+            b"</head><body></body></html>"
+        )
+        assert b'import("./static/js/PlotlyChart.x.js")' in body
+        assert headers[b"content-length"] == str(len(body)).encode() and b"accept-encoding" not in request
+    else:
+        assert body == PAGE

@@ -71,7 +71,7 @@ def current_user():
 
 
 def _auth():
-    """The sign-in module (pages/import_data.py asks for it this way; new code imports ui.auth)."""
+    """The sign-in module (pages/import.py asks for it this way; new code imports ui.auth)."""
     return auth
 
 

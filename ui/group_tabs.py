@@ -85,15 +85,22 @@ def compared(f: Filter, by: str, measure: str, breakdown: pd.DataFrame, period: 
     st.markdown(f"**Figures: {label.lower()} by {charts.group_phrase(by)}**")
     if not has_national:
         st.caption(str(breakdown["national_note"].dropna().iloc[0]) if breakdown["national_note"].notna().any() else "")
-    st.dataframe(
-        figures,
-        hide_index=True,
-        width="stretch",
-        column_config={
-            c: st.column_config.NumberColumn(c, format="%.1f") for c in figures.columns if "%" in c or "points" in c
-        },
-    )
+    # A note column that is empty in every row is left off the screen (the download keeps it).
+    notes = [c for c in ("National figure", "Not shown because") if c in figures and figures[c].isin(["", DASH]).all()]
+    on_screen = figures.drop(columns=notes)
+    st.dataframe(on_screen, hide_index=True, width="stretch", column_config=_figures_columns(on_screen))
     export.download_table(figures, f"groups_{by}_{measure}")
+
+
+def _figures_columns(figures: pd.DataFrame) -> dict:
+    """The group's name pinned (it stays in view when the table scrolls sideways); numbers to one decimal place."""
+    config = {figures.columns[0]: st.column_config.TextColumn(figures.columns[0], pinned=True)}
+    for c in figures.columns[1:]:
+        if "%" in c or "points" in c:
+            short = c.replace(" (points)", "")
+            unit = "percentage points" if "points" in c else "per cent"
+            config[c] = st.column_config.NumberColumn(short, format="%.1f", help=f"{c}: {unit}")
+    return config
 
 
 def gap_over_year(f: Filter, by: str, measure: str, breakdown: pd.DataFrame) -> None:

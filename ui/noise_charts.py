@@ -13,11 +13,11 @@ from ui.charts import (
     COMPARISON_COLOURS,
     COMPARISON_DASH,
     OKABE_ITO,
-    _layout,
     chart_title,
     group_against_rest,
     group_phrase,
     kind_label,
+    layout,
     shade_half_terms,
 )
 
@@ -134,7 +134,7 @@ def changes_with_intervals(changes: pd.DataFrame, measure: str, title: str, x_ti
         )
     )
     fig.add_vline(x=0, line=dict(color="#888", width=1))
-    _layout(fig, title, height=max(300, 34 * len(changes) + 120), x_title=x_title)
+    layout(fig, title, height=max(300, 34 * len(changes) + 120), x_title=x_title)
     fig.update_yaxes(autorange="reversed")
     return fig
 
@@ -186,7 +186,7 @@ def funnel(funnel_result: dict, title: str, x_title: str, y_title: str) -> go.Fi
         annotation_text=f"School {target:.1f}%",
         annotation_position="bottom right",
     )
-    _layout(fig, title, height=460, y_title=y_title, x_title=x_title)
+    layout(fig, title, height=460, y_title=y_title, x_title=x_title)
     return fig
 
 
@@ -245,7 +245,7 @@ def weekly_control(control: pd.DataFrame, title: str, half_terms: pd.DataFrame |
             hovertemplate="Week of %{x|%d %b %Y}: %{y:.1f}%, beyond ordinary variation<extra></extra>",
         )
     shade_half_terms(fig, half_terms)
-    _layout(fig, title, height=420, y_title="Absence %", x_title="Week beginning")
+    layout(fig, title, height=420, y_title="Absence %", x_title="Week beginning")
     fig.update_xaxes(tickformat="%d %b")
     return fig
 
@@ -270,6 +270,6 @@ def gap_over_year(trend: pd.DataFrame, measure: str, title: str, group_name: str
             marker=dict(size=9),
             hovertemplate="%{x}: %{y:.1f}%<extra>%{fullData.name}</extra>",
         )
-    _layout(fig, title, height=380, y_title=y_title)
+    layout(fig, title, height=380, y_title=y_title)
     fig.update_xaxes(type="category")
     return fig

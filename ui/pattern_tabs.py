@@ -109,7 +109,7 @@ def reasons_over_time(f: Filter, period: str, by_slot: pd.DataFrame) -> None:
                 hovertemplate=f"{code} ({meaning})<br>%{{x|%b %Y}}: %{{y:.2f}} per 100 sessions<extra></extra>",
             )
         fig.update_layout(barmode="stack", legend=dict(orientation="v", y=1, x=1.02, xanchor="left"))
-        charts._layout(
+        charts.layout(
             fig,
             charts.chart_title("Absence by reason, per 100 possible sessions", f, period),
             height=430,
@@ -157,7 +157,7 @@ def around_holidays(f: Filter, period: str, by_slot: pd.DataFrame) -> None:
                 annotation_text=f"Other weeks {overall.iloc[0]:.1f}%",
             )
         fig.update_layout(barmode="group")
-        charts._layout(
+        charts.layout(
             fig,
             charts.chart_title("Absence in the week before and after each holiday", f.whole_year()),
             y_title="Absence %",

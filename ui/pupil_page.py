@@ -12,7 +12,7 @@ import streamlit as st
 
 from analytics import measures, overview, pupils
 from analytics.filters import FLAG_LABELS, SEN_LABELS, Filter, PupilLevelDenied, year_group_label
-from ui import charts, common, export, session, tables
+from ui import charts, common, export, road_words, session, tables
 from ui import projection as road
 
 QUERY_KEY = "pupil_query"
@@ -160,7 +160,7 @@ def _calendar(pf: Filter, upn: str, who: str, period: str) -> None:
 
 def _for_parents(pf: Filter, upn: str, who: str, period: str) -> None:
     lost = common.cached(pupils.time_lost, pf, upn)
-    for sentence in lost.get("sentences", []):
+    for sentence in road_words.time_lost_sentences(lost):
         st.markdown(f"- {sentence}")
     road.road_to_year_end(pf, upn)
     rule = common.cached(pupils.rule_of_three, pf.whole_year(), upn)

@@ -41,7 +41,7 @@ PAGES: tuple[Page, ...] = (
     _page("action_plan", "pages/action_plan.py", "Action plan", ":material/flag:", "Termly review", "admin leader governor"),
     _page("trust", "pages/trust.py", "Schools side by side", ":material/domain:", "Termly review", "admin leader governor"),
     _page("governors", "pages/governors.py", "Governors' pack", ":material/account_balance:", "Governors", "admin leader governor"),
-    _page("import", "pages/import_data.py", "Import", ":material/upload_file:", "Data", "admin"),
+    _page("import", "pages/import.py", "Import", ":material/upload_file:", "Data", "admin"),
     _page("quality", "pages/quality.py", "Data quality", ":material/fact_check:", "Data", "admin leader"),
     _page("users", "pages/users.py", "Users", ":material/manage_accounts:", "Data", "admin"),
     _page("audit", "pages/audit.py", "Audit log", ":material/history:", "Data", "admin"),

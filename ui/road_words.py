@@ -181,3 +181,46 @@ def penalty_when(row) -> str:
     if status == "projected" and field(row, "penalty_date") is not None:
         return date_text(field(row, "penalty_date"), year=True)
     return "not this year"
+
+
+NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+def _weeks_text(days: float) -> str:
+    """', more than five school weeks' (or 'exactly'); '' under a week."""
+    weeks = math.floor(days / 5 + 1e-9)
+    if weeks < 1:
+        return ""
+    word = NUMBER_WORDS[weeks] if weeks < len(NUMBER_WORDS) else str(weeks)
+    plural = "s" if weeks > 1 else ""
+    exact = abs(days - 5 * weeks) < 1e-9
+    return f", {'exactly' if exact else 'more than'} {word} school week{plural}"
+
+
+def time_lost_sentences(lost: dict) -> list[str]:
+    """What to say to a parent about time missed, from ``analytics.pupils.time_lost``'s figures."""
+    if not lost:
+        return []
+    name = lost.get("forename") or "This pupil"
+    days, projected = lost["days_missed"], round(lost["projected_days_missed"] * 2) / 2
+    sentences = [
+        f"{name} has missed {days_text(days)} so far this year"
+        + (
+            f"; at this rate that will be {days_text(projected)} by July{_weeks_text(projected)}."
+            if lost["remaining_sessions"]
+            else "."
+        )
+    ]
+    lessons = lost["lessons_missed"]
+    if lessons is not None:
+        hours = round(lost["hours_missed"])
+        sentences.append(
+            f"That is {lessons} lesson{'s' if lessons != 1 else ''}, "
+            f"about {hours} hour{'' if hours == 1 else 's'} of learning."
+        )
+    if lost["absence_sessions"]:
+        every = lost["possible_sessions"] / lost["absence_sessions"]  # = school days per day missed
+        sentences.append(
+            f"Attendance of {lost['attendance_rate']:.1f}% is about one day missed every {every:.0f} school days."
+        )
+    return sentences

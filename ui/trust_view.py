@@ -124,7 +124,7 @@ def funnel_figure(funnel: dict, title: str) -> go.Figure:
             name=name,
         )
     label = MEASURE_LABELS[funnel["measure"]]
-    charts._layout(fig, title, height=460, y_title=label, x_title="Pupils (enrolments in the period)")
+    charts.layout(fig, title, height=460, y_title=label, x_title="Pupils (enrolments in the period)")
     return fig
 
 
@@ -189,7 +189,7 @@ def trend_figure(trend: pd.DataFrame, names: dict[str, str], title: str) -> go.F
             name=names.get(sid, sid),
             line=dict(color=palette[i % len(palette)], width=2),
         )
-    charts._layout(fig, title, y_title="Overall absence %")
+    charts.layout(fig, title, y_title="Overall absence %")
     return fig
 
 

@@ -1,18 +1,19 @@
-"""The first screen's figures and imports, worked out once per server process, beside the first visitor's run.
+"""The first screen's figures and imports, worked out once per server process before its first visitor.
 
 A fresh server has empty caches: the first person to open the dashboard
 would pay for the pages' imports, the sidebar's lookups, the headline figures,
-the trend, Plotly's first figure and the statistics library behind a pupil's
-patterns. The first script run (app.py) starts a thread that asks for exactly
-what the default view asks for (the first school, its latest year, year to
-date, an unrestricted scope, as the sidebar builds it), through the same
-cache; the answers are then waiting, or being worked out already when the
-page asks. Nothing is shown and nothing is written. If a page asks for
-something else, it is simply worked out then, as before.
-
-(Doing this before the server takes its first request needs the server's own
-start: an ``st.App`` lifespan in app.py did it, but with it the pack downloads
-and a following import hung in the browser tests, so it was taken out.)
+the trend, Plotly's first figure and Streamlit's own first-element checks.
+``at_server_start`` (the lifespan of the server ``streamlit run app.py``
+starts: see app.py) does that work before the server takes its first request:
+a thread imports what every page imports, draws a first figure, and asks for
+exactly what the default view asks for (the first school, its latest year,
+year to date, an unrestricted scope, as the sidebar builds it), through the
+same cache; the start waits for it (at most ``WAIT_SECONDS``). Nothing is
+shown and nothing is written; the thread opens its own connection (and the
+file's reader lock) and closes both when it is done, so an import is never
+kept waiting by it. If a page asks for something else, it is simply worked
+out then, as before. Started any other way (AppTest), the first script run
+starts the same thread instead, beside itself.
 
 An import (or a deletion) changes the registers' data version and with it
 every cache key, so the first visitor after it would pay the cold cost again.
@@ -24,23 +25,30 @@ more than one school the trust view's first screen is worked out too.
 
 from __future__ import annotations
 
+import ast
+import asyncio
+import gc
 import importlib
 import logging
 import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
 
 from analytics import alerts, groups, overview, periods, school, trust
 from analytics.filters import Filter, Scope
-from ui import filters, session
+from ui import filters, registry, session
 
 log = logging.getLogger(__name__)
 
-# The Overview's and a pupil's page's imports (scipy.stats behind a pupil's patterns: a second or two).
-FIRST_IMPORTS = ("analytics.lists", "analytics.pupils", "ui.alerts", "ui.common", "ui.export", "ui.headlines")
-FIRST_IMPORTS += ("ui.interventions_panel", "ui.packs", "ui.pupil_page", "ui.signal")  # ui.packs: python-docx
+WAIT_SECONDS = 60  # the longest a server's start waits for the first screen (a very large trust's database)
+ROOT = Path(__file__).resolve().parent.parent
+# Besides what the pages import at their top: what their first tabs and buttons import when first used.
+LATER_IMPORTS = ("analytics.lists", "scipy.stats", "docx")
 
 _thread: threading.Thread | None = None
 _thread_lock = threading.Lock()
@@ -90,10 +98,34 @@ def _warm() -> None:
         session.release()
 
 
+def page_imports() -> list[str]:
+    """The modules the pages import at their top (read from the page files, so a new import is warmed too)."""
+    names: list[str] = []
+    for spec in registry.PAGES:
+        tree = ast.parse((ROOT / spec.path).read_text(encoding="utf-8"))
+        for node in tree.body:
+            if isinstance(node, ast.Import):
+                names += [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names += [f"{node.module}.{alias.name}" for alias in node.names]
+    return list(dict.fromkeys(names))
+
+
+def _import(name: str) -> None:
+    """Import a module, or the module holding a name (``ui.common`` for ``from ui import common`` and so on)."""
+    try:
+        importlib.import_module(name)
+    except ModuleNotFoundError:
+        parent = name.rpartition(".")[0]
+        if not parent:
+            raise
+        importlib.import_module(parent)
+
+
 def _import_pages() -> None:
     """What a first page view imports, and Plotly's first figure (its checks build themselves on first use)."""
-    for name in FIRST_IMPORTS:
-        importlib.import_module(name)
+    for name in (*page_imports(), *LATER_IMPORTS):
+        _import(name)
     x, y = pd.Series(pd.to_datetime(["2025-09-01", "2025-09-08"])), pd.Series([0.1, 0.2])  # as the pages pass them
     figure = go.Figure([go.Scatter(x=x, y=y), go.Bar(x=["a"], y=y.iloc[:1]), go.Heatmap(z=[[1, 2]])])
     figure.update_layout(xaxis={"tickformat": ".0f"}, hovermode="x unified").to_json()
@@ -138,3 +170,90 @@ def again_if_new(version: tuple) -> threading.Thread | None:
         _again = threading.Thread(target=_warm, name="attendance-warm-again", daemon=True)
         _again.start()
         return _again
+
+
+@asynccontextmanager
+async def at_server_start(_app) -> AsyncIterator[None]:
+    """The server's lifespan: the first screen worked out before it takes its first request."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    # The pages are st.navigation's (app.py), not a pages/ folder app: say so before the first session,
+    # so a first visit by a bookmarked address runs app.py at once instead of once more (ui/common.py).
+    if PagesManager.uses_pages_directory is None:
+        PagesManager.uses_pages_directory = False
+    await asyncio.to_thread(start().join, WAIT_SECONDS)
+    # What is loaded now (the libraries, the pages' modules, the first screen's figures) stays for the life
+    # of the server: keep it out of the garbage collector's full passes, which Streamlit makes after every
+    # page run (a quarter of a second each with everything scanned, next to nothing without).
+    gc.freeze()
+    yield
+
+
+# --- the browser's side of a first visit ---------------------------------------------------------------
+
+PASSED_THROUGH = ("/_stcore/", "/static/", "/media/", "/component/")  # never the page itself
+
+
+def chart_scripts() -> list[str]:
+    """Streamlit's JavaScript for Plotly charts (named with a hash of its content, so looked up, not written)."""
+    import streamlit
+
+    folder = Path(streamlit.__file__).parent / "static" / "static" / "js"
+    return sorted(f"./static/js/{p.name}" for p in folder.glob("PlotlyChart.*.js"))
+
+
+class PreloadCharts:
+    """Middleware: the page's HTML asks the browser for the charts' JavaScript at once, not after the first chart.
+
+    With nothing cached, a browser fetches Plotly (about 5 MB) and runs its module (a second on this
+    machine) only when the first chart arrives from the server, after the script has run. Named as a
+    ``modulepreload`` in the page, it is fetched at once, and imported as soon as the script starts: the
+    browser does that work while it waits for the server anyway. The chart's own code later finds the
+    module loaded (the same address); what is drawn is unchanged. A page without charts pays nothing on
+    the server and at most the module's run in the browser.
+    """
+
+    def __init__(self, app, scripts: list[str] | None = None):
+        self.app = app
+        scripts = chart_scripts() if scripts is None else scripts
+        links = "".join(f'<link rel="modulepreload" crossorigin href="{s}">' for s in scripts)
+        # ... and evaluated while the browser waits for the server's first answer: Streamlit marks the moment
+        # the script starts running ("running" in the page's performance timeline); failing that, after 3 s.
+        now = "".join(f'import("{s}");' for s in scripts)
+        idle = (
+            '<script type="module">let done = false; const go = () => { if (!done) { done = true; '
+            + now
+            + ' } }; new PerformanceObserver((l, o) => { if (l.getEntries().some(e => e.name === "running")) '
+            + '{ o.disconnect(); go(); } }).observe({ type: "mark" }); setTimeout(go, 3000);</script>'
+        )
+        self.links = (links + (idle if scripts else "")).encode()
+
+    async def __call__(self, scope, receive, send):
+        path = scope.get("path", "")
+        if scope["type"] != "http" or scope["method"] != "GET" or not self.links or path.startswith(PASSED_THROUGH):
+            await self.app(scope, receive, send)
+            return
+        # The page itself (index.html for every address): a few kilobytes, asked for uncompressed so it can be read.
+        scope = {**scope, "headers": [(k, v) for k, v in scope["headers"] if k.lower() != b"accept-encoding"]}
+        start: dict | None = None
+        body = b""
+
+        async def sending(message):
+            nonlocal start, body
+            if message["type"] == "http.response.start":
+                headers = {k.lower(): v for k, v in message.get("headers", [])}
+                if headers.get(b"content-type", b"").startswith(b"text/html"):
+                    start = message  # held until the whole page is read
+                    return
+            elif message["type"] == "http.response.body" and start is not None:
+                body += message.get("body", b"")
+                if message.get("more_body"):
+                    return
+                page = body.replace(b"</head>", self.links + b"</head>", 1)
+                headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+                await send({**start, "headers": [*headers, (b"content-length", str(len(page)).encode())]})
+                await send({"type": "http.response.body", "body": page})
+                return
+            await send(message)
+
+        await self.app(scope, receive, sending)

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 import duckdb
 
-from analytics.filters import Filter, Scope
+from analytics.filters import Filter, Scope, school_filter
 from analytics.measures import (
     PENALTY_SESSIONS,
     PENALTY_WEEKS,
@@ -18,7 +18,6 @@ from analytics.measures import (
     marks_sql,
     rate_sql,
 )
-from analytics.patterns import school_filter
 from analytics.pupils.time_lost import SESSIONS_PER_YEAR
 
 BASIS_CALENDAR = "calendar"  # the school calendar reaches past the latest mark into the summer term

@@ -1,8 +1,10 @@
-"""Time lost, for conversations with parents: days, lessons and hours missed so far and projected to July."""
+"""Time lost, for conversations with parents: days, lessons and hours missed so far and projected to July.
+
+The figures only; the sentences a parent reads are ``ui.road_words.time_lost_sentences``.
+"""
 
 from __future__ import annotations
 
-import math
 from datetime import date
 
 import duckdb
@@ -19,8 +21,6 @@ SESSIONS_PER_YEAR = 380  # DfE: a full school year is 380 possible sessions (190
 DEFAULT_LESSON_MINUTES = 60  # when the lesson length cannot be inferred from the periods in a day
 
 TEACHING_MINUTES_PER_DAY = 300  # about five hours of lessons in a secondary school day
-
-NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 
 
 def _lesson_minutes(con: duckdb.DuckDBPyConnection, f: Filter) -> tuple[int, str]:
@@ -57,27 +57,6 @@ def _year_sessions(con: duckdb.DuckDBPyConnection, school_id: str, year: int, la
     if end is not None and end > latest and end.month in (6, 7, 8) and weekdays:
         return int(weekdays) * SESSIONS_PER_DAY, "the school calendar"
     return SESSIONS_PER_YEAR, "a standard 190-day year"
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
-
-
-def _days_text(days: float) -> str:
-    whole = math.floor(days + 1e-9)
-    half = days - whole >= 0.5 - 1e-9
-    text = f"{whole}½" if half and whole else ("½" if half else str(whole))
-    return f"{text} day" + ("" if days == 1 else "s")
-
-
-def _weeks_text(days: float) -> str:
-    weeks = math.floor(days / 5 + 1e-9)
-    if weeks < 1:
-        return ""
-    word = NUMBER_WORDS[weeks] if weeks < len(NUMBER_WORDS) else str(weeks)
-    plural = "s" if weeks > 1 else ""
-    exact = abs(days - 5 * weeks) < 1e-9
-    return f", {'exactly' if exact else 'more than'} {word} school week{plural}"
 
 
 def _year_so_far(con: duckdb.DuckDBPyConnection, g: Filter, enrolment: dict) -> tuple:
@@ -126,31 +105,6 @@ def _lessons_lost(
     }
 
 
-def _sentences(name: str, result: dict) -> list[str]:
-    """What to say to a parent, from the figures."""
-    days, projected = result["days_missed"], round(result["projected_days_missed"] * 2) / 2
-    sentences = [
-        f"{name} has missed {_days_text(days)} so far this year"
-        + (
-            f"; at this rate that will be {_days_text(projected)} by July{_weeks_text(projected)}."
-            if result["remaining_sessions"]
-            else "."
-        )
-    ]
-    lessons = result["lessons_missed"]
-    if lessons is not None:
-        sentences.append(
-            f"That is {lessons} lesson{'s' if lessons != 1 else ''}, "
-            f"about {_plural(round(result['hours_missed']), 'hour')} of learning."
-        )
-    if result["absence_sessions"]:
-        every = result["possible_sessions"] / result["absence_sessions"]  # = school days per day missed
-        sentences.append(
-            f"Attendance of {result['attendance_rate']:.1f}% is about one day missed every {every:.0f} school days."
-        )
-    return sentences
-
-
 def time_lost(con: duckdb.DuckDBPyConnection, f: Filter, upn: str) -> dict:
     """Time missed, for conversations with parents: days, lessons and hours, so far and projected to July.
 
@@ -177,6 +131,7 @@ def time_lost(con: duckdb.DuckDBPyConnection, f: Filter, upn: str) -> dict:
     projected_days = projected_sessions / SESSIONS_PER_DAY
     result = {
         "upn": upn,
+        "forename": enrolment.get("forename"),
         "academic_year": enrolment["academic_year"],
         "as_of": latest,
         "possible_sessions": possible,
@@ -201,5 +156,4 @@ def time_lost(con: duckdb.DuckDBPyConnection, f: Filter, upn: str) -> dict:
     }
     if lessons[0]:
         result.update(_lessons_lost(con, g, possible, remaining, tuple(lessons)))
-    result["sentences"] = _sentences(enrolment.get("forename") or "This pupil", result)
     return result

@@ -7,7 +7,7 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from analytics.filters import Filter, require_pupil_level
+from analytics.filters import Filter, require_pupil_level, school_filter
 from analytics.measures import (
     AT_RISK_ATTENDANCE,
     PERSISTENT_LINE,
@@ -16,7 +16,6 @@ from analytics.measures import (
     marks_sql,
     rate_sql,
 )
-from analytics.patterns import school_filter
 from analytics.pupils.profile import enrolment_of, pupil_filter
 from analytics.school import half_terms_sql
 

@@ -36,7 +36,8 @@ def test_intervals_show_and_a_funnel_point_drills_down_to_pupils(page, app_url):
     open_by_url(page, app_url, "governors")
     page.get_by_role("tab", name="Groups of pupils").click()
     page.wait_for_function(HAS_WHISKERS, arg="Overall absence by FSM", timeout=WAIT_MS)
-    assert page.get_by_text("Whiskers: 95% interval").count() >= 1
+    # The section's note is drawn after its chart and table: wait for it (a loaded machine draws it a moment later).
+    page.get_by_text("Whiskers: 95% interval").first.wait_for(state="attached", timeout=WAIT_MS)
     assert_no_exception(page)
 
     open_by_url(page, app_url, "groups")

@@ -2,7 +2,7 @@
 
 Every figure comes from ``analytics`` (the Overview's figures from
 ``analytics.overview``, the same call the Overview page makes); every chart
-from the builders the pages use (``ui/charts.py``, ``ui/headlines.py``). The
+from the builders the pages use (``ui/charts/``, ``ui/headlines.py``). The
 tables hold text ready to print: rates to one decimal, and every empty cell
 says why ("not published", "—", the reason a small group is hidden).
 
