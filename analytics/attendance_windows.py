@@ -43,6 +43,9 @@ def school_weeks(con: duckdb.DuckDBPyConnection, f: Filter) -> dict[str, list[da
     return weeks
 
 
+WINDOWS = ("before", "after", "recent", "prior")
+
+
 def _bounds(weeks: list[date], when: date, before: int, after: int | None) -> tuple | None:
     """(before_from, after_to, prior_from, recent_from) for an index date, or None when it is after every school week.
 
@@ -73,18 +76,19 @@ def pupil_windows(
     year), ``before_*`` (``weeks`` school weeks up to the day before), ``recent_*`` (the second
     half of those), ``after_*`` (from the date, ``weeks`` school weeks, or to the latest mark with
     ``to_latest``), ``prior_*`` (the year before the before-window), each ``_possible`` and
-    ``_attended``; ``busy`` = the pupil has a log entry in the before-window or on the date. (Not
-    after it: leaving out pupils who are helped later would leave out those whose attendance went
-    on to fall, and make every intervention look worse than it is.) ``later_type`` is the pupil's
+    ``_attended``; ``acted`` = the pupil has a log entry on the date. ``later_type`` is the pupil's
     next logged action after the date inside the after-window (None if none) and ``later_*`` their
     sessions from it to the window's end: the part of the after-window that action may have changed.
+    ``earlier_type`` is the pupil's first logged action inside the before-window (before the date)
+    and ``earlier_{window}_possible`` their possible sessions in each window (not ``prior``) from
+    it on: the part of each window that action may have changed.
 
     The marks are counted per pupil and day in DuckDB once; each window is then a difference of
     running totals, so a hundred dates cost no more than one.
     """
-    columns = ["school_id", "d", "upn", "year_group", "busy", "later_type"] + [
-        f"{w}_{c}" for w in ("before", "after", "recent", "prior", "later") for c in ("possible", "attended")
-    ]
+    columns = ["school_id", "d", "upn", "year_group", "acted", "later_type", "earlier_type"]
+    columns += [f"{w}_{c}" for w in (*WINDOWS, "later") for c in ("possible", "attended")]
+    columns += [f"earlier_{w}_possible" for w in WINDOWS if w != "prior"]
     weeks_by_school = school_weeks(con, f)
     by_school: dict[str, list[tuple]] = {}
     for school_id, when in sorted(set(index)):
@@ -161,12 +165,31 @@ def pupil_windows(
                     later[c][n] = totals[c][n, b] - totals[c][n, a]
             frame["later_type"] = later_type
             frame |= {f"later_{c}": v for c, v in later.items()}
+            # The pupil's first logged action inside the before-window (before the date), and their
+            # possible sessions from it in each window: what it may have changed (as for a later action,
+            # to the window's end: help that was still going on at the date goes on after it).
+            earlier_type = np.full(len(upns), None, dtype=object)
+            earlier = {w: np.zeros(len(upns)) for w in cut if w != "prior"}
+            inside = (log_day >= np.datetime64(before_from, "D")) & (log_day < np.datetime64(when, "D"))
+            seen = set()
+            for u, day, kind in zip(log_upn[inside], log_day[inside], log_type[inside], strict=True):
+                n = row_of.get(u)
+                if n is None or u in seen:
+                    continue
+                seen.add(u)
+                earlier_type[n] = kind
+                start = upto(day.astype(date))
+                for w in earlier:
+                    a, b = max(cut[w][0], start), cut[w][1]
+                    if b > a:
+                        earlier[w][n] = totals["possible"][n, b] - totals["possible"][n, a]
+            frame["earlier_type"] = earlier_type
+            frame |= {f"earlier_{w}_possible": v for w, v in earlier.items()}
             frame = pd.DataFrame(frame)
             frame = frame[(frame["before_possible"] + frame["after_possible"] + frame["prior_possible"]) > 0]
             year = academic_year_of(when - timedelta(days=1))
             frame["year_group"] = [year_group.get((school_id, u, year)) for u in frame["upn"]]
-            window = (log_day >= np.datetime64(before_from, "D")) & (log_day <= np.datetime64(when, "D"))
-            frame["busy"] = frame["upn"].isin(set(log_upn[window]))
+            frame["acted"] = frame["upn"].isin(set(log_upn[log_day == np.datetime64(when, "D")]))
             frame["school_id"], frame["d"] = school_id, when
             frames.append(frame)
     if not frames:
@@ -181,15 +204,17 @@ def attendance_percent(attended, possible):
     """
     if isinstance(possible, pd.Series):
         return 100.0 * attended / possible.where(possible > 0)
+    if isinstance(possible, np.ndarray):
+        return 100.0 * attended / np.where(possible > 0, possible, np.nan)
     return 100.0 * attended / possible if possible else None
 
 
 def window_rates(df: pd.DataFrame) -> pd.DataFrame:
     """Attendance (%) before, after and earlier in the year; earlier falls back to before where unknown."""
     out = df.copy()
-    for w in ("before", "after", "recent", "prior"):
+    for w in WINDOWS:
         out[w] = attendance_percent(out[f"{w}_attended"], out[f"{w}_possible"])
-    out["prior"] = out["prior"].fillna(out["before"])
-    out["recent"] = out["recent"].fillna(out["before"])
+    for w in ("prior", "recent"):
+        out[w] = out[w].fillna(out["before"])
     out["change"] = out["after"] - out["before"]
     return out

@@ -3,16 +3,19 @@
 A pupil is usually picked for help after a bad spell, and most pupils recover
 from a bad spell on their own (regression to the mean): a plain before/after
 change makes every intervention look like a success. So each pupil who had an
-intervention is compared with the pupils at the same school who had none in the
-same weeks and whose attendance before was most like theirs (over the weeks just
+intervention is compared with the pupils at the same school who had nothing on
+that date and whose attendance before was most like theirs (over the weeks just
 before, and over the rest of the year before that; the same year group where
-one is close), and the effect is the change beyond theirs.
+one is close), and the effect is the change beyond theirs. A comparison pupil
+helped shortly before or after the date counts with that help's estimated effect
+taken out of the weeks it may have changed (``_rates``).
 
 Windows are counted in school weeks (weeks with any session marks at the school,
 so holidays do not count): ``weeks`` school weeks before the date and ``weeks``
 from it. Attendance is the DfE rate over each pupil's own possible sessions
 (``measures.marks_sql``). The 95% interval resamples pupils in both arms (a
-bootstrap that repeats the matching), so it carries the comparison's own noise.
+bootstrap that repeats the matching and the correction, and re-estimates the
+other types' effects taken out), so it carries the comparison's own noise.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics.attendance_windows import attendance_percent, pupil_windows, window_rates
+from analytics.attendance_windows import WINDOWS, attendance_percent, pupil_windows, window_rates
 from analytics.filters import Filter, require_pupil_level
 from data import interventions
 
@@ -38,8 +41,8 @@ SEED = 20240819  # fixed: the same register always gives the same interval
 # and the rest of the year before it (each in percent).
 FEATURES = ("before", "recent", "prior")
 SLOPE_ROWS = 40  # fewest matched pupils to fit the correction's slopes on; fewer: all candidates kept
-LATER_HELP_ROUNDS = 3  # rounds of estimating every type's effect to take it out of later actions' weeks
-SLOPES_FROM = "matched"  # the bias correction's regression: fitted on the matched pupils ("pool": everyone)
+NEWTON_STEPS = 3  # steps settling every type's effect, each taken out of other pupils' weeks
+LATER_HELP_ROUNDS = 3  # rounds from none where no settled value exists
 IMPACT_KEYS = (
     "type",
     "pupils",
@@ -58,11 +61,11 @@ def _match(treated: pd.DataFrame, pool: pd.DataFrame) -> dict | None:
     """Each treated row's nearest comparison candidates at the same school and date, nearest first.
 
     Matching reads attendance before only, so it is done once; the changes it is applied to may be
-    corrected afterwards (``_after_help_removed``). Returns the treated rows kept, the usable pool,
+    corrected afterwards (``_changes``). Returns the treated rows kept, the usable pool,
     the candidates' positions in it (-1 pads), their pupil ids (one per school and pupil, for the
     bootstrap) and how far each candidate is from the treated pupil on ``FEATURES``.
     """
-    pool = pool[(~pool["busy"]) & pool["before"].notna() & pool["after"].notna()].reset_index(drop=True)
+    pool = pool[(~pool["acted"]) & pool["before"].notna() & pool["after"].notna()].reset_index(drop=True)
     if pool.empty or treated.empty:
         return None
     ids = {key: n for n, key in enumerate(sorted(set(zip(pool["school_id"], pool["upn"], strict=True))))}
@@ -70,7 +73,7 @@ def _match(treated: pd.DataFrame, pool: pd.DataFrame) -> dict | None:
     features = pool[list(FEATURES)].to_numpy(float)
     groups = pool.groupby(["school_id", "d"], sort=False).indices
     upn, year_group = pool["upn"].to_numpy(), pool["year_group"].to_numpy()
-    keep_t, cand, dx = [], [], []
+    keep_t, cand = [], []
     for n, row in enumerate(treated.itertuples(index=False)):
         rows = groups.get((row.school_id, row.d))
         if rows is None:
@@ -87,7 +90,6 @@ def _match(treated: pd.DataFrame, pool: pd.DataFrame) -> dict | None:
         pad = CANDIDATES_KEPT - len(order)
         keep_t.append(n)
         cand.append(np.pad(order, (0, pad), constant_values=-1))
-        dx.append(np.pad(x - features[order], ((0, pad), (0, 0))))
     if not keep_t:
         return None
     cand = np.array(cand, dtype=int)
@@ -96,89 +98,163 @@ def _match(treated: pd.DataFrame, pool: pd.DataFrame) -> dict | None:
         "pool": pool,
         "cand": cand,
         "ids": np.where(cand >= 0, pid[np.maximum(cand, 0)], 0),
-        "dx": np.array(dx, dtype=float),
         "n_ids": len(ids),
     }
 
 
-def _comparison_changes(m: dict, pool_change: np.ndarray) -> np.ndarray:
-    """Each candidate's change, moved to where the treated pupil started (bias-corrected matching).
+def _arm(df: pd.DataFrame, names: list[str]) -> dict:
+    """A table's windows as arrays; ``later`` and ``earlier`` number the action's type in ``names`` from 1 (0: none)."""
+    code = {x: n + 1 for n, x in enumerate(names)}
+    out = {}
+    for w in WINDOWS:
+        for c in ("attended", "possible"):
+            out[f"{w}_{c}"] = df[f"{w}_{c}"].to_numpy(float)
+        if w != "prior":
+            column = f"earlier_{w}_possible"
+            out[column] = df[column].to_numpy(float) if column in df else np.zeros(len(df))
+    out["later_possible"] = df["later_possible"].to_numpy(float)
+    for side in ("later", "earlier"):
+        kinds = df[f"{side}_type"] if f"{side}_type" in df else [None] * len(df)
+        out[side] = np.array([code.get(x, 0) if isinstance(x, str) else 0 for x in kinds], dtype=int)
+    return out
 
-    The slopes of change on ``FEATURES`` are fitted on the matched pupils (each as often as
-    matched), not the whole school: the school's good attenders follow another line, and a line
-    fitted to them would bend the correction for the pupils who were picked.
+
+def _arms(m: dict) -> dict:
+    """The numbers each estimate reads, as arrays: the treated pupils' and each candidate's (shape of ``cand``)."""
+    if "arms" not in m:
+        t, pool, cand = m["treated"], m["pool"], m["cand"]
+        kinds = [*pool["later_type"], *pool["earlier_type"], *t["later_type"], *t["earlier_type"]]
+        names = sorted({x for x in kinds if isinstance(x, str)})
+        at = np.maximum(cand, 0)
+        m["arms"] = {
+            "names": names,
+            "t": _arm(t, names),
+            "c": {k: v[at] for k, v in _arm(pool, names).items()},
+            "valid": cand >= 0,
+        }
+    return m["arms"]
+
+
+def _rates(arm: dict, names: list[str], effects: dict[str, float], own: str | None = None) -> dict[str, np.ndarray]:
+    """Attendance (%) in each window with the estimated effect of other actions taken out.
+
+    An action in the before-window (``earlier``) counts from it on, in the before-window and the
+    after-window alike; an action inside the after-window (``later``) from it to the window's end. Pupils helped just before the date are kept as comparison pupils this way:
+    leaving them out would leave the pupils whose bad spell had passed out of the comparison, and
+    keep the ones whose spell was just starting. Leaving out the pupils helped a few weeks after the
+    date instead would drop exactly those whose attendance went on to fall. A later action of the
+    pupil's ``own`` type is part of it.
     """
-    cand = m["cand"]
-    valid = cand >= 0
-    change = np.where(valid, pool_change[np.maximum(cand, 0)], np.nan)
-    features = m["pool"][list(FEATURES)].to_numpy(float)
-    if SLOPES_FROM == "pool":
-        xs, ys = features, pool_change
-    else:
-        near = valid & (np.arange(cand.shape[1]) < MATCHES)
-        if near.sum() < SLOPE_ROWS:  # a handful of pupils (or one, on a pupil's page): all their candidates
-            near = valid
-        xs, ys = features[cand[near]], change[near]
-    beta = np.zeros(len(FEATURES))
-    if len(xs) > 2 * (len(FEATURES) + 1):
-        beta = np.linalg.lstsq(np.column_stack([np.ones(len(xs)), xs]), ys, rcond=None)[0][1:]
-    return change + m["dx"] @ beta
+    lookup = np.array([0.0] + [0.0 if x == own else effects.get(x, 0.0) for x in names]) / 100.0
+    earlier = lookup[arm["earlier"]]
+    out = {}
+    for w in WINDOWS:
+        attended = arm[f"{w}_attended"]
+        if w != "prior":
+            attended = attended - earlier * arm[f"earlier_{w}_possible"]
+        if w == "after":
+            attended = attended - lookup[arm["later"]] * arm["later_possible"]
+        out[w] = attendance_percent(attended, arm[f"{w}_possible"])
+    for w in WINDOWS:
+        if w not in ("before", "after"):
+            out[w] = np.where(np.isnan(out[w]), out["before"], out[w])
+    return out
 
 
-def _matched_change(m: dict, adj: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Each treated pupil's comparison change: the nearest ``MATCHES`` pupils, counted ``counts`` times each."""
-    w = np.where(np.isnan(adj), 0.0, counts[m["ids"]].astype(float))
+def _changes(arm: dict, names: list[str], effects: dict[str, float], own: str | None = None) -> np.ndarray:
+    """Change after - before, less the estimated effect of other actions (``_rates``)."""
+    rates = _rates(arm, names, effects, own)
+    return rates["after"] - rates["before"]
+
+
+def _slopes(xs: np.ndarray, ys: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Weighted least-squares slopes of ``ys`` on ``xs`` (zeros when there are too few rows to fit)."""
+    keep = (w > 0) & np.isfinite(ys)
+    if keep.sum() <= 2 * (xs.shape[1] + 1):
+        return np.zeros(xs.shape[1])
+    root = np.sqrt(w[keep])
+    design = np.column_stack([np.ones(keep.sum()), xs[keep]]) * root[:, None]
+    return np.linalg.lstsq(design, ys[keep] * root, rcond=None)[0][1:]
+
+
+def _effect(m: dict, kind: str, effects: dict[str, float], tw: np.ndarray, counts: np.ndarray) -> tuple:
+    """(effect, treated changes, comparison changes) for one type, pupils weighted ``tw`` (treated) and ``counts`` (ids).
+
+    Each comparison change is moved to where the treated pupil started (bias-corrected matching)
+    with slopes of change on ``FEATURES`` fitted on the matched pupils (each as often as matched),
+    not the whole school: the school's good attenders follow another line.
+    """
+    arms = _arms(m)
+    mine, theirs = _rates(arms["t"], arms["names"], effects, own=kind), _rates(arms["c"], arms["names"], effects)
+    change = mine["after"] - mine["before"]
+    cand_change = np.where(arms["valid"], theirs["after"] - theirs["before"], np.nan)
+    x = np.stack([theirs[w] for w in FEATURES], axis=-1)
+    dx = np.stack([mine[w] for w in FEATURES], axis=-1)[:, None, :] - x
+    w = np.where(arms["valid"] & np.isfinite(cand_change), counts[m["ids"]].astype(float), 0.0)
     before = np.cumsum(w, axis=1) - w
-    take = np.clip(MATCHES - before, 0, w)
+    take = np.clip(MATCHES - before, 0, w)  # the nearest MATCHES, counted as often as drawn
+    fit_w = take * tw[:, None]
+    if (fit_w > 0).sum() < SLOPE_ROWS:  # a handful of pupils (or one, on a pupil's page): all their candidates
+        fit_w = w * tw[:, None]
+    beta = _slopes(x.reshape(-1, len(FEATURES)), cand_change.reshape(-1), fit_w.reshape(-1))
+    adj = cand_change + np.nan_to_num(dx) @ beta
     total = take.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(total > 0, (take * np.nan_to_num(adj)).sum(axis=1) / total, np.nan)
+        comparison = np.where(total > 0, (take * np.nan_to_num(adj)).sum(axis=1) / total, np.nan)
+    ok = tw * np.isfinite(comparison) * np.isfinite(change)
+    effect = float((ok * np.nan_to_num(change - comparison)).sum() / ok.sum()) if ok.sum() else np.nan
+    return effect, change, comparison
 
 
-def _after_help_removed(df: pd.DataFrame, effects: dict[str, float], own: str | None = None) -> pd.Series:
-    """Change after - before, less the estimated effect of a later action inside the after-window.
+def _round(matched: dict, effects: np.ndarray, draws: dict | None = None) -> np.ndarray:
+    """Every type's effect with ``effects`` (one per type, in ``matched``'s order) taken out of other actions' weeks."""
+    given = dict(zip(matched, np.nan_to_num(effects), strict=True))
+    return np.array(
+        [
+            _effect(m, kind, given, *(draws[kind] if draws else (np.ones(len(m["treated"])), np.ones(m["n_ids"]))))[0]
+            for kind, m in matched.items()
+        ]
+    )
 
-    A comparison pupil helped a few weeks after the date would otherwise carry that help into the
-    comparison (and a pupil who had this type and then another would carry the other's). Leaving
-    such pupils out, or counting them only up to their help, would keep the ones whose attendance
-    went on to fall out of the comparison instead; so their sessions after that action keep counting,
-    less that type's estimated effect. A later action of the pupil's ``own`` type is part of it.
+
+def _settled(matched: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Every type's effect where each is also the one taken out of other pupils' weeks (the fixed point), and
+    how each moves with the others (the slope of ``_round``).
+
+    The effects taken out move each estimate almost in a straight line, so a few Newton steps settle
+    it; repeated rounds would stop short where many comparison pupils were helped before or after
+    the date (each round moves it by the same share of the rest). Where that share is 1 or more
+    there is no settled value, and ``LATER_HELP_ROUNDS`` rounds from none are kept.
     """
-    effect = df["later_type"].map(lambda t: effects.get(t, 0.0) if isinstance(t, str) else 0.0).astype(float)
-    if own is not None:
-        effect = effect.where(df["later_type"] != own, 0.0)
-    attended = df["after_attended"] - effect / 100.0 * df["later_possible"]
-    return attendance_percent(attended, df["after_possible"]) - df["before"]
+    n = len(matched)
+    effects, slope = np.zeros(n), np.zeros((n, n))
+    for _ in range(NEWTON_STEPS):
+        now = _round(matched, effects)
+        slope = np.column_stack([_round(matched, effects + np.eye(n)[j]) - now for j in range(n)])
+        if not np.isfinite(slope).all() or np.abs(np.linalg.eigvals(slope)).max() >= 0.95:
+            effects = np.zeros(n)
+            for _ in range(LATER_HELP_ROUNDS):
+                effects = _round(matched, effects)
+            return effects, np.zeros((n, n))
+        effects = effects + np.linalg.solve(np.eye(n) - slope, np.nan_to_num(now - effects))
+    return effects, slope
 
 
-def _estimate(m: dict, kind: str, effects: dict[str, float], rng: np.random.Generator | None) -> dict:
-    """The figures for one type; the bootstrap interval (pupils resampled in both arms) unless ``rng`` is None."""
+def _figures(m: dict, kind: str, effects: dict[str, float], drawn: list[float]) -> dict:
     t = m["treated"]
-    change = _after_help_removed(t, effects, own=kind).to_numpy(float)
-    adj = _comparison_changes(m, _after_help_removed(m["pool"], effects).to_numpy(float))
-    comparison = _matched_change(m, adj, np.ones(m["n_ids"]))
-    comparison_change = float(np.nanmean(comparison))
-    out = {"effect": float(change.mean()) - comparison_change}
-    if rng is None:
-        return out
-    effects_drawn = []
-    n_t = len(t)
-    for _ in range(BOOTSTRAP):
-        pick = rng.integers(0, n_t, n_t)
-        counts = rng.multinomial(m["n_ids"], np.full(m["n_ids"], 1.0 / m["n_ids"]))
-        diff = change[pick] - _matched_change(m, adj, counts)[pick]
-        if np.isfinite(diff).any():
-            effects_drawn.append(np.nanmean(diff))
+    effect, change, comparison = _effect(m, kind, effects, np.ones(len(t)), np.ones(m["n_ids"]))
     near = m["cand"][:, :MATCHES]
     used = np.unique(m["ids"][:, :MATCHES][near >= 0])
-    low, high = np.percentile(effects_drawn, [2.5, 97.5]) if effects_drawn else (np.nan, np.nan)
-    return out | {
-        "pupils": n_t,
+    drawn = [x for x in drawn if np.isfinite(x)]
+    low, high = np.percentile(drawn, [2.5, 97.5]) if drawn else (np.nan, np.nan)
+    return {
+        "effect": effect,
+        "pupils": len(t),
         "before_attendance": float(t["before"].mean()),
         "after_attendance": float((t["before"] + change).mean()),
-        "change": float(change.mean()),
+        "change": float(np.nanmean(change)),
         "comparison_pupils": len(used),
-        "comparison_change": comparison_change,
+        "comparison_change": float(np.nanmean(comparison)),
         "ci_low": float(low),
         "ci_high": float(high),
     }
@@ -244,11 +320,25 @@ def intervention_impact(con: duckdb.DuckDBPyConnection, f: Filter, weeks: int = 
             matched[kind] = m
     # Each type's effect is needed to take it out of the weeks after a later action (of that type)
     # and each estimate depends on the others: a few rounds from none settle it.
-    effects: dict[str, float] = {}
-    for _ in range(LATER_HELP_ROUNDS):
-        effects = {kind: _estimate(m, kind, effects, None)["effect"] for kind, m in matched.items()}
+    if not matched:
+        return empty
+    settled, slope = _settled(matched)
+    effects = dict(zip(matched, settled, strict=True))
+    back = np.linalg.inv(np.eye(len(matched)) - slope)
     rng = np.random.default_rng(SEED)
-    rows = [{"type": kind, **_estimate(m, kind, effects, rng)} for kind, m in matched.items()]
+    drawn: dict[str, list[float]] = {kind: [] for kind in matched}
+    for _ in range(BOOTSTRAP):
+        draws = {}
+        for kind, m in matched.items():
+            n_t = len(m["treated"])
+            tw = np.bincount(rng.integers(0, n_t, n_t), minlength=n_t).astype(float)
+            draws[kind] = (tw, rng.multinomial(m["n_ids"], np.full(m["n_ids"], 1.0 / m["n_ids"])).astype(float))
+        # The other types' effects taken out are estimates too: each resample settles them again
+        # (one Newton step from the estimate).
+        again = settled + back @ np.nan_to_num(_round(matched, settled, draws) - settled)
+        for kind, value in zip(matched, again, strict=True):
+            drawn[kind].append(value)
+    rows = [{"type": kind, **_figures(m, kind, effects, drawn[kind])} for kind, m in matched.items()]
     if not rows:
         return empty
     out = pd.DataFrame(rows)
@@ -306,16 +396,18 @@ def since_last_action(con: duckdb.DuckDBPyConnection, f: Filter, upn: str, weeks
         return result
     result.update(after=float(row["after"]), change=float(row["change"]))
     # The same matching and correction as ``intervention_impact``, for this one pupil.
-    m = _match(me.iloc[[0]], windows)
+    # Pupils helped in the weeks before count as comparison pupils only where the effect of their help
+    # is estimated (``intervention_impact``); one pupil's page has no such estimate, so they are left out.
+    m = _match(me.iloc[[0]], windows[windows["earlier_type"].isna()])
     if m is None:
         return result
-    adj = _comparison_changes(m, m["pool"]["change"].to_numpy(float))
+    _, _, comparison = _effect(m, latest["type"], {}, np.ones(1), np.ones(m["n_ids"]))
     near = m["pool"].iloc[m["cand"][0, :MATCHES][m["cand"][0, :MATCHES] >= 0]]
     result.update(
         comparison_before=float(near["before"].mean()),
         comparison_after=float(near["after"].mean()),
         comparison_change=float(near["change"].mean()),
         comparison_pupils=len(near),
-        beyond=float(row["change"] - _matched_change(m, adj, np.ones(m["n_ids"]))[0]),
+        beyond=float(row["change"] - comparison[0]),
     )
     return result

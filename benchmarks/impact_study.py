@@ -24,6 +24,7 @@ help minus without it, drawn from the same random numbers.
 
     python -m benchmarks.impact_study            # the table in docs/ARCHITECTURE.md
     python -m benchmarks.impact_study --seeds 2  # quicker
+    python -m benchmarks.impact_study --seeds 2 --designs 0,5,6,7 --set MATCHES=2  # an ablation
 """
 
 from __future__ import annotations
@@ -310,7 +311,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, default=6)
     parser.add_argument("--designs", default="", help="comma-separated design numbers (default all)")
     parser.add_argument("--csv", default="", help="also write every run's row here")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a setting of analytics.impact for an ablation, e.g. MATCHES=2 or SLOPES_FROM=pool",
+    )
     args = parser.parse_args(argv)
+    for item in args.set:
+        name, _, value = item.partition("=")
+        if not hasattr(impact, name):
+            parser.error(f"analytics.impact has no setting {name!r}")
+        current = getattr(impact, name)
+        if isinstance(current, bool):
+            setattr(impact, name, value.lower() in ("1", "true", "yes"))
+        else:
+            setattr(impact, name, type(current)(value))
     chosen = [DESIGNS[int(x)] for x in args.designs.split(",")] if args.designs else list(DESIGNS)
     rows, started = [], time.monotonic()
     for design in chosen:

@@ -67,8 +67,8 @@ def connect(
     while True:
         try:
             return _open(target, read_only)
-        except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower():
+        except duckdb.Error as exc:
+            if not _transient(exc):
                 raise problem(exc, target) from exc
             if time.monotonic() + delay > deadline:
                 raise DatabaseBusy(
@@ -76,8 +76,18 @@ def connect(
                 ) from exc
             time.sleep(delay)
             delay = min(delay * 2, 1.0)
-        except (duckdb.Error, OSError) as exc:
+        except OSError as exc:
             raise problem(exc, target) from exc
+
+
+# Worth waiting for: another process's lock on the file, or (within this process) DuckDB still closing the
+# database instance another thread has just let go of while this one opens it ("unique file handle conflict").
+_IN_USE = ("unique file handle conflict", "is already attached by database")
+
+
+def _transient(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return (isinstance(exc, duckdb.IOException) and "lock" in text) or any(t in text for t in _IN_USE)
 
 
 class DatabaseProblem(RuntimeError):

@@ -53,6 +53,25 @@ def test_the_naive_change_would_have_called_the_useless_type_a_success(generated
     assert mentoring["ci_low"] > 0  # the one that works is told apart
 
 
+def test_where_every_pupil_picked_is_helped_the_useless_type_is_not_called_a_success(tmp_path):
+    """A school of 300 that helps every pupil it picks: no pupil like them was left without help.
+
+    The comparison pupils nearest them were those helped a few days before (kept, with that help's
+    estimated effect taken out) and those about to be picked: without the first, only pupils whose
+    bad spell was starting were left, and this register's letter was called a success.
+    """
+    con = db.connect(tmp_path / "scarce.duckdb")
+    try:
+        truth = generate(con, seed=3, pupils=300, untreated_share=0.0)
+        result = impact.intervention_impact(con, Filter(), weeks=truth.weeks).set_index("type")
+    finally:
+        con.close()
+    for kind in ("Letter", "Mentoring"):
+        row = result.loc[kind]
+        assert row["ci_low"] <= truth.true_effect[kind] <= row["ci_high"], (kind, dict(row), truth.true_effect[kind])
+    assert result.loc["Letter", "change"] > 3  # the naive change would have called it a success
+
+
 def test_command_line_json_has_exactly_the_contract_keys(generated, capsys):
     path, _truth, result = generated
     assert main(["impact", "--db", str(path), "--weeks", "6", "--json"]) == 0
@@ -134,7 +153,7 @@ def test_school_weeks_are_weeks_with_possible_sessions(con, register, weeks, sch
     assert [d.isoformat() for d in got] == school_weeks
 
 
-def test_a_later_action_inside_the_after_window_is_found_with_its_sessions(con, register):
+def test_actions_before_and_after_the_date_are_found_with_their_sessions(con, register):
     """A1 helped on Mon 15 Sep; B1 (no help then) has a meeting on Wed 24 Sep, inside A1's two weeks after."""
     for upn in ("A1", "B1", "C1"):
         register.pupil(upn).marks(upn, "2025-09-01", WEEK_OF_PRESENT * 4)
@@ -147,23 +166,39 @@ def test_a_later_action_inside_the_after_window_is_found_with_its_sessions(con, 
     assert (windows.loc["B1", "later_possible"], windows.loc["B1", "after_possible"]) == (6, 20)  # Wed-Fri of 20
     assert pd.isna(windows.loc["C1", "later_type"])  # 1 October: after the two weeks
     assert windows.loc["C1", "later_possible"] == 0
-    assert windows.loc["A1", "busy"] and not windows.loc["B1", "busy"]
+    assert windows.loc["A1", "acted"] and not windows.loc["B1", "acted"]
+    # Seen from B1's date: A1's letter is in the before-window (7 school days of it, all in the second
+    # half, the week of 15 September) and counts over the after-window (3 days marked); C1's is after it.
+    windows = attendance_windows.pupil_windows(con, Filter(), [("T1", date(2025, 9, 24))], 2).set_index("upn")
+    assert windows.loc["A1", "earlier_type"] == "Letter" and pd.isna(windows.loc["C1", "earlier_type"])
+    covered = windows.loc["A1", ["earlier_before_possible", "earlier_recent_possible", "earlier_after_possible"]]
+    assert covered.tolist() == [14, 14, 6]
+    assert windows.loc["B1", "acted"] and pd.isna(windows.loc["B1", "earlier_type"])
 
 
 @pytest.mark.parametrize(
-    ("later_type", "own", "expected_change"),
+    ("earlier_type", "later_type", "own", "expected_change"),
     [
-        (None, None, 10.0),  # nothing later: after - before
-        ("Mentoring", None, 6.0),  # half the window after mentoring (effect 8): 4 points of it taken out
-        ("Letter", None, 10.0),  # a type with no effect takes nothing out
-        ("Mentoring", "Mentoring", 10.0),  # a second session of the pupil's own type is part of it
-        ("Own school type", None, 10.0),  # a type with no estimate: nothing taken out
+        (None, None, None, 10.0),  # nothing before or after: after - before
+        (None, "Mentoring", None, 6.0),  # half the window after mentoring (effect 8): 4 points of it taken out
+        (None, "Letter", None, 10.0),  # a type with no effect takes nothing out
+        (None, "Mentoring", "Mentoring", 10.0),  # a second session of the pupil's own type is part of it
+        (None, "Own school type", None, 10.0),  # a type with no estimate: nothing taken out
+        # Mentoring over the last half of the before-window (80 -> 76) and the whole after-window (90 -> 82).
+        ("Mentoring", None, None, 6.0),
+        ("Mentoring", "Mentoring", None, 2.0),  # and again in the after-window's second half
     ],
 )
-def test_a_later_actions_estimated_effect_is_taken_out_of_the_weeks_after_it(later_type, own, expected_change):
+def test_other_actions_estimated_effects_are_taken_out_of_the_weeks_they_cover(
+    earlier_type, later_type, own, expected_change
+):
     row = pd.DataFrame(
-        {"before": [80.0], "after_attended": [18.0], "after_possible": [20], "later_type": [later_type]}
-        | {"later_possible": [10 if later_type else 0]}
+        {"before_attended": [16.0], "before_possible": [20], "after_attended": [18.0], "after_possible": [20]}
+        | {"recent_attended": [8.0], "recent_possible": [10], "prior_attended": [40.0], "prior_possible": [50]}
+        | {"later_type": [later_type], "later_possible": [10 if later_type else 0], "earlier_type": [earlier_type]}
+        | {f"earlier_{w}_possible": [n if earlier_type else 0] for w, n in (("before", 10), ("recent", 10))}
+        | {"earlier_after_possible": [20 if earlier_type else 0]}
     )
-    change = impact._after_help_removed(row, {"Mentoring": 8.0, "Letter": 0.0}, own=own)
-    assert change.iloc[0] == pytest.approx(expected_change)
+    names = sorted({x for x in (earlier_type, later_type) if x})
+    change = impact._changes(impact._arm(row, names), names, {"Mentoring": 8.0, "Letter": 0.0}, own=own)
+    assert change[0] == pytest.approx(expected_change)

@@ -351,6 +351,38 @@ def test_without_a_browser_the_pack_is_still_built_and_says_why(built, monkeypat
     assert any("could not be drawn" in p.text for p in document.paragraphs)
 
 
+def test_a_chart_browser_that_hangs_is_replaced_and_the_charts_still_drawn(built, monkeypatch):
+    """Kaleido bounds each chart's drawing but not the wait for its tab: a hung batch gets a fresh Chromium."""
+    from concurrent.futures import TimeoutError as FutureTimeout
+
+    monkeypatch.setattr(images, "_renderer", images._Renderer())
+    real, attempts = images._Renderer._draw_once, []
+
+    def hangs_the_first_time(self, figures, fmt):
+        attempts.append(len(figures))
+        if len(attempts) == 1:
+            raise FutureTimeout()  # what a batch that never finishes raises when its wait runs out
+        return real(self, figures, fmt)
+
+    monkeypatch.setattr(images._Renderer, "_draw_once", hangs_the_first_time)
+    pack = packs.with_charts(built.governors)
+    charted = [s for s in built.governors.sections if s.figure is not None]
+    assert len(attempts) == 2 and attempts[0] == len(charted)
+    assert sum(i is not None for i in pack.images) == len(charted) and not pack.images_note
+
+
+def test_a_browser_that_never_starts_leaves_a_pack_without_charts_in_bounded_time(built, monkeypatch, tmp_path):
+    never = tmp_path / "chromium"
+    never.write_text("#!/bin/sh\nexec sleep 30\n")
+    never.chmod(0o755)
+    monkeypatch.setattr(images, "browser_path", lambda: str(never))
+    monkeypatch.setattr(images, "CHART_SECONDS", 3)
+    monkeypatch.setattr(images, "_renderer", images._Renderer())
+    pack = packs.with_charts(built.governors)
+    assert all(i is None for i in pack.images)
+    assert "Chromium did not start" in pack.images_note
+
+
 def _key_points(document_bytes: bytes) -> str:
     paragraphs = [p.text for p in docx.Document(io.BytesIO(document_bytes)).paragraphs]
     return paragraphs[paragraphs.index("Key points") + 1]

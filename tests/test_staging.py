@@ -276,3 +276,33 @@ def test_full_disk_says_free_space_and_changes_nothing(files, base_db):
     assert "no room left on the disk" in err
     assert digest(base_db) == before
     assert not staging.stage_path(base_db).exists()
+
+
+def test_threads_opening_and_closing_the_file_at_once_never_fail(tmp_path):
+    """Page runs, a download's worker thread and the warm-up each open the file and close it again.
+
+    DuckDB refuses a connection while another thread's last one is still closing the shared database
+    instance ("unique file handle conflict": 11 of 1,200 plain ``duckdb.connect`` calls in three threads
+    failed so); ``db.connect`` waits that moment out as it waits for another process's lock.
+    """
+    import threading
+
+    path = tmp_path / "shared.duckdb"
+    db.connect(path).close()
+    failures: list[str] = []
+
+    def open_and_close():
+        for _ in range(200):
+            try:
+                con = db.connect(path)
+                con.execute("SELECT 1").fetchone()
+                con.close()
+            except Exception as exc:  # any failure at all is the test's finding
+                failures.append(repr(exc))
+
+    threads = [threading.Thread(target=open_and_close) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []

@@ -81,6 +81,7 @@ PAGE = b"<html><head><title>Streamlit</title></head><body></body></html>"
 def _served(path: str, content_type: bytes, body: bytes, method: str = "GET", gzip: bool = True):
     """What PreloadCharts hands on for one response of a stand-in app: (headers, body, the request's headers)."""
     import asyncio
+    import concurrent.futures
 
     seen = {}
 
@@ -100,7 +101,10 @@ def _served(path: str, content_type: bytes, body: bytes, method: str = "GET", gz
 
     headers = [(b"accept-encoding", b"gzip")] if gzip else []
     scope = {"type": "http", "method": method, "path": path, "headers": headers}
-    asyncio.run(warm.PreloadCharts(inner, ["./static/js/PlotlyChart.x.js"])(scope, receive, send))
+    # In a thread of its own: an earlier test in this worker may have left an event loop running in this one.
+    app = warm.PreloadCharts(inner, ["./static/js/PlotlyChart.x.js"])
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, app(scope, receive, send)).result()
     out = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     return dict(sent[0]["headers"]), out, seen["request"]
 

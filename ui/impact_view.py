@@ -89,6 +89,7 @@ def render(df: pd.DataFrame, weeks: int) -> None:
         f"Attendance over the {weeks} school weeks before each pupil's first intervention of that type and the "
         f"{weeks} from it. Each pupil is compared with the {impact.MATCHES} pupils most like them before "
         "(attendance over those weeks, the last half of them and earlier in the year; same year group where "
-        "close) who had nothing recorded then: pupils picked after a bad spell usually recover on their own, "
+        "close) who had nothing recorded on that date (help recorded shortly before or after it is taken out at its "
+        "estimated effect): pupils picked after a bad spell usually recover on their own, "
         f"so only the change beyond theirs counts. Fewer than {impact.SMALL_GROUP} pupils: flagged."
     )

@@ -156,6 +156,7 @@ def download_all(page, buttons) -> list[tuple[str, Path]]:
     """Click each download button in turn; the page must be whole after each."""
     files = []
     for i in range(buttons.count()):
+        wait_until_idle(page)  # a button clicked while the page is still being drawn may be replaced under the click
         # A pack draws a dozen charts in a headless Chromium: on a machine busy with other tests that has taken
         # over 90 s (a waiting limit, not a speed check: docs/PERFORMANCE.md has the figures).
         with page.expect_download(timeout=DOWNLOAD_WAIT_MS) as info:

@@ -85,7 +85,8 @@ def open_from_navigation(page, key: str) -> float:
 
 
 def assert_no_exception(page) -> None:
-    assert page.locator("[data-testid='stException']").count() == 0
+    shown = page.locator("[data-testid='stException']")
+    assert shown.count() == 0, shown.all_inner_texts()  # the traceback's words, to read in CI's log
     assert page.locator("[data-testid='stDialog']").count() == 0, page.locator("[data-testid='stDialog']").inner_text()
     assert "Traceback" not in page.inner_text("body")
 

@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 WIDTH_PX = 900  # the layout width of a chart: 900 CSS px across the 180 mm text width of an A4 page
 SCALE = 2  # drawn at twice that, 1,800 px across 180 mm: about 250 dots per inch
 CHART_SECONDS = 60  # the longest one chart may take before the pack is built without charts
+CLOSE_SECONDS = 5  # the longest closing a browser may take
 DEBIAN_CHROMIUM = "/usr/bin/chromium"
 
 
@@ -69,37 +70,55 @@ class _Renderer:
 
     def close(self) -> None:
         with self._lock:
-            if self._kaleido is not None and self._loop is not None:
-                try:
-                    asyncio.run_coroutine_threadsafe(self._kaleido.close(), self._loop).result(10)
-                except Exception:  # closing at exit: nothing more to do
-                    pass
-                self._loop.call_soon_threadsafe(self._loop.stop)
-            self._loop = self._kaleido = None
+            self._discard()
+
+    def _discard(self) -> None:
+        """Close this Chromium (briefly: a hung one is left to exit with the process) and start afresh next time."""
+        loop, k = self._loop, self._kaleido
+        self._loop = self._kaleido = None
+        if k is None or loop is None:
+            return
+        try:
+            asyncio.run_coroutine_threadsafe(k.close(), loop).result(CLOSE_SECONDS)
+        except Exception:  # a hung or dead browser: nothing more to do
+            pass
+        loop.call_soon_threadsafe(loop.stop)
+
+    def _draw_once(self, figures: list[go.Figure], fmt: str) -> list[bytes]:
+        if self._kaleido is None:
+            self._start()
+        jobs = [
+            self._kaleido.calc_fig(
+                fig, opts=dict(format=fmt, width=WIDTH_PX, height=fig.layout.height or 400, scale=SCALE)
+            )
+            for fig in figures
+        ]
+
+        async def everything():
+            return await asyncio.gather(*jobs)
+
+        # Kaleido times out each chart's drawing, not the wait for its tab: a lost tab would wait for ever.
+        return asyncio.run_coroutine_threadsafe(everything(), self._loop).result(batch_seconds(len(figures)))
 
     def draw(self, figures: list[go.Figure], fmt: str) -> list[bytes]:
+        """Every figure drawn, trying once more with a fresh Chromium when the first one fails or hangs."""
         with self._lock:
-            if self._kaleido is None:
-                self._start()
-            jobs = [
-                self._kaleido.calc_fig(
-                    fig, opts=dict(format=fmt, width=WIDTH_PX, height=fig.layout.height or 400, scale=SCALE)
-                )
-                for fig in figures
-            ]
+            for attempt in (1, 2):
+                try:
+                    return self._draw_once(figures, fmt)
+                except ChartsUnavailable:
+                    raise
+                except (FutureTimeout, Exception) as exc:
+                    log.warning("pack charts could not be drawn (attempt %d): %r", attempt, exc)
+                    self._discard()
+                    if attempt == 2:
+                        raise ChartsUnavailable(f"the charts could not be drawn: {exc!r}") from exc
+            raise AssertionError("unreachable")
 
-            async def everything():
-                return await asyncio.gather(*jobs)
 
-            try:
-                return asyncio.run_coroutine_threadsafe(everything(), self._loop).result(
-                    CHART_SECONDS * max(1, len(figures))
-                )
-            except (FutureTimeout, Exception) as exc:
-                log.warning("pack charts could not be drawn: %s", exc)
-                self._loop.call_soon_threadsafe(self._loop.stop)
-                self._loop = self._kaleido = None  # start afresh next time
-                raise ChartsUnavailable(f"the charts could not be drawn: {exc}") from exc
+def batch_seconds(n: int) -> float:
+    """The longest a batch of ``n`` charts may take before the browser is taken as hung: a start and 10 s a chart."""
+    return CHART_SECONDS + 10 * n
 
 
 _renderer = _Renderer()
