@@ -138,6 +138,15 @@ def pupil_windows(
         def upto(x: date, days: np.ndarray = days) -> int:
             return int(np.searchsorted(days, np.datetime64(x, "D"), side="left"))
 
+        def first_actions(inside: np.ndarray, log_upn=log_upn, log_day=log_day, log_type=log_type, row_of=row_of):
+            """(row, day, type) of each pupil's first logged action among the log rows ``inside`` marks."""
+            seen = set()
+            for u, day, kind in zip(log_upn[inside], log_day[inside], log_type[inside], strict=True):
+                n = row_of.get(u)
+                if n is not None and u not in seen:
+                    seen.add(u)
+                    yield n, day.astype(date), kind
+
         for when, before_from, after_to, prior_from, recent_from in rows:
             cut = {
                 "before": (upto(before_from), upto(when)),
@@ -153,14 +162,9 @@ def pupil_windows(
             later_type = np.full(len(upns), None, dtype=object)
             later = {c: np.zeros(len(upns)) for c in ("possible", "attended")}
             inside = (log_day > np.datetime64(when, "D")) & (log_day <= np.datetime64(after_to, "D"))
-            seen = set()
-            for u, day, kind in zip(log_upn[inside], log_day[inside], log_type[inside], strict=True):
-                n = row_of.get(u)
-                if n is None or u in seen:
-                    continue
-                seen.add(u)
+            for n, day, kind in first_actions(inside):
                 later_type[n] = kind
-                a, b = upto(day.astype(date)), upto(after_to + timedelta(days=1))
+                a, b = upto(day), upto(after_to + timedelta(days=1))
                 for c in later:
                     later[c][n] = totals[c][n, b] - totals[c][n, a]
             frame["later_type"] = later_type
@@ -171,14 +175,9 @@ def pupil_windows(
             earlier_type = np.full(len(upns), None, dtype=object)
             earlier = {w: np.zeros(len(upns)) for w in cut if w != "prior"}
             inside = (log_day >= np.datetime64(before_from, "D")) & (log_day < np.datetime64(when, "D"))
-            seen = set()
-            for u, day, kind in zip(log_upn[inside], log_day[inside], log_type[inside], strict=True):
-                n = row_of.get(u)
-                if n is None or u in seen:
-                    continue
-                seen.add(u)
+            for n, day, kind in first_actions(inside):
                 earlier_type[n] = kind
-                start = upto(day.astype(date))
+                start = upto(day)
                 for w in earlier:
                     a, b = max(cut[w][0], start), cut[w][1]
                     if b > a:
