@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from datetime import date
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 
 from data import importer, readers
 from data.readers import BadValue
+from data.readers.values import LANGUAGE_CODES
 
 MIS = Path(__file__).resolve().parent / "mis_files"
 
@@ -150,25 +152,55 @@ def test_eal(text, expected):
     assert readers.parse_eal(text) is expected
 
 
+# Codes and names as the DfE's language code set has them (data/reference/language_codes.csv,
+# CBDS language codes: see data/reference/README.md for the sources).
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
         ("ENG", "English"),
         ("ENB", "English"),  # census: English (believed to be)
+        ("Believed to be English", "English"),
         ("English", "English"),
         ("POL", "Polish"),
         ("pol", "Polish"),
         ("Polish", "Polish"),
         (" polish ", "Polish"),
         ("URD", "Urdu"),
-        ("PNJM", "Panjabi"),  # an extended census code: Panjabi (Mirpuri)
+        ("PNJ", "Panjabi"),
+        ("Panjabi", "Panjabi"),
+        ("PNJM", "Panjabi"),  # an extended census code, Panjabi (Mirpuri): letters in its main language
+        ("pnjm", "Panjabi"),  # an extended code in lower case
+        ("Panjabi (Mirpuri)", "Panjabi"),  # an extended code's name
+        ("BNGS", "Bengali"),  # Bengali (Sylheti)
+        ("Sylheti", "Bengali"),  # the variety an extended code names
+        ("CHIC", "Chinese"),  # Chinese (Cantonese)
+        ("Cantonese", "Chinese"),
+        ("POLX", "Polish"),  # an extended code the list does not hold: its main code
         ("Polish (believed to be)", "Polish"),
-        ("FAR", "Persian (Farsi)"),
+        ("ALB", "Albanian/Shqip"),  # the DfE's name, brackets and slashes as the list writes them
+        ("Albanian", "Albanian/Shqip"),  # a part of a name
+        ("AKA", "Akan/Twi-Fante"),
+        ("AKAT", "Akan/Twi-Fante"),  # Akan (Twi/Asante)
+        ("Akan (Twi)", "Akan/Twi-Fante"),  # a variety the list does not name: the language before the bracket
+        ("PRS", "Persian/Farsi"),
+        ("Farsi", "Persian/Farsi"),
+        ("PAT", "Pashto/Pakhto"),
+        ("CYM", "Welsh/Cymraeg"),
+        ("HGR", "Hungarian"),
+        ("LTV", "Latvian"),
+        ("RMN", "Romanian"),
+        ("FAR", "FAR"),  # not a DfE code (Persian is PRS): kept as given
+        ("Gaelic", "Gaelic"),  # a part shared by two languages (Gaelic/Irish, Gaelic (Scotland)): kept as given
         ("Tigrinya", "Tigrinya"),
-        ("Sylheti", "Sylheti"),  # a language the code list does not hold: kept as given
+        ("Klingon", "Klingon"),  # a language the code list does not hold: kept as given
         ("Other", None),
+        ("OTH", None),  # census: other than English
         ("OTB", None),  # census: other than English (believed to be)
+        ("Believed to be other than English", None),
+        ("OTL", None),  # census: other language
+        ("ZZZ", None),  # census: classification pending
         ("NOT", None),
+        ("REF", None),
         ("Refused", None),
         ("Y", None),  # an EAL flag, not a language
         ("", None),
@@ -177,6 +209,22 @@ def test_eal(text, expected):
 )
 def test_language(text, expected):
     assert readers.parse_language(text) == expected
+
+
+@pytest.mark.parametrize("language", ["English", "Urdu", "Polish", "Bengali", "Gujarati", "Romanian"])
+def test_the_sample_schools_languages_are_names_in_the_code_list(language):
+    assert readers.parse_language(language) == language  # sample_data/sample_school/writers.py LANGUAGE
+
+
+def test_the_language_code_list_is_the_dfe_shape():
+    """code,name rows; 3-letter main codes, 4-letter extended codes each under a main code."""
+    with LANGUAGE_CODES.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    codes = [r["code"] for r in rows]
+    assert list(rows[0]) == ["code", "name"] and len(codes) == len(set(codes))
+    assert all(c.isalpha() and c.isupper() and len(c) in (3, 4) for c in codes) and all(r["name"] for r in rows)
+    assert not [c for c in codes if len(c) == 4 and c[:3] not in codes]
+    assert {"ENG", "ENB", "OTH", "OTB", "NOT", "REF", "PNJ", "BNG", "POL"} <= set(codes)
 
 
 @pytest.mark.parametrize(

@@ -173,17 +173,45 @@ def parse_eal(text) -> bool | None:
 
 
 LANGUAGE_CODES = Path(__file__).resolve().parents[1] / "reference" / "language_codes.csv"
-# Not a language a letter can be written in: "other", "other than English (believed to be)".
-_LANGUAGE_OTHER = {"oth", "otb", "other", "otherlanguage", "otherthanenglish", "otherthanenglishbelievedtobe"}
+# Not a language a letter can be written in: the census's "other than English (believed to be)",
+# "other language" and "classification pending" (OTH, OTB, OTL, ZZZ), in codes and in words.
+_LANGUAGE_OTHER = {
+    "oth",
+    "otb",
+    "otl",
+    "zzz",
+    "other",
+    "otherlanguage",
+    "otherthanenglish",
+    "otherthanenglishbelievedtobe",
+    "believedtobeotherthanenglish",
+    "classificationpending",
+}
+_NOT_A_VARIETY = {"any", "anyother"}  # "Arabic (Any Other)": no other name for the language
 
 
 @cache
 def _language_names() -> dict[str, str]:
-    """norm(code or name) -> the language's name, from ``data/reference/language_codes.csv``."""
+    """norm(code or name) -> the name letters use, from ``data/reference/language_codes.csv`` (the DfE list).
+
+    An extended code (4 letters: ``PNJM`` Panjabi (Mirpuri)) and its name stand for its main code's
+    language (``PNJ`` Panjabi): letters are written in the main language. Each part of a name
+    ("Albanian/Shqip", "Panjabi (Mirpuri)": albanian, shqip, mirpuri) is a name too where it names one
+    language only; full names and codes win over parts.
+    """
     with LANGUAGE_CODES.open(newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
-    names = {norm(r["name"]): r["name"] for r in rows}
-    return {**names, **{norm(r["code"]): r["name"] for r in rows}}
+    main = {r["code"]: r["name"] for r in rows if len(r["code"]) == 3}
+    target = {r["code"]: main.get(r["code"][:3], r["name"]) for r in rows}
+    parts: dict[str, set[str]] = {}
+    for r in rows:
+        base, _, variety = r["name"].partition("(")
+        words = base.split("/") + ([] if len(r["code"]) == 3 else variety.rstrip(")").split("/"))
+        for word in {norm(w) for w in words} - _NOT_A_VARIETY - {""}:
+            parts.setdefault(word, set()).add(target[r["code"]])
+    names = {word: next(iter(t)) for word, t in parts.items() if len(t) == 1}
+    names |= {norm(r["name"]): target[r["code"]] for r in rows}
+    return names | {norm(code): name for code, name in target.items()}
 
 
 def parse_language(text) -> str | None:
@@ -203,7 +231,10 @@ def parse_language(text) -> str | None:
     if s in names:
         return names[s]
     if len(s) == 4 and raw.isalpha() and raw.isupper() and s[:3] in names:
-        return names[s[:3]]  # an extended census code: the main code and a letter (PNJM: Panjabi, Mirpuri)
+        return names[s[:3]]  # an extended code the list does not hold: the main code and a letter
+    base = norm(raw.partition("(")[0])  # "Akan (Twi)": a variety the list does not name
+    if base != s and base in names:
+        return names[base]
     return raw
 
 
