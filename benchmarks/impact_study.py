@@ -319,15 +319,7 @@ def main(argv: list[str] | None = None) -> int:
         help="override a setting of analytics.impact for an ablation, e.g. MATCHES=2 or SLOPES_FROM=pool",
     )
     args = parser.parse_args(argv)
-    for item in args.set:
-        name, _, value = item.partition("=")
-        if not hasattr(impact, name):
-            parser.error(f"analytics.impact has no setting {name!r}")
-        current = getattr(impact, name)
-        if isinstance(current, bool):
-            setattr(impact, name, value.lower() in ("1", "true", "yes"))
-        else:
-            setattr(impact, name, type(current)(value))
+    override(parser, args.set)
     chosen = [DESIGNS[int(x)] for x in args.designs.split(",")] if args.designs else list(DESIGNS)
     rows, started = [], time.monotonic()
     for design in chosen:
@@ -337,11 +329,27 @@ def main(argv: list[str] | None = None) -> int:
     df = pd.DataFrame(rows)
     if args.csv:
         df.to_csv(args.csv, index=False)
-    table = summary(df)
-    print(table.to_markdown() if _has_tabulate() else table.to_string())
+    print(table_text(summary(df)))
     both = df.assign(covered=(df["ci_low"] <= df["true"]) & (df["true"] <= df["ci_high"]))
     print(f"\nOverall coverage: {both['covered'].mean():.1%} over {len(both)} estimates")
     return 0
+
+
+def override(parser: argparse.ArgumentParser, items: list[str]) -> None:
+    """``--set NAME=VALUE``: a setting of analytics.impact changed for an ablation."""
+    for item in items:
+        name, _, value = item.partition("=")
+        if not hasattr(impact, name):
+            parser.error(f"analytics.impact has no setting {name!r}")
+        current = getattr(impact, name)
+        if isinstance(current, bool):
+            setattr(impact, name, value.lower() in ("1", "true", "yes"))
+        else:
+            setattr(impact, name, type(current)(value))
+
+
+def table_text(table: pd.DataFrame) -> str:
+    return table.to_markdown() if _has_tabulate() else table.to_string()
 
 
 def _has_tabulate() -> bool:
@@ -356,4 +364,4 @@ if __name__ == "__main__":
     sys.exit(main())
 
 
-__all__ = ["DESIGNS", "Design", "generate", "replace", "run", "summary"]
+__all__ = ["DESIGNS", "Design", "generate", "override", "replace", "run", "summary", "table_text"]

@@ -62,10 +62,12 @@ real = (
 if real:
     st.caption(real)
 
-with st.expander("Headline figures and comparisons"):
-    table = headlines.headline_table(h)
-    st.dataframe(table, hide_index=True, width="stretch")
-    export.download_table(headlines.headline_figures(h), "headline_figures")
+# Opened on demand (a rerun): its table is drawn only then, so a first visit does not load the table's code.
+headline_box = st.expander("Headline figures and comparisons", key="overview_headline_figures", on_change="rerun")
+if headline_box.open:
+    with headline_box:
+        st.dataframe(headlines.headline_table(h), hide_index=True, width="stretch")
+        export.download_table(headlines.headline_figures(h), "headline_figures")
 
 st.subheader("Week by week")
 with st.spinner("Drawing the trend..."):

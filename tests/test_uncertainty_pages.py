@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_app_smoke import app_db, run_page  # noqa: F401  (fixture)
+from tests.test_app_smoke import app_db, open_figures, run_page  # noqa: F401  (fixture)
 
 
 def _text(at) -> str:
@@ -76,7 +76,7 @@ def test_the_governors_pack_page_draws_the_intervals(monkeypatch, app_db):  # no
 
 @pytest.mark.parametrize("role", [None, "governor"])
 def test_what_changed_most_gives_each_change_its_interval(monkeypatch, app_db, role):  # noqa: F811
-    at = run_page(monkeypatch, app_db, "pages/overview.py", role=role)
+    at = open_figures(run_page(monkeypatch, app_db, "pages/overview.py", role=role))
     assert not at.exception, [e.value for e in at.exception]
     tables = [d.value for d in at.dataframe if "Against noise" in d.value.columns]
     assert tables, "no table of changes with their noise"

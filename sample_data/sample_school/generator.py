@@ -21,7 +21,7 @@ class Generator:
     """Draws one school: ``run()`` returns the roll of each year and fills ``marks`` with its registers."""
 
     def __init__(self, model: SchoolModel, seed: int = SEED):
-        self.m = model
+        self.m, self.seed = model, seed
         self.rng = np.random.default_rng(seed + (1 if model.primary else 0))
         self.marks: dict[int, Registers] = {}
 
@@ -48,6 +48,7 @@ class Generator:
         """Lesson-register lines for a year (secondary)."""
         return lessons.lesson_rows(year, *self.marks[year])
 
-    def intervention_history(self, year: int) -> list[list]:
-        """The attendance team's log for a year; changes that year's session marks as it acts."""
-        return interventions.intervention_history(year, *self.marks[year])
+    def intervention_history(self, year: int, truth: dict | None = None) -> list[list]:
+        """The attendance team's log for a year; changes that year's session marks as it acts (``truth``:
+        see ``interventions.intervention_history``)."""
+        return interventions.intervention_history(year, *self.marks[year], seed=self.seed, truth=truth)

@@ -52,6 +52,7 @@ class _Year:
         self.week_of = np.array([self.mondays.index(d - timedelta(days=d.weekday())) for d in days])
         self.attended = np.isin(codes, ATTENDED)
         self.possible = self.attended | np.isin(codes, list(ABSENT_CODES))
+        self.lifted: dict[tuple[int, int], np.ndarray] = {}  # (pupil, week) -> the sessions an action turned
 
     def bad_month(self, w: int, last_picked: np.ndarray) -> np.ndarray:
         """Pupils whose last four weeks before week ``w`` fell well below their earlier attendance."""
@@ -68,11 +69,13 @@ class _Year:
     def lift(self, i: int, w: int, share: float, r: np.random.Generator) -> None:
         """Turn ``share`` of pupil i's absences in the 8 school weeks from week w into attendance."""
         if share > 0:
+            before = self.codes[i].copy()
             span = (self.week_of >= w) & (self.week_of < w + 8)
             for d in np.flatnonzero(span):
                 for s in (0, 1):
                     if self.codes[i, d, s] in LIFTED and r.random() < share:
                         self.codes[i, d, s] = "/"
+            self.lifted[(i, w)] = before != self.codes[i]  # the truth an impact study reads
         self.attended[i] = np.isin(self.codes[i], ATTENDED)
 
     def still_bad(self, i: int, w: int) -> bool:
@@ -83,14 +86,25 @@ class _Year:
         return self.attended[i, later].sum() / max(self.possible[i, later].sum(), 1) < 0.85
 
 
-def intervention_history(year: int, pupils: list[Pupil], days: list[date], codes: np.ndarray) -> list[list]:
+def intervention_history(
+    year: int,
+    pupils: list[Pupil],
+    days: list[date],
+    codes: np.ndarray,
+    seed: int = SEED,
+    truth: dict | None = None,
+) -> list[list]:
     """What the attendance team did this year, changing ``codes`` in place: the log's rows, by date then UPN.
 
     A row is ``[UPN, date, type, owner, status, note, review date]``. Its own generator, so the
-    rest of the sample does not shift.
+    rest of the sample does not shift. ``truth``, when given, receives the year's registers as the
+    team left them (``truth[year]``: ``days``, ``mondays``, ``week_of``, ``possible`` and ``lifted``,
+    the sessions each action turned into attendance), for ``benchmarks/impact_sample.py``.
     """
-    r = np.random.default_rng(SEED + 11 + year)
+    r = np.random.default_rng(seed + 11 + year)
     registers = _Year(days, codes)
+    if truth is not None:
+        truth[year] = registers
     rows: list[list] = []
     last_picked = np.full(len(pupils), -99)
     for w in range(5, len(registers.mondays) - 1):

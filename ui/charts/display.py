@@ -25,7 +25,8 @@ def show(
     """Draw a chart and its figures; returns the selection state when the chart is selectable.
 
     The figures sit in a collapsed "Figures" expander directly under the chart,
-    so a screen reader (and anyone who wants the exact numbers) has them.
+    so a screen reader (and anyone who wants the exact numbers) has them. The table is drawn when the
+    expander is opened (a rerun), not with every page: a first visit then does not load the table's code.
     """
     title = fig.layout.title.text or ""
     kwargs = dict(key=key, config={"displaylogo": False}, alt=plain_title(title))
@@ -45,8 +46,9 @@ def show(
     if caption:
         st.caption(caption)
     if figures is not None and not figures.empty:
-        with st.expander(f"Figures: {plain_title(title)}"):
-            st.dataframe(tables.readable(figures), hide_index=True, width="stretch")
+        shown = st.expander(f"Figures: {plain_title(title)}", key=f"{key}_figures", on_change="rerun")
+        if shown.open:
+            shown.dataframe(tables.readable(figures), hide_index=True, width="stretch")
     return event
 
 
