@@ -292,6 +292,7 @@ def summary(df: pd.DataFrame) -> pd.DataFrame:
         covered=(df["ci_low"] <= df["true"]) & (df["true"] <= df["ci_high"]),
         width=df["ci_high"] - df["ci_low"],
         success=df["ci_low"] > 0,
+        harm=df["ci_high"] < 0,
     )
     out = df.groupby(["design", "type"], sort=False).agg(
         runs=("seed", "size"),
@@ -302,6 +303,7 @@ def summary(df: pd.DataFrame) -> pd.DataFrame:
         coverage=("covered", "mean"),
         width=("width", "mean"),
         called_success=("success", "mean"),
+        called_harm=("harm", "mean"),
     )
     return out.round(2)
 
