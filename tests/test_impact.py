@@ -202,3 +202,22 @@ def test_other_actions_estimated_effects_are_taken_out_of_the_weeks_they_cover(
     names = sorted({x for x in (earlier_type, later_type) if x})
     change = impact._changes(impact._arm(row, names), names, {"Mentoring": 8.0, "Letter": 0.0}, own=own)
     assert change[0] == pytest.approx(expected_change)
+
+
+@pytest.mark.parametrize(
+    ("same_year_gap", "nearest"),
+    [
+        (6.0, "same year"),  # 6 points away in the pupil's own year beats an exact match in another year
+        (15.0, "other year"),  # but not when the own year group has nobody near
+    ],
+)
+def test_matches_come_from_the_pupils_own_year_group_unless_it_has_nobody_near(same_year_gap, nearest):
+    def pupil(upn, year_group, attendance):
+        where = {"school_id": SCHOOL, "d": date(2025, 11, 3), "upn": upn, "year_group": year_group, "acted": False}
+        return where | {"before": attendance, "recent": attendance, "prior": attendance, "after": 90.0}
+
+    gap = same_year_gap / 3**0.5  # the same distance on each of the three measures matched on
+    treated = pd.DataFrame([pupil("T", 8, 80.0)])
+    pool = pd.DataFrame([pupil("T", 8, 80.0), pupil("same year", 8, 80.0 + gap), pupil("other year", 9, 80.0)])
+    m = impact._match(treated, pool)
+    assert m["pool"]["upn"].iloc[m["cand"][0, 0]] == nearest
