@@ -99,7 +99,9 @@ def empty_on_screen(at: AppTest) -> list[str]:
 
 @pytest.mark.parametrize(("role", "spec"), ROLE_PAGES, ids=[f"{r.split()[0]}-{s.key}" for r, s in ROLE_PAGES])
 def test_every_page_runs_on_the_sample_school_with_every_empty_cell_explained(monkeypatch, app_db, role, spec):
-    at = open_figures(run_page(monkeypatch, app_db, spec.path, role=role))
+    at = run_page(monkeypatch, app_db, spec.path, role=role)
+    if role == "admin":  # every chart's figures table once (the other roles' are opened in tests/test_roles.py)
+        open_figures(at)
     assert not at.exception, [e.value for e in at.exception]
     assert at.title, f"{spec.key} has no title"
     if spec.key in SHOWS and role == "admin":
