@@ -48,6 +48,16 @@ FIRST_VISIT_NOTES = [
     "JavaScript, 1 s to run Plotly's module and 1 s to draw the page, on a shared 2-core machine; the server's "
     "part is about half a second. A browser that has opened the dashboard before opens it by its address in "
     "1.0-1.2 s (the warm timings above).",
+    "Later (2026-11-28 21:00-22:10): a chart's Figures table and the Overview's headline table are drawn only when "
+    'their expander is opened (st.expander on_change="rerun"), so a first visit no longer loads the table\'s code '
+    "(about 1.5 MB of JavaScript) or receives the tables: the Overview's charts drawn at 2.45 s instead of 2.8 s at "
+    "load 0.3-1.2 (three fresh servers each, a probe with an empty browser cache), but the same (about 2.7 s) side by "
+    "side at load 3-4. The browser's timeline on that probe (long tasks, element marks, resource timings): 0.75 s "
+    "to load Streamlit's JavaScript, 0.7-1.0 s of main-thread work running Plotly's module, about 0.25 s drawing "
+    "the charts; the server's script (0.2-0.7 s) runs while Plotly loads. Waiting for the first chart before "
+    "loading Plotly, or preloading the small element modules, was measured and changes nothing: the cards are "
+    "drawn in the same render as the chart and wait for Plotly either way. Under 2 s would need a first screen "
+    "without a Plotly chart or a much smaller charting module.",
 ]
 
 
