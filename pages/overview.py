@@ -62,9 +62,8 @@ real = (
 if real:
     st.caption(real)
 
-# Opened on demand (a rerun): its table is drawn only then, so a first visit does not load the table's code.
-headline_box = st.expander("Headline figures and comparisons", key="overview_headline_figures", on_change="rerun")
-if headline_box.open:
+headline_box = charts.on_demand("Headline figures and comparisons", "overview_headline_figures")
+if headline_box:
     with headline_box:
         st.dataframe(headlines.headline_table(h), hide_index=True, width="stretch")
         export.download_table(headlines.headline_figures(h), "headline_figures")

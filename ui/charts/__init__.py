@@ -11,7 +11,7 @@ below (``charts.bars``, ``charts.show``); ``ui.noise_charts`` builds on the same
 """
 
 from ui.charts.bar_charts import bars, group_against_rest, grouped_bars
-from ui.charts.display import cell_key, outline_cell, selected_points, show
+from ui.charts.display import cell_key, on_demand, outline_cell, selected_points, show
 from ui.charts.grids import category_calendar, heatmap, weekday_grid
 from ui.charts.line_charts import lines, shade_half_terms
 from ui.charts.style import (
@@ -48,6 +48,7 @@ __all__ = [
     "kind_label",
     "layout",
     "lines",
+    "on_demand",
     "outline_cell",
     "plain_title",
     "selected_points",

@@ -25,8 +25,8 @@ def show(
     """Draw a chart and its figures; returns the selection state when the chart is selectable.
 
     The figures sit in a collapsed "Figures" expander directly under the chart,
-    so a screen reader (and anyone who wants the exact numbers) has them. The table is drawn when the
-    expander is opened (a rerun), not with every page: a first visit then does not load the table's code.
+    so a screen reader (and anyone who wants the exact numbers) has them, drawn when it is opened
+    (``on_demand``).
     """
     title = fig.layout.title.text or ""
     kwargs = dict(key=key, config={"displaylogo": False}, alt=plain_title(title))
@@ -46,10 +46,19 @@ def show(
     if caption:
         st.caption(caption)
     if figures is not None and not figures.empty:
-        shown = st.expander(f"Figures: {plain_title(title)}", key=f"{key}_figures", on_change="rerun")
-        if shown.open:
+        shown = on_demand(f"Figures: {plain_title(title)}", f"{key}_figures")
+        if shown:
             shown.dataframe(tables.readable(figures), hide_index=True, width="stretch")
     return event
+
+
+def on_demand(label: str, key: str):
+    """A collapsed expander whose content is drawn only once it is opened (a rerun): its container, or None.
+
+    A table kept behind one costs a first visit nothing (not even the table's JavaScript).
+    """
+    box = st.expander(label, key=key, on_change="rerun")
+    return box if box.open else None
 
 
 def cell_key(key: str) -> str:
