@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
-import pandas as pd
 import streamlit as st
 
 from analytics import overview, periods
@@ -74,11 +73,11 @@ with st.spinner("Drawing the trend..."):
 if weekly.empty:
     common.empty_state()
 else:
-    fig = headlines.trend_figure(weekly, f, period)
-    event = charts.show(fig, headlines.trend_table(weekly), key="overview_weekly", selectable=True)
-    points = charts.selected_points(event)
-    if points:
-        week = pd.Timestamp(points[0]["x"]).date()
+    chart = headlines.trend_chart(weekly, f, period)
+    event = charts.show(chart, headlines.trend_table(weekly), key="overview_weekly", selectable=True)
+    picked = charts.selected(event, "week")
+    if picked:
+        week = date.fromisoformat(picked)
         start = week - timedelta(days=week.weekday())
         week_f = f.replace(term=None, half_term=None, date_from=start, date_to=start + timedelta(days=4))
         common.pupils_behind(week_f, key="overview_week_pupils", what=f"absence in the week of {start:%d %B}")

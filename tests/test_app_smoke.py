@@ -70,8 +70,16 @@ def open_figures(at: AppTest) -> AppTest:
     return at
 
 
+def chart_specs(at: AppTest) -> list[str]:
+    """Each chart the run drew, as its spec's text: Plotly's figures and Vega-Lite's specs (the Overview's)."""
+    return [str(getattr(ch.proto, "spec", "")) for kind in CHART_KINDS for ch in at.get(kind)]
+
+
+CHART_KINDS = ("plotly_chart", "vega_lite_chart")
+
+
 def charts_drawn(at: AppTest) -> int:
-    return len(at.get("plotly_chart"))
+    return len(chart_specs(at))
 
 
 # Every page as an administrator, and each page of the two roles whose view differs most (a leader's is an admin's).

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from analytics.filters import Filter, Scope
-from tests.test_app_smoke import run_page
+from tests.test_app_smoke import chart_specs, charts_drawn, run_page
 from ui import charts, filters
 
 
@@ -115,7 +115,7 @@ def test_the_pupil_page_opens_the_pupil_named_in_the_url(monkeypatch, app_db, sa
     at = run_page(monkeypatch, app_db, "pages/pupils.py", query={"upn": upn})
     assert not at.exception, [e.value for e in at.exception]
     assert [m.label for m in at.metric][:2] == ["Attendance", "Authorised absence"]
-    assert len(at.get("plotly_chart")) >= 1
+    assert charts_drawn(at) >= 1
 
 
 def _two_pupils(sample_db) -> list[tuple[str, str]]:
@@ -141,7 +141,7 @@ def test_a_second_search_replaces_the_pupil_on_screen(monkeypatch, app_db, sampl
 def test_a_pupils_tabs_are_built_only_when_opened(monkeypatch, app_db, sample_db):
     (upn, _), _ = _two_pupils(sample_db)
     at = run_page(monkeypatch, app_db, "pages/pupils.py", query={"upn": upn})
-    titles = lambda: " ".join(str(getattr(ch.proto, "spec", "")) for ch in at.get("plotly_chart"))  # noqa: E731
+    titles = lambda: " ".join(chart_specs(at))  # noqa: E731
     assert "Every session" in titles() and "Rule of 3" not in titles()
     at.session_state["pupil_tab"] = "For parents"
     at.run()

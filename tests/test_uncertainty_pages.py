@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_app_smoke import app_db, open_figures, run_page  # noqa: F401  (fixture)
+from tests.test_app_smoke import app_db, chart_specs, open_figures, run_page  # noqa: F401  (fixture)
 
 
 def _text(at) -> str:
     captions = " ".join(str(c.value) for c in at.caption)
-    charts = " ".join(str(getattr(ch.proto, "spec", "")) for ch in at.get("plotly_chart"))
-    return captions + " " + charts
+    return captions + " " + " ".join(chart_specs(at))
 
 
 @pytest.mark.parametrize(

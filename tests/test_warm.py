@@ -102,7 +102,7 @@ def _served(path: str, content_type: bytes, body: bytes, method: str = "GET", gz
     headers = [(b"accept-encoding", b"gzip")] if gzip else []
     scope = {"type": "http", "method": method, "path": path, "headers": headers}
     # In a thread of its own: an earlier test in this worker may have left an event loop running in this one.
-    app = warm.PreloadCharts(inner, ["./static/js/PlotlyChart.x.js"])
+    app = warm.PreloadCharts(inner, {"plotly": ["./static/js/PlotlyChart.x.js"], "vega": ["./static/js/Vega.y.js"]})
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
         pool.submit(asyncio.run, app(scope, receive, send)).result()
     out = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
@@ -110,26 +110,31 @@ def _served(path: str, content_type: bytes, body: bytes, method: str = "GET", gz
 
 
 @pytest.mark.parametrize(
-    "path, content_type, method, preloaded",
+    "path, content_type, method, preloaded, plotly_runs",
     [
-        ("/", b"text/html", "GET", True),  # the Overview at /
-        ("/pupils", b"text/html; charset=utf-8", "GET", True),  # any page by its address
-        ("/static/js/index.js", b"text/javascript", "GET", False),  # the app's own files: untouched
-        ("/_stcore/health", b"text/html", "GET", False),
-        ("/media/abc.csv", b"text/csv", "GET", False),  # downloads: untouched
-        ("/", b"text/html", "HEAD", False),
-        ("/favicon.png", b"image/png", "GET", False),
+        ("/", b"text/html", "GET", True, None),  # the Overview at /: its first screen is Vega-Lite
+        ("/overview", b"text/html", "GET", True, None),
+        ("/pupils", b"text/html; charset=utf-8", "GET", True, None),  # a pupil: its calendar is Vega-Lite
+        ("/lists", b"text/html; charset=utf-8", "GET", True, "at once"),  # any other page by its address
+        ("/patterns/", b"text/html", "GET", True, "at once"),
+        ("/static/js/index.js", b"text/javascript", "GET", False, None),  # the app's own files: untouched
+        ("/_stcore/health", b"text/html", "GET", False, None),
+        ("/media/abc.csv", b"text/csv", "GET", False, None),  # downloads: untouched
+        ("/", b"text/html", "HEAD", False, None),
+        ("/favicon.png", b"image/png", "GET", False, None),
     ],
 )
-def test_the_page_preloads_the_charts_javascript(path, content_type, method, preloaded):
+def test_the_page_preloads_the_charts_javascript(path, content_type, method, preloaded, plotly_runs):
     headers, body, request = _served(path, content_type, PAGE, method)
-    link = b'<link rel="modulepreload" crossorigin href="./static/js/PlotlyChart.x.js">'
-    assert (link in body) is preloaded
+    for module in (b"./static/js/PlotlyChart.x.js", b"./static/js/Vega.y.js"):  # fetched at once on every page
+        assert (b'<link rel="modulepreload" crossorigin href="' + module + b'">' in body) is preloaded
+    # Plotly's is run as the script starts where the first screen draws with it; on the Overview, when drawn.
+    assert (b'import("./static/js/PlotlyChart.x.js")' in body) is (plotly_runs == "at once")
+    assert b'import("./static/js/Vega.y.js")' not in body  # Vega-Lite's is run when its chart arrives
     if preloaded:
         assert body.startswith(PAGE[: -len(b"</head><body></body></html>")]) and body.endswith(
             b"</head><body></body></html>"
         )
-        assert b'import("./static/js/PlotlyChart.x.js")' in body
         assert headers[b"content-length"] == str(len(body)).encode() and b"accept-encoding" not in request
     else:
         assert body == PAGE

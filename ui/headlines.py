@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 from analytics.filters import Filter
 from analytics.overview import Headline, WeeklyComparison
 from ui import charts, noise_charts
+from ui.charts import vega
 
 MEASURE_LABELS = {
     "attendance_rate": "Attendance",
@@ -203,16 +204,27 @@ def headline_figure(h: Headline, f: Filter, period: str) -> go.Figure:
     )
 
 
-def trend_figure(wc: WeeklyComparison, f: Filter, period: str) -> go.Figure:
-    return charts.lines(
-        wc.weeks,
-        "week",
-        {"this_year": "school", "last_year": "last_year", "national": "national"},
-        charts.chart_title("Overall absence week by week", f, period),
+def _trend(wc: WeeklyComparison, f: Filter, period: str) -> dict:
+    """The trend's data and words, drawn by Plotly (the pack) and by Vega-Lite (the Overview) alike."""
+    return dict(
+        df=wc.weeks,
+        x="week",
+        series={"this_year": "school", "last_year": "last_year", "national": "national"},
+        title=charts.chart_title("Overall absence week by week", f, period),
         y_title="Absence %",
         half_terms=None if wc.half_terms.empty else wc.half_terms,
         names={"this_year": "This year", "last_year": "Last year", "national": "National (year to date)"},
     )
+
+
+def trend_figure(wc: WeeklyComparison, f: Filter, period: str) -> go.Figure:
+    """The trend as a Plotly figure: the termly review pack prints it."""
+    return charts.lines(**_trend(wc, f, period))
+
+
+def trend_chart(wc: WeeklyComparison, f: Filter, period: str):
+    """The trend as the Overview draws it (Vega-Lite: ui/charts/vega.py); a click on a week picks its ``week`` (ISO date)."""
+    return vega.lines(**_trend(wc, f, period), selectable=True)
 
 
 def trend_table(wc: WeeklyComparison) -> pd.DataFrame:
@@ -238,18 +250,27 @@ def _change_names(changes: pd.DataFrame) -> pd.Series:
     return changes["by_label"] + ": " + changes["label"].astype(str)
 
 
+def _changes(changes: pd.DataFrame, since: str, f: Filter, period: str) -> dict:
+    return dict(
+        changes=changes.assign(name=_change_names(changes)),
+        measure="overall_absence",
+        title=charts.chart_title(f"Change in overall absence since {since} (points)", f, period),
+        x_title="Change in absence (points)",
+    )
+
+
 def changes_figure(changes: pd.DataFrame, since: str, f: Filter, period: str) -> go.Figure:
     """Each group's change in absence since the previous period, with its 95% interval; pale within noise.
 
-    ``changes`` is ``groups.biggest_changes``'s frame: the Overview page and the
-    termly review pack both draw it with this one call.
+    ``changes`` is ``groups.biggest_changes``'s frame. The termly review pack prints this figure; the
+    Overview draws the same chart with ``changes_chart``.
     """
-    return noise_charts.changes_with_intervals(
-        changes.assign(name=_change_names(changes)),
-        "overall_absence",
-        charts.chart_title(f"Change in overall absence since {since} (points)", f, period),
-        x_title="Change in absence (points)",
-    )
+    return noise_charts.changes_with_intervals(**_changes(changes, since, f, period))
+
+
+def changes_chart(changes: pd.DataFrame, since: str, f: Filter, period: str, selectable: bool):
+    """``changes_figure`` as the Overview draws it (Vega-Lite); a click on a bar picks its ``row``."""
+    return vega.changes_with_intervals(**_changes(changes, since, f, period), selectable=selectable)
 
 
 def noise_word(value) -> str:

@@ -28,22 +28,22 @@ def what_changed_most(f: Filter, previous: tuple | None, period: str, measure: s
         return
     changes = changes.assign(name=changes["by_label"] + ": " + changes["label"].astype(str))
     # One figure and one table for the page and the termly review pack (ui/headlines.py).
-    fig = headlines.changes_figure(changes, previous[1], f, period)
-    figures = headlines.changes_table(changes, previous[1])
     pupil_level = common.pupil_level_allowed()
+    chart = headlines.changes_chart(changes, previous[1], f, period, selectable=pupil_level)
+    figures = headlines.changes_table(changes, previous[1])
     caption = headlines.CHANGES_NOTE.format(size=groups.MIN_GROUP_SIZE)
     if not pupil_level:  # as in published statistics: small groups are left out, not flagged
         caption += f" Groups under {groups.MIN_GROUP_SIZE} pupils in either period are left out."
     event = charts.show(
-        fig,
+        chart,
         figures,
         key="overview_changes",
         selectable=pupil_level,
         caption=caption + (" Click a bar to see the pupils behind the change." if pupil_level else ""),
     )
-    points = charts.selected_points(event)
-    if points and pupil_level:
-        row = changes.iloc[points[0]["point_index"]]
+    row = charts.selected(event, "row")
+    if row is not None and pupil_level:
+        row = changes.iloc[int(row)]
         pupils_behind_change(f, previous[0], row, measure)
 
 

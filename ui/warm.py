@@ -194,43 +194,66 @@ async def at_server_start(_app) -> AsyncIterator[None]:
 PASSED_THROUGH = ("/_stcore/", "/static/", "/media/", "/component/")  # never the page itself
 
 
-def chart_scripts() -> list[str]:
-    """Streamlit's JavaScript for Plotly charts (named with a hash of its content, so looked up, not written)."""
+CHART_MODULES = {"plotly": "PlotlyChart.*.js", "vega": "ArrowVegaLiteChart.*.js"}
+# Pages (by address; "" is the default page) whose first screen has no Plotly chart: the Overview and a pupil's
+# page draw theirs with Vega-Lite (ui/charts/vega.py). Any other page's first screen draws with Plotly.
+WITHOUT_PLOTLY = {"", "overview", "pupils"}
+
+
+def chart_scripts() -> dict[str, list[str]]:
+    """Streamlit's JavaScript for each kind of chart (named with a hash of its content, so looked up, not written)."""
     import streamlit
 
     folder = Path(streamlit.__file__).parent / "static" / "static" / "js"
-    return sorted(f"./static/js/{p.name}" for p in folder.glob("PlotlyChart.*.js"))
+    return {kind: sorted(f"./static/js/{p.name}" for p in folder.glob(glob)) for kind, glob in CHART_MODULES.items()}
+
+
+def runs_plotly_early(path: str) -> bool:
+    """Whether the page at ``path`` ("/", "/pupils") has Plotly's module run while its script runs."""
+    return path.strip("/").split("/")[-1] not in WITHOUT_PLOTLY
+
+
+def _run_early(scripts: list[str]) -> str:
+    """A module script running ``scripts`` while the browser waits for the server's first answer: Streamlit marks
+    the moment the script starts running ("running" in the page's performance timeline); failing that, after 3 s."""
+    if not scripts:
+        return ""
+    now = "".join(f'import("{s}");' for s in scripts)
+    return (
+        '<script type="module">let done = false; const go = () => { if (!done) { done = true; '
+        + now
+        + ' } }; new PerformanceObserver((l, o) => { if (l.getEntries().some(e => e.name === "running")) '
+        + '{ o.disconnect(); go(); } }).observe({ type: "mark" }); setTimeout(go, 3000);</script>'
+    )
 
 
 class PreloadCharts:
     """Middleware: the page's HTML asks the browser for the charts' JavaScript at once, not after the first chart.
 
-    With nothing cached, a browser fetches Plotly (about 5 MB) and runs its module (a second on this
-    machine) only when the first chart arrives from the server, after the script has run. Named as a
-    ``modulepreload`` in the page, it is fetched at once, and imported as soon as the script starts: the
-    browser does that work while it waits for the server anyway. The chart's own code later finds the
-    module loaded (the same address); what is drawn is unchanged. A page without charts pays nothing on
-    the server and at most the module's run in the browser.
+    With nothing cached, a browser fetches a chart's module only when the first chart of its kind arrives
+    from the server, after the script has run, and then runs it: for Plotly's (about 5 MB) most of a
+    second of the page's only thread on this machine. Named as a ``modulepreload`` in the page, every chart
+    module is fetched at once. Plotly's is also run as soon as the script starts, on every page whose first
+    screen draws with it: the browser does that work while it waits for the server anyway. Not on the
+    Overview, whose first screen is Vega-Lite: run early there, it held up the cards and the trend for a
+    chart that is not on the screen; run once that screen is drawn, it kept the page busy for most of a
+    second after it looked ready, and the next page was no quicker for it (docs/PERFORMANCE.md). Vega-Lite's
+    module (a sixth of the size) is run when its chart arrives: run early too, it held up the cards by as
+    much as it saved the chart. The chart's own code later finds the module loaded (the same address);
+    what is drawn is unchanged.
     """
 
-    def __init__(self, app, scripts: list[str] | None = None):
+    def __init__(self, app, scripts: dict[str, list[str]] | None = None):
         self.app = app
         scripts = chart_scripts() if scripts is None else scripts
-        links = "".join(f'<link rel="modulepreload" crossorigin href="{s}">' for s in scripts)
-        # ... and evaluated while the browser waits for the server's first answer: Streamlit marks the moment
-        # the script starts running ("running" in the page's performance timeline); failing that, after 3 s.
-        now = "".join(f'import("{s}");' for s in scripts)
-        idle = (
-            '<script type="module">let done = false; const go = () => { if (!done) { done = true; '
-            + now
-            + ' } }; new PerformanceObserver((l, o) => { if (l.getEntries().some(e => e.name === "running")) '
-            + '{ o.disconnect(); go(); } }).observe({ type: "mark" }); setTimeout(go, 3000);</script>'
-        )
-        self.links = (links + (idle if scripts else "")).encode()
+        links = "".join(f'<link rel="modulepreload" crossorigin href="{s}">' for kind in scripts.values() for s in kind)
+        plotly = scripts.get("plotly", [])
+        self.links = {True: (links + _run_early(plotly)).encode(), False: links.encode()}
 
     async def __call__(self, scope, receive, send):
         path = scope.get("path", "")
-        if scope["type"] != "http" or scope["method"] != "GET" or not self.links or path.startswith(PASSED_THROUGH):
+        links = self.links[runs_plotly_early(path)]
+        if scope["type"] != "http" or scope["method"] != "GET" or not links or path.startswith(PASSED_THROUGH):
             await self.app(scope, receive, send)
             return
         # The page itself (index.html for every address): a few kilobytes, asked for uncompressed so it can be read.
@@ -249,7 +272,7 @@ class PreloadCharts:
                 body += message.get("body", b"")
                 if message.get("more_body"):
                     return
-                page = body.replace(b"</head>", self.links + b"</head>", 1)
+                page = body.replace(b"</head>", links + b"</head>", 1)
                 headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
                 await send({**start, "headers": [*headers, (b"content-length", str(len(page)).encode())]})
                 await send({"type": "http.response.body", "body": page})

@@ -21,6 +21,8 @@ from tests.conftest import CHROMIUM
 
 ROOT = Path(__file__).resolve().parents[2]
 START_SECONDS = 90
+# A drawn chart: Plotly's, or Vega-Lite's (the Overview's first screen, ui/charts/vega.py).
+CHART_DRAWN = ".js-plotly-plot .main-svg, [data-testid='stVegaLiteChart'] svg.marks"
 
 
 def _free_port() -> int:

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from tests.browser.conftest import ROOT
+from tests.browser.conftest import CHART_DRAWN, ROOT
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -20,7 +20,7 @@ def test_command_line_import_while_the_app_is_serving(page, app_url, app_databas
     if os.environ.get("ATTENDANCE_TEST_URL"):
         pytest.skip("needs the app started by the tests, on their database")
     page.goto(f"{app_url}/")
-    page.locator(".js-plotly-plot").first.wait_for()  # a page has been worked out: the app has used the file
+    page.locator(CHART_DRAWN).first.wait_for()  # a page has been worked out: the app has used the file
 
     result = subprocess.run(
         [sys.executable, "-m", "data", "import", str(PUPILS), "--year", "2026/27", "--db", str(app_database), "--json"],
@@ -32,5 +32,5 @@ def test_command_line_import_while_the_app_is_serving(page, app_url, app_databas
     assert result.returncode == 0, result.stderr
 
     page.reload()
-    page.locator(".js-plotly-plot").first.wait_for()
+    page.locator(CHART_DRAWN).first.wait_for()
     assert page.locator("[data-testid='stException']").count() == 0

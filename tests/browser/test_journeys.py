@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.accounts import ACCOUNTS, PASSWORD
+from tests.browser.conftest import CHART_DRAWN
 from tests.browser.test_pages_in_browser import (
     WAIT_MS,
     assert_no_exception,
@@ -249,7 +250,7 @@ def test_a_pastoral_leads_journey(page, mode, url):
     select_first_row(page, grid)
     wait_for_heading(page, "Pupils")  # (a pastoral lead's first page, so served at / as well as /pupils)
     assert "upn=" in page.url
-    page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=WAIT_MS)  # the pupil's calendar
+    page.locator(CHART_DRAWN).first.wait_for(timeout=WAIT_MS)  # the pupil's calendar
     assert navigation(page) == NAVIGATION["pastoral"], "the drill-down lost the role"
     assert_whole(page, "Pupils")
     assert "Year 8" in main_text(page)

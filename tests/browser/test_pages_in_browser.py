@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import ROOT
+from tests.browser.conftest import CHART_DRAWN, ROOT
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -65,7 +65,7 @@ def wait_for_page(page, key: str) -> None:
     )
     wait_until_idle(page)
     if charts:
-        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=WAIT_MS)
+        page.wait_for_selector(CHART_DRAWN, timeout=WAIT_MS)
 
 
 def open_by_url(page, app_url: str, key: str, query: str = "") -> float:
@@ -107,7 +107,8 @@ def point_position(page, chart, x, y) -> tuple[float, float]:
 
 
 def click_point(page, x: float, y: float) -> None:
-    """A real mouse click: Plotly selects the point it is hovering, so move onto it first, then click."""
+    """A real mouse click: Plotly selects the point it is hovering, so move onto it first, then click (Vega-Lite
+    takes the click as it is)."""
     page.mouse.move(x - 8, y - 8)
     page.mouse.move(x, y, steps=4)
     page.wait_for_timeout(300)  # Plotly throttles hover events
@@ -130,7 +131,7 @@ def reaches_the_pupil_page(page) -> None:
     page.wait_for_url("**/pupils?**", timeout=WAIT_MS)
     wait_for_page(page, "pupils")
     assert "upn=" in page.url
-    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=WAIT_MS)  # the pupil's calendar
+    page.wait_for_selector(CHART_DRAWN, timeout=WAIT_MS)  # the pupil's calendar
     assert_no_exception(page)
 
 
@@ -142,7 +143,7 @@ def test_every_page_renders_with_its_charts(page, app_url, key):
     open_by_url(page, app_url, key)
     assert_no_exception(page)
     if PAGES[key][2]:
-        assert page.locator(".js-plotly-plot .main-svg").count() >= 1
+        assert page.locator(CHART_DRAWN).count() >= 1
     screenshot_whole_page(page, SCREENSHOTS / f"{key}.png")
 
 
@@ -201,18 +202,13 @@ def test_clicking_a_bar_shows_the_pupils_in_that_group(page, app_url):
 
 def test_clicking_a_week_on_the_trend_shows_that_weeks_absentees(page, app_url):
     open_by_url(page, app_url, "overview")
-    chart = page.locator(".js-plotly-plot").first
+    chart = page.locator("[data-testid='stVegaLiteChart']").filter(has_text="week by week").first
     chart.scroll_into_view_if_needed()
     page.wait_for_timeout(300)
-    # This year's line (the first trace), a week in the middle of the year, where Plotly drew its marker.
-    x, y = chart.evaluate(
-        """gd => {
-            const L = gd._fullLayout, r = gd.getBoundingClientRect();
-            const points = gd.calcdata[0].filter(p => Number.isFinite(p.y)), p = points[Math.floor(points.length / 2)];
-            return [r.left + L.xaxis._offset + L.xaxis.c2p(p.x), r.top + L.yaxis._offset + L.yaxis.c2p(p.y)];
-        }"""
-    )
-    click_point(page, x, y)
+    # A marker in the middle of the year (Vega-Lite draws each as a path of the chart's symbol mark).
+    markers = chart.locator("g.mark-symbol path")
+    box = markers.nth(markers.count() // 2).bounding_box()
+    click_point(page, box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.get_by_text("Pupils behind: absence in the week of").wait_for(timeout=WAIT_MS)
     wait_until_idle(page)
     assert_no_exception(page)
@@ -316,7 +312,7 @@ def test_a_first_visit_is_measured(page, sample_db, tmp_path):
 def _first_visit(page, url: str, key: str, query: str) -> tuple[float, float]:
     """Seconds from typing the address to the page's script having finished, and to its charts being drawn.
 
-    The gap between the two is the browser's: with nothing cached it loads Plotly's JavaScript first.
+    The gap between the two is the browser's: with nothing cached it loads the chart's JavaScript first.
     """
     start = time.perf_counter()
     page.goto(f"{url}/{'' if key == DEFAULT_PAGE else key}{query}")
@@ -328,7 +324,7 @@ def _first_visit(page, url: str, key: str, query: str) -> tuple[float, float]:
     )
     wait_until_idle(page)
     finished = time.perf_counter() - start
-    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=WAIT_MS)
+    page.wait_for_selector(CHART_DRAWN, timeout=WAIT_MS)
     return finished, time.perf_counter() - start
 
 

@@ -20,12 +20,15 @@ HAS_WHISKERS = """(title) => [...document.querySelectorAll('.js-plotly-plot')].s
     (gd.layout.title.text || '').includes(title)
     && gd.data.some(t => t.error_x && t.error_x.visible !== false && t.error_x.array)
     && gd.querySelectorAll('g.errorbar').length > 0)"""
+# The same of a Vega-Lite chart (the Overview's): its title drawn, and its whiskers (rules) beside the zero line.
+HAS_VEGA_WHISKERS = """(title) => [...document.querySelectorAll("[data-testid='stVegaLiteChart']")].some(c =>
+    c.textContent.includes(title) && c.querySelectorAll('g.mark-rule > *').length > 2)"""
 
 
 def test_intervals_show_and_a_funnel_point_drills_down_to_pupils(page, app_url):
     open_by_url(page, app_url, "overview")
     page.get_by_text("What changed most").first.scroll_into_view_if_needed()
-    page.wait_for_function(HAS_WHISKERS, arg="Change in overall absence since", timeout=WAIT_MS)
+    page.wait_for_function(HAS_VEGA_WHISKERS, arg="Change in overall absence since", timeout=WAIT_MS)
     assert page.get_by_text("pale bars are within what chance explains").count() >= 1
     assert_no_exception(page)
 

@@ -5,14 +5,16 @@ period, and is followed by its figures in a table for screen-reader users.
 
 Rooms: ``style`` (palette, fonts, titles, the house layout), ``bar_charts`` (bars with a
 national reference, grouped comparisons), ``line_charts`` (lines over time, half-terms shaded),
-``grids`` (the selectable heatmap, a pupil's calendar of marks), ``display`` (``show``: a chart
-on the page with its figures; the heatmap cell a user clicked, outlined). Callers use the names
+``grids`` (the selectable heatmap), ``display`` (``show``: a chart
+on the page with its figures; the heatmap cell a user clicked, outlined), ``vega`` (the first
+screens' charts in Vega-Lite, a lighter module than Plotly's: the Overview's, a pupil's calendar). Callers use the names
 below (``charts.bars``, ``charts.show``); ``ui.noise_charts`` builds on the same style.
 """
 
+from ui.charts import vega
 from ui.charts.bar_charts import bars, group_against_rest, grouped_bars
-from ui.charts.display import cell_key, on_demand, outline_cell, selected_points, show
-from ui.charts.grids import category_calendar, heatmap, weekday_grid
+from ui.charts.display import cell_key, on_demand, outline_cell, selected, selected_points, show
+from ui.charts.grids import heatmap, weekday_grid
 from ui.charts.line_charts import lines, shade_half_terms
 from ui.charts.style import (
     ABSENCE_SCALE,
@@ -38,7 +40,6 @@ __all__ = [
     "FONT",
     "OKABE_ITO",
     "bars",
-    "category_calendar",
     "cell_key",
     "chart_title",
     "group_against_rest",
@@ -51,8 +52,10 @@ __all__ = [
     "on_demand",
     "outline_cell",
     "plain_title",
+    "selected",
     "selected_points",
     "shade_half_terms",
     "show",
+    "vega",
     "weekday_grid",
 ]

@@ -11,12 +11,13 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from ui import tables
+from ui.charts import vega
 from ui.charts.grids import CELLS
 from ui.charts.style import OKABE_ITO, plain_title
 
 
 def show(
-    fig: go.Figure,
+    fig: go.Figure | dict,
     figures: pd.DataFrame | None,
     key: str,
     selectable: bool = False,
@@ -26,10 +27,28 @@ def show(
 
     The figures sit in a collapsed "Figures" expander directly under the chart,
     so a screen reader (and anyone who wants the exact numbers) has them, drawn when it is opened
-    (``on_demand``).
+    (``on_demand``). A Vega-Lite spec (``ui.charts.vega``) is drawn the same way; its click is read with
+    ``selected``.
     """
-    title = fig.layout.title.text or ""
-    kwargs = dict(key=key, config={"displaylogo": False}, alt=plain_title(title))
+    if vega.is_spec(fig):
+        title = vega.title_text(fig)
+        on_select = "rerun" if selectable else "ignore"
+        event = st.vega_lite_chart(spec=fig, key=key, on_select=on_select, alt=title, width="stretch")
+        event = event if selectable else None
+    else:
+        title = plain_title(fig.layout.title.text or "")
+        event = _plotly(fig, key, selectable)
+    if caption:
+        st.caption(caption)
+    if figures is not None and not figures.empty:
+        shown = on_demand(f"Figures: {title}", f"{key}_figures")
+        if shown:
+            shown.dataframe(tables.readable(figures), hide_index=True, width="stretch")
+    return event
+
+
+def _plotly(fig: go.Figure, key: str, selectable: bool):
+    kwargs = dict(key=key, config={"displaylogo": False}, alt=plain_title(fig.layout.title.text or ""))
     if selectable and _is_heatmap(fig):
         # A heatmap's clicked cell is remembered beside the chart and outlined on it: drawing the outline
         # changes the figure, which gives Streamlit a new chart that has forgotten its own selection.
@@ -43,12 +62,6 @@ def show(
     else:
         st.plotly_chart(fig, **kwargs)
         event = None
-    if caption:
-        st.caption(caption)
-    if figures is not None and not figures.empty:
-        shown = on_demand(f"Figures: {plain_title(title)}", f"{key}_figures")
-        if shown:
-            shown.dataframe(tables.readable(figures), hide_index=True, width="stretch")
     return event
 
 
@@ -98,6 +111,16 @@ def outline_cell(fig: go.Figure, x: str, y: str) -> bool:
         name="selected cell",
     )
     return True
+
+
+def selected(event, field: str):
+    """What a click on a selectable Vega-Lite chart picked: the ``field`` of the clicked mark, or None."""
+    selection = event.get("selection") if isinstance(event, dict) else getattr(event, "selection", None)
+    picked = (selection or {}).get(vega.SELECTED) or []
+    if isinstance(picked, dict):  # an interval-shaped state: {field: [values]}
+        values = picked.get(field) or []
+        return values[0] if values else None
+    return picked[0].get(field) if picked and isinstance(picked[0], dict) else None
 
 
 def selected_points(event) -> list[dict]:

@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analytics.filters import WEEKDAYS
-from ui.charts.style import ABSENCE_SCALE, CATEGORY_COLOURS, CATEGORY_LABELS, OKABE_ITO, layout
+from ui.charts.style import ABSENCE_SCALE, OKABE_ITO, layout
 
 CELLS = "cells"  # the name of the see-through trace that makes a heatmap's cells selectable
 
@@ -74,47 +74,4 @@ def heatmap(
     layout(fig, title, height=height)
     fig.update_layout(hoverdistance=-1)
     fig.update_yaxes(autorange="reversed", gridcolor=None)
-    return fig
-
-
-def category_calendar(marks: pd.DataFrame, title: str) -> go.Figure:
-    """Every session of a pupil: one square per mark, coloured by category, hover shows code and meaning.
-
-    ``marks`` needs ``date``, ``session``, ``category``, ``code`` and ``meaning``.
-    Columns are school weeks, rows are the ten sessions of a week.
-    """
-    df = marks.copy()
-    dates = pd.to_datetime(df["date"])
-    df["week"] = (dates - pd.to_timedelta(dates.dt.weekday, unit="D")).dt.date
-    df["slot"] = dates.dt.strftime("%a") + " " + df["session"].astype(str)
-    slots = [f"{d} {s}" for d in ("Mon", "Tue", "Wed", "Thu", "Fri") for s in ("AM", "PM")]
-    fig = go.Figure()
-    for category, colour in CATEGORY_COLOURS.items():
-        part = df[df["category"] == category]
-        if part.empty:
-            continue
-        fig.add_scatter(
-            x=part["week"],
-            y=part["slot"],
-            mode="markers+text",
-            name=CATEGORY_LABELS[category],
-            marker=dict(symbol="square", size=15, color=colour, line=dict(width=0.5, color="white")),
-            # The mark's own letter on its square: colour alone does not say which code (and not to everyone).
-            text=part["code"].fillna("").astype(str),
-            textfont=dict(size=9, color="white" if category in ("unauthorised", "missing") else "#1A1A1A"),
-            textposition="middle center",
-            customdata=part[["code", "meaning"]]
-            .fillna("–")
-            .assign(day=pd.to_datetime(part["date"]).dt.strftime("%a %d %b %Y"))
-            .to_numpy(),
-            hovertemplate="%{customdata[2]} %{y}<br>Code %{customdata[0]}: %{customdata[1]}<extra></extra>",
-        )
-    layout(fig, title, height=400)
-    fig.update_yaxes(categoryorder="array", categoryarray=slots[::-1], gridcolor=None, showgrid=False)
-    # Ticks on the Mondays the columns stand for ("week beginning"), every week or every few when many.
-    mondays = sorted(df["week"].unique())
-    step = max(1, -(-len(mondays) // 14))
-    fig.update_xaxes(
-        title="Week beginning", tickmode="array", tickvals=mondays[::step], tickformat="%d %b", showgrid=False
-    )
     return fig

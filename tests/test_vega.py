@@ -1,0 +1,147 @@
+"""The Overview's Vega-Lite charts: valid specs, the same bars, colours and words as their Plotly versions."""
+
+from __future__ import annotations
+
+import jsonschema
+import pandas as pd
+import pytest
+from altair.vegalite.v6.schema import load_schema
+
+from ui import charts, noise_charts
+from ui.charts import vega
+
+VALIDATOR = jsonschema.Draft7Validator(load_schema())  # Vega-Lite's own schema, as Altair ships it
+
+# A hand-made "what changed most": a rise beyond chance, a fall within noise, a small group, one with no interval.
+CHANGES = pd.DataFrame(
+    {
+        "name": ["FSM: FSM", "Form: 8D", "Year group: Year 7", "EAL: EAL"],
+        "overall_absence_change": [0.79, -0.75, 2.4, 0.2],
+        "overall_absence_change_low": [0.26, -1.54, -1.0, None],
+        "overall_absence_change_high": [1.31, 0.06, 5.8, None],
+        "overall_absence_beyond_chance": [True, False, False, None],
+        "small_group": [False, False, True, False],
+    }
+)
+WEEKS = pd.DataFrame(
+    {
+        "week": pd.to_datetime(["2026-09-07", "2026-09-14", "2026-09-21"]),
+        "this_year": [4.0, 5.25, None],  # the third week has not happened yet
+        "last_year": [4.5, 4.75, 6.0],
+        "national": [5.5, 5.5, 5.5],
+    }
+)
+HALF_TERMS = pd.DataFrame({"start_date": ["2026-09-02"], "end_date": ["2026-10-23"], "label": ["Autumn 1"]})
+SERIES = {"this_year": "school", "last_year": "last_year", "national": "national"}
+TITLE = charts.chart_title("Overall absence week by week", None) + "<br><sup>Whole school, 2026/27</sup>"
+
+
+def _layer_data(spec: dict) -> pd.DataFrame:
+    """The rows of the spec's main layer (the one holding marks, after the half-term bands)."""
+    return pd.DataFrame([layer for layer in spec["layer"] if "layer" in layer][-1]["data"]["values"])
+
+
+def _params(spec: dict) -> list[str]:
+    found = []
+    for layer in spec.get("layer", []):
+        found += [p["name"] for p in layer.get("params", [])] + _params(layer)
+    return found
+
+
+@pytest.mark.parametrize("selectable", [True, False])
+def test_each_spec_is_valid_vega_lite(selectable):
+    trend = vega.lines(WEEKS, "week", SERIES, TITLE, "Absence %", HALF_TERMS, selectable=selectable)
+    bars = vega.changes_with_intervals(CHANGES, "overall_absence", TITLE, "Change (points)", selectable=selectable)
+    for spec in (trend, bars):
+        assert not [e.message for e in VALIDATOR.iter_errors(spec)]
+        assert vega.is_spec(spec)
+        assert _params(spec) == ([vega.SELECTED] if selectable else [])
+
+
+def test_the_title_reads_as_plotlys():
+    spec = vega.lines(WEEKS, "week", SERIES, TITLE)
+    assert spec["title"]["text"] == "Overall absence week by week"
+    assert spec["title"]["subtitle"] == "Whole school, 2026/27"
+    assert vega.title_text(spec) == charts.plain_title(TITLE)
+
+
+def test_the_trend_has_this_years_weeks_so_far_and_no_markers_on_the_national_line():
+    spec = vega.lines(WEEKS, "week", SERIES, TITLE, "Absence %", HALF_TERMS)
+    rows = _layer_data(spec)
+    assert (rows["week"] == rows["day"]).all()  # what a click picks: the week as text
+    assert list(zip(rows["series"], rows["day"], rows["value"], rows["marked"], strict=True)) == [
+        ("School", "2026-09-07", 4.0, True),
+        ("School", "2026-09-14", 5.25, True),
+        ("Last year", "2026-09-07", 4.5, True),
+        ("Last year", "2026-09-14", 4.75, True),
+        ("Last year", "2026-09-21", 6.0, True),
+        ("National", "2026-09-07", 5.5, False),
+        ("National", "2026-09-14", 5.5, False),
+        ("National", "2026-09-21", 5.5, False),
+    ]
+    bands = pd.DataFrame(spec["layer"][0]["data"]["values"])
+    assert bands.to_dict("records") == [
+        {"start": "2026-09-02", "end": "2026-10-23", "label": "Autumn 1", "shade": vega.BAND_COLOURS[0]}
+    ]
+
+
+def test_the_bars_match_plotlys_labels_colours_paleness_and_whiskers():
+    spec = vega.changes_with_intervals(CHANGES, "overall_absence", TITLE, "Change (points)")
+    fig = noise_charts.changes_with_intervals(CHANGES, "overall_absence", TITLE, "Change (points)")
+    rows = _layer_data(spec)
+    scale = spec["layer"][0]["layer"][0]["encoding"]["color"]["scale"]
+    colour = dict(zip(scale["domain"], scale["range"], strict=True))
+    assert list(rows["label"]) == list(fig.data[0].y)
+    assert [colour[d] for d in rows["direction"]] == list(fig.data[0].marker.color)
+    assert list(rows["opacity"]) == list(fig.data[0].marker.opacity)
+    assert list(rows["interval"]) == ["+0.3 to +1.3", "-1.5 to +0.1", "-1.0 to +5.8", "—"]
+    assert list(rows["noise"]) == ["beyond chance", "within noise", "within noise", "within noise"]
+    assert rows["low"].isna().tolist() == [False, False, False, True]  # no interval: no whisker, not a zero one
+
+
+@pytest.mark.parametrize(
+    ("event", "field", "expected"),
+    [
+        ({"selection": {vega.SELECTED: [{"week": "2026-11-02"}]}}, "week", "2026-11-02"),
+        ({"selection": {vega.SELECTED: [{"row": 3}]}}, "row", 3),
+        ({"selection": {vega.SELECTED: {"row": [2]}}}, "row", 2),  # the shape an interval-like state takes
+        ({"selection": {vega.SELECTED: []}}, "row", None),  # a double click cleared it
+        ({"selection": {}}, "row", None),
+        ({}, "row", None),
+        (None, "row", None),  # a chart nobody may click
+    ],
+)
+def test_what_a_click_picked(event, field, expected):
+    assert charts.selected(event, field) == expected
+
+
+# Four marks of one pupil: a present Monday morning, an unauthorised Friday afternoon (letter in white), a missing
+# mark (no code), and a mark of a category the palette does not know (drawn as missing).
+MARKS = pd.DataFrame(
+    {
+        "date": pd.to_datetime(["2026-09-07", "2026-09-11", "2026-09-16", "2026-09-16"]),
+        "session": ["AM", "PM", "AM", "PM"],
+        "category": ["present", "unauthorised", "missing", "something else"],
+        "code": ["/", "O", None, "?"],
+        "meaning": ["Present (AM)", "Unauthorised absence", None, "Unknown"],
+    }
+)
+
+
+def test_the_calendar_has_a_square_and_a_letter_per_mark_in_its_week_and_session():
+    spec = vega.calendar(MARKS, TITLE)
+    assert not [e.message for e in VALIDATOR.iter_errors(spec)]
+    rows = _layer_data(spec)
+    assert list(zip(rows["week"], rows["slot"], rows["category"], rows["code"], rows["ink"], strict=True)) == [
+        ("2026-09-07", "Mon AM", "Present", "/", "#1A1A1A"),
+        ("2026-09-07", "Fri PM", "Unauthorised absence", "O", "white"),
+        ("2026-09-14", "Wed AM", "Missing mark", "", "white"),
+        ("2026-09-14", "Wed PM", "Missing mark", "?", "white"),
+    ]
+    assert list(rows["day"]) == ["Mon 07 Sep 2026", "Fri 11 Sep 2026", "Wed 16 Sep 2026", "Wed 16 Sep 2026"]
+    squares, letters = spec["layer"][0]["layer"]
+    assert squares["encoding"]["y"]["sort"] == vega.SLOTS  # Monday morning at the top, Friday afternoon last
+    scale = squares["encoding"]["color"]["scale"]  # the legend lists the categories drawn, in their own colours
+    assert scale["domain"] == ["Present", "Unauthorised absence", "Missing mark"]
+    assert scale["range"] == [charts.CATEGORY_COLOURS[c] for c in ("present", "unauthorised", "missing")]
+    assert letters["encoding"]["text"] == {"field": "code"}
