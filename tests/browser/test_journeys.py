@@ -184,6 +184,7 @@ def test_a_download_leaves_the_page_whole(page, mode, url, kind):
     buttons = page.locator("[data-testid='stDownloadButton'] button").filter(has_text=name)
     if isinstance(name, str):
         buttons = page.get_by_role("button", name=name, exact=True)
+    wait_until_idle(page)  # the heading is drawn before the rest of the page: let the script finish
     assert buttons.count() >= 1, f"no {kind} download on {title}"
     files = download_all(page, buttons.first if isinstance(name, str) else buttons)
     for file_name, path in files:
