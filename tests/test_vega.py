@@ -81,7 +81,7 @@ def test_the_trend_has_this_years_weeks_so_far_and_no_markers_on_the_national_li
     ]
     bands = pd.DataFrame(spec["layer"][0]["data"]["values"])
     assert bands.to_dict("records") == [
-        {"start": "2026-09-02", "end": "2026-10-23", "label": "Autumn 1", "shade": vega.BAND_COLOURS[0]}
+        {"start": "2026-09-02", "end": "2026-10-23", "label": "Autumn 1", "shade": charts.HALF_TERM_SHADES[0]}
     ]
 
 

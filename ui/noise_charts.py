@@ -13,6 +13,7 @@ from ui.charts import (
     COMPARISON_COLOURS,
     COMPARISON_DASH,
     OKABE_ITO,
+    WITHIN_NOISE_OPACITY,
     chart_title,
     group_against_rest,
     group_phrase,
@@ -21,7 +22,6 @@ from ui.charts import (
     shade_half_terms,
 )
 
-WITHIN_NOISE_OPACITY = 0.35  # a group within what chance explains is drawn pale: same hue, less ink
 INTERVAL_NOTE = (
     "Whiskers: 95% interval, with pupils (not sessions) as the unit. "
     "Solid bars differ from the rest of the school beyond chance; pale bars are within what chance explains."

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from ui.charts.style import COMPARISON_COLOURS, COMPARISON_DASH, kind_label, layout
+from ui.charts.style import COMPARISON_COLOURS, COMPARISON_DASH, HALF_TERM_SHADES, kind_label, layout
 
 
 def lines(
@@ -43,7 +43,7 @@ def shade_half_terms(fig: go.Figure, half_terms: pd.DataFrame | None) -> None:
         fig.add_vrect(
             x0=row.start_date,
             x1=row.end_date,
-            fillcolor="#E8EEF5" if i % 2 == 0 else "#F4F6F9",
+            fillcolor=HALF_TERM_SHADES[i % 2],
             line_width=0,
             layer="below",
             annotation_text=getattr(row, "label", ""),

@@ -47,6 +47,8 @@ COMPARISON_COLOURS = {
     "last_year": OKABE_ITO["grey"],
 }
 COMPARISON_DASH = {"national": "dash", "last_year": "dot"}
+WITHIN_NOISE_OPACITY = 0.35  # a group within what chance explains is drawn pale: same hue, less ink
+HALF_TERM_SHADES = ("#E8EEF5", "#F4F6F9")  # alternate half-terms' bands behind a chart over time
 # Sequential scale for "more absence is darker": one hue, so it reads without colour vision too.
 ABSENCE_SCALE = [[0.0, "#F7FBFF"], [0.35, "#9ECAE1"], [0.7, OKABE_ITO["blue"]], [1.0, "#08306B"]]
 FONT = dict(family="Source Sans Pro, Arial, sans-serif", size=14, color="#1A1A1A")

@@ -21,13 +21,19 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ui.charts.style import CATEGORY_COLOURS, CATEGORY_LABELS, COMPARISON_COLOURS, FONT, kind_label
+from ui.charts.style import (
+    CATEGORY_COLOURS,
+    CATEGORY_LABELS,
+    COMPARISON_COLOURS,
+    FONT,
+    HALF_TERM_SHADES,
+    WITHIN_NOISE_OPACITY,
+    kind_label,
+)
 
 SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
 SELECTED = "picked"  # the one selection parameter of a selectable chart: what a click picked
 DASHES = {"national": [7, 4], "last_year": [2, 3]}
-WITHIN_NOISE_OPACITY = 0.35  # as ui.noise_charts: a change within what chance explains is drawn pale
-BAND_COLOURS = ("#E8EEF5", "#F4F6F9")  # as ui.charts.shade_half_terms
 INK, GRID = "#333333", "#E5E5E5"
 
 
@@ -147,7 +153,7 @@ def _half_term_bands(half_terms: pd.DataFrame | None) -> list[dict]:
             "start": pd.to_datetime(half_terms["start_date"]).dt.strftime("%Y-%m-%d"),
             "end": pd.to_datetime(half_terms["end_date"]).dt.strftime("%Y-%m-%d"),
             "label": half_terms["label"].astype(str) if "label" in half_terms else "",
-            "shade": [BAND_COLOURS[i % 2] for i in range(len(half_terms))],
+            "shade": [HALF_TERM_SHADES[i % 2] for i in range(len(half_terms))],
         }
     )
     x = {"field": "start", "type": "temporal", "title": None}
