@@ -124,13 +124,20 @@ def require_page(key: str) -> User:
     return user
 
 
-def audit(action: str, upn: str | None = None, detail: str | None = None, school_id: str | None = None) -> None:
+def audit(
+    action: str,
+    upn: str | None = None,
+    detail: str | None = None,
+    school_id: str | None = None,
+    user: identity.User | None = None,
+) -> None:
     """Record what the signed-in user did. Raises when the entry cannot be written, so nothing is shown unaudited.
 
-    Draws nothing and runs no gate: a download button calls it before the
-    script runs, and drawing the sign-in widgets there would draw them twice.
+    Draws nothing and runs no gate: a download's file is made (and audited) outside the script's run
+    (ui/export.py), where drawing the sign-in widgets would draw them twice. ``user``: the user as the run
+    that drew the download saw them (by default, this session's).
     """
-    user = identity.session_user()
+    user = user or identity.session_user()
     if user is None:
         raise RuntimeError("Nobody is signed in: nothing may be shown, so nothing is audited.")
     # A download's callback may run outside the script's thread: a connection opened for it here is closed

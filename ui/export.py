@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
 import pandas as pd
 import streamlit as st
 
-from ui import auth, session
+from ui import auth, identity, session
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 EXCEL_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -57,6 +58,22 @@ def excel_bytes(df: pd.DataFrame, sheet: str = "Data") -> bytes:
     return buffer.getvalue()
 
 
+def audited(make: Callable[[], bytes], detail: str) -> Callable[[], bytes]:
+    """A download's data: the export recorded in the audit log, then the file made, when the file is asked for.
+
+    Streamlit runs it when the button is clicked, outside the script's run (a deferred download), so the
+    user is the one this run sees. The button itself reruns nothing (``on_click="ignore"``): a rerun
+    started by the click used to race the file's request, and under load the file was sometimes never sent.
+    """
+    user = identity.session_user()
+
+    def data() -> bytes:
+        auth.audit("export", detail=detail, user=user)  # raises when it cannot be written: no file unaudited
+        return make()
+
+    return data
+
+
 def file_stem(name: str) -> str:
     """A safe file name from a table's name: letters, digits, dashes and underscores only."""
     return re.sub(r"[^A-Za-z0-9_-]+", "_", name).strip("_") or "table"
@@ -72,25 +89,21 @@ def download_table(df: pd.DataFrame, name: str, key: str | None = None) -> None:
     row = st.container(horizontal=True, gap="small")
     row.download_button(
         "CSV",
-        data=lambda: csv_bytes(df),
+        data=audited(lambda: csv_bytes(df), f"{stem}.csv ({len(df)} rows)"),
         file_name=f"{stem}.csv",
         mime="text/csv",
         key=f"{key}_csv",
         icon=":material/download:",
-        on_click=auth.audit,
-        args=("export",),
-        kwargs={"detail": f"{stem}.csv ({len(df)} rows)"},
+        on_click="ignore",
     )
     row.download_button(
         "Excel",
-        data=lambda: excel_bytes(df),
+        data=audited(lambda: excel_bytes(df), f"{stem}.xlsx ({len(df)} rows)"),
         file_name=f"{stem}.xlsx",
         mime=EXCEL_MIME,
         key=f"{key}_xlsx",
         icon=":material/download:",
-        on_click=auth.audit,
-        args=("export",),
-        kwargs={"detail": f"{stem}.xlsx ({len(df)} rows)"},
+        on_click="ignore",
     )
 
 
@@ -144,13 +157,13 @@ def pack_downloads(kind: str, f, school_name: str) -> None:
         suffix, mime = packs.FORMATS[fmt]
         column.download_button(
             f"Download the {PACK_NAMES[kind]} ({FORMAT_NAMES[fmt]})",
-            data=lambda fmt=fmt: pack_bytes(kind, fmt, f),
+            data=audited(
+                lambda fmt=fmt: pack_bytes(kind, fmt, f), f"{PACK_NAMES[kind]} ({FORMAT_NAMES[fmt]}): {f.describe()}"
+            ),
             file_name=f"{stem}.{suffix}",
             mime=mime,
             key=f"pack_{kind}_{fmt}",
             icon=":material/print:" if fmt == "pdf" else ":material/description:",
             type="primary" if kind == "governors" and fmt == "pdf" else "secondary",
-            on_click=auth.audit,
-            args=("export",),
-            kwargs={"detail": f"{PACK_NAMES[kind]} ({FORMAT_NAMES[fmt]}): {f.describe()}"},
+            on_click="ignore",
         )

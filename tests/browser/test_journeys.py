@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import time
 import zipfile
 from pathlib import Path
 
@@ -176,9 +177,24 @@ DOWNLOADS = {  # a kind of file -> (page title, heading, the buttons that downlo
 }
 
 
+def exports_audited(db_path: Path) -> int:
+    """The export entries in the served database's audit log (read between the app's runs, which hold it)."""
+    from data import db
+
+    for _ in range(40):
+        try:
+            with db.connection(db_path, read_only=True) as con:
+                return con.execute("SELECT count(*) FROM audit_log WHERE action = 'export'").fetchone()[0]
+        except Exception:  # a page run holds the file for a moment: look again
+            time.sleep(0.25)
+    raise AssertionError(f"could not read the audit log of {db_path.name}")
+
+
 @pytest.mark.parametrize("kind", list(DOWNLOADS))
-def test_a_download_leaves_the_page_whole(page, mode, url, kind):
+def test_a_download_leaves_the_page_whole(page, mode, url, kind, request):
     title, heading_text, name = DOWNLOADS[kind]
+    served = request.getfixturevalue("app_database" if mode == "demo" else "accounts_database")
+    audited = exports_audited(served)
     open_as(page, url, mode, "admin")
     go(page, title, heading_text)
     buttons = page.locator("[data-testid='stDownloadButton'] button").filter(has_text=name)
@@ -189,6 +205,7 @@ def test_a_download_leaves_the_page_whole(page, mode, url, kind):
     files = download_all(page, buttons.first if isinstance(name, str) else buttons)
     for file_name, path in files:
         assert path.stat().st_size > 0, file_name
+    assert exports_audited(served) == audited + len(files)  # each file recorded in the audit log as it was made
     assert_whole(page, heading_text)
     go(page, "Patterns")  # and the dashboard still works after it
     assert_whole(page, "Patterns")
