@@ -43,6 +43,7 @@ import pandas as pd
 
 from analytics import impact
 from analytics.filters import Filter
+from analytics.impact import settings
 from data import db, on_roll
 
 SCHOOL = "STUDY"
@@ -318,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
         action="append",
         default=[],
         metavar="NAME=VALUE",
-        help="override a setting of analytics.impact for an ablation, e.g. MATCHES=2 or SLOPES_FROM=pool",
+        help="override a setting of analytics.impact for an ablation, e.g. MATCHES=2 or YEAR_GROUP_PENALTY=2",
     )
     args = parser.parse_args(argv)
     override(parser, args.set)
@@ -338,16 +339,16 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def override(parser: argparse.ArgumentParser, items: list[str]) -> None:
-    """``--set NAME=VALUE``: a setting of analytics.impact changed for an ablation."""
+    """``--set NAME=VALUE``: a setting of analytics.impact (its ``settings`` module) changed for an ablation."""
     for item in items:
         name, _, value = item.partition("=")
-        if not hasattr(impact, name):
+        if not name.isupper() or not hasattr(settings, name):
             parser.error(f"analytics.impact has no setting {name!r}")
-        current = getattr(impact, name)
+        current = getattr(settings, name)
         if isinstance(current, bool):
-            setattr(impact, name, value.lower() in ("1", "true", "yes"))
+            setattr(settings, name, value.lower() in ("1", "true", "yes"))
         else:
-            setattr(impact, name, type(current)(value))
+            setattr(settings, name, type(current)(value))
 
 
 def table_text(table: pd.DataFrame) -> str:

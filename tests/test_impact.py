@@ -17,6 +17,7 @@ import pytest
 from analytics import attendance_windows, impact
 from analytics.__main__ import main
 from analytics.filters import Filter, PupilLevelDenied
+from analytics.impact import effects, matching, settings
 from data import db
 from data.scope import Scope
 from tests.impact_register import SCHOOL, generate
@@ -200,7 +201,7 @@ def test_other_actions_estimated_effects_are_taken_out_of_the_weeks_they_cover(
         | {"earlier_after_possible": [20 if earlier_type else 0]}
     )
     names = sorted({x for x in (earlier_type, later_type) if x})
-    change = impact._changes(impact._arm(row, names), names, {"Mentoring": 8.0, "Letter": 0.0}, own=own)
+    change = effects.changes(matching.arm(row, names), names, {"Mentoring": 8.0, "Letter": 0.0}, own=own)
     assert change[0] == pytest.approx(expected_change)
 
 
@@ -219,5 +220,19 @@ def test_matches_come_from_the_pupils_own_year_group_unless_it_has_nobody_near(s
     gap = same_year_gap / 3**0.5  # the same distance on each of the three measures matched on
     treated = pd.DataFrame([pupil("T", 8, 80.0)])
     pool = pd.DataFrame([pupil("T", 8, 80.0), pupil("same year", 8, 80.0 + gap), pupil("other year", 9, 80.0)])
-    m = impact._match(treated, pool)
+    m = matching.match(treated, pool)
     assert m["pool"]["upn"].iloc[m["cand"][0, 0]] == nearest
+
+
+@pytest.mark.parametrize("matches", [2, 7])
+def test_a_setting_changed_by_a_study_is_read_when_the_estimate_runs(generated, monkeypatch, matches):
+    """``--set MATCHES=2`` (benchmarks/impact_study.py) changes ``analytics.impact.settings``; the estimate reads it."""
+    path, truth, _ = generated
+    upn, _ = truth.treated["Mentoring"][0]
+    monkeypatch.setattr(settings, "MATCHES", matches)
+    con = db.connect(path, read_only=True)
+    try:
+        since = impact.since_last_action(con, Filter(school_ids=(SCHOOL,)), upn)
+    finally:
+        con.close()
+    assert since["comparison_pupils"] == matches
