@@ -116,8 +116,9 @@ def against_year_group(pf: Filter, upn: str, scope_name: str | None) -> None:
         columns=["comparison", "late_before_close", "late_after_close"], errors="ignore"
     )
     against = f"all you see ({scope_name})" if scope_name else "the whole school"
-    with st.expander(f"Figures against the year group and {against}"):
-        st.dataframe(tables.readable(table.round(1)), hide_index=True, width="stretch")
+    box = charts.on_demand(f"Figures against the year group and {against}", "pupil_against_figures")
+    if box:  # drawn when opened: a first visit to a pupil's page loads no table code for it
+        box.dataframe(tables.readable(table.round(1)), hide_index=True, width="stretch")
 
 
 @st.fragment
