@@ -8,7 +8,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from ui import export
+from data.users import User
+from ui import auth, export, identity
 
 
 @pytest.mark.parametrize(
@@ -53,3 +54,37 @@ def test_excel_export_holds_text_not_formulas_and_numbers_as_numbers():
 @pytest.mark.parametrize(("name", "stem"), [("PA list: Year 9/FSM", "PA_list_Year_9_FSM"), ("../../etc", "etc")])
 def test_file_names_are_safe(name, stem):
     assert export.file_stem(name) == stem
+
+
+@pytest.mark.parametrize(
+    ("demo", "minutes_later", "made"),
+    [
+        (False, 10, True),
+        (False, identity.IDLE_MINUTES + 1, False),  # a screen left idle past the limit: no file, nothing audited
+        (True, identity.IDLE_MINUTES + 1, True),  # the demo (sample data, no accounts) has no session limits
+    ],
+)
+def test_a_download_is_audited_as_its_file_is_made_while_the_session_lasts(monkeypatch, demo, minutes_later, made):
+    """``export.audited``: the data of a download button, made when the button is clicked (a deferred file)."""
+    import streamlit as st
+
+    now = [1_000_000.0]
+    monkeypatch.setattr(identity, "_clock", lambda: now[0])
+    recorded = []
+    monkeypatch.setattr(auth, "audit", lambda action, **fields: recorded.append((action, fields)))
+    user = User("head@school.example", "leader", demo=demo)
+    st.session_state.update({identity.USER_KEY: user, identity.SINCE_KEY: now[0], identity.SEEN_KEY: now[0]})
+    try:
+        data = export.audited(lambda: b"a,b\n", "list.csv (1 rows)")  # the page run draws the button
+        assert recorded == []  # drawing it records nothing: only a file made is an export
+        now[0] += minutes_later * 60
+        if made:
+            assert data() == b"a,b\n"
+            assert recorded == [("export", {"detail": "list.csv (1 rows)", "user": user})]
+        else:
+            with pytest.raises(PermissionError, match="sign in again"):
+                data()
+            assert recorded == []
+    finally:
+        for key in (identity.USER_KEY, identity.SINCE_KEY, identity.SEEN_KEY):
+            st.session_state.pop(key, None)

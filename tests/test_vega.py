@@ -104,7 +104,6 @@ def test_the_bars_match_plotlys_labels_colours_paleness_and_whiskers():
     [
         ({"selection": {vega.SELECTED: [{"week": "2026-11-02"}]}}, "week", "2026-11-02"),
         ({"selection": {vega.SELECTED: [{"row": 3}]}}, "row", 3),
-        ({"selection": {vega.SELECTED: {"row": [2]}}}, "row", 2),  # the shape an interval-like state takes
         ({"selection": {vega.SELECTED: []}}, "row", None),  # a double click cleared it
         ({"selection": {}}, "row", None),
         ({}, "row", None),

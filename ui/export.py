@@ -62,12 +62,16 @@ def audited(make: Callable[[], bytes], detail: str) -> Callable[[], bytes]:
     """A download's data: the export recorded in the audit log, then the file made, when the file is asked for.
 
     Streamlit runs it when the button is clicked, outside the script's run (a deferred download), so the
-    user is the one this run sees. The button itself reruns nothing (``on_click="ignore"``): a rerun
-    started by the click used to race the file's request, and under load the file was sometimes never sent.
+    user is the one this run sees, and the session's limits are the ones it saw: a click on a screen left
+    idle past them makes no file (the next click anywhere signs the user out). The button itself reruns
+    nothing (``on_click="ignore"``): a rerun started by the click used to race the file's request, and
+    under load the file was sometimes never sent.
     """
-    user = identity.session_user()
+    user, until = identity.session_user(), identity.valid_until()
 
     def data() -> bytes:
+        if user is not None and not user.demo and identity.over(until):
+            raise PermissionError("This session has ended: sign in again to download.")
         auth.audit("export", detail=detail, user=user)  # raises when it cannot be written: no file unaudited
         return make()
 

@@ -136,5 +136,17 @@ def expired() -> bool:
     return now - since > absolute or now - seen > idle
 
 
+def valid_until() -> float:
+    """When this session ends if nothing more is clicked (the clock's seconds): the sooner of its two limits."""
+    now = _clock()
+    absolute, idle = session_limits()
+    return min(st.session_state.get(SINCE_KEY, now) + absolute, st.session_state.get(SEEN_KEY, now) + idle)
+
+
+def over(until: float) -> bool:
+    """Whether a session that was valid until ``until`` (``valid_until``) has ended by now."""
+    return _clock() > until
+
+
 def seen() -> None:
     st.session_state[SEEN_KEY] = _clock()

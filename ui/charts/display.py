@@ -116,11 +116,8 @@ def outline_cell(fig: go.Figure, x: str, y: str) -> bool:
 def selected(event, field: str):
     """What a click on a selectable Vega-Lite chart picked: the ``field`` of the clicked mark, or None."""
     selection = event.get("selection") if isinstance(event, dict) else getattr(event, "selection", None)
-    picked = (selection or {}).get(vega.SELECTED) or []
-    if isinstance(picked, dict):  # an interval-shaped state: {field: [values]}
-        values = picked.get(field) or []
-        return values[0] if values else None
-    return picked[0].get(field) if picked and isinstance(picked[0], dict) else None
+    picked = (selection or {}).get(vega.SELECTED) or []  # a point selection: the clicked marks' fields
+    return picked[0].get(field) if picked else None
 
 
 def selected_points(event) -> list[dict]:
