@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import statistics
 import time
 from pathlib import Path
@@ -120,11 +121,22 @@ def visible_tables(page):
 
 
 def select_first_row(page, grid) -> None:
-    """Tick the first row's selection box (the narrow column at the grid's left edge, under a ~35px header)."""
-    grid.scroll_into_view_if_needed()
-    page.wait_for_timeout(300)
-    box = grid.bounding_box()
-    page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)
+    """Tick the first row's selection box (the narrow column at the grid's left edge, under a ~35px header): the
+    app opens that pupil's page. A click that lands while the grid is still being laid out (a loaded machine)
+    is lost: once the page is idle with no pupil opened, click again (three clicks at most)."""
+    for _ in range(3):
+        wait_until_idle(page)
+        if "upn=" in page.url:
+            return
+        grid.scroll_into_view_if_needed()
+        page.wait_for_timeout(300)
+        box = grid.bounding_box()
+        page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)
+        try:
+            page.wait_for_url(re.compile(r"upn="), timeout=20_000)
+            return
+        except Exception:
+            continue  # still running, or the click was lost: look again once the page is idle
 
 
 def reaches_the_pupil_page(page) -> None:
