@@ -246,13 +246,14 @@ CHANGES_NOTE = (
 )
 
 
-def _change_names(changes: pd.DataFrame) -> pd.Series:
+def change_names(changes: pd.DataFrame) -> pd.Series:
+    """Each change's name as the chart and the list of pupils behind it show it: "FSM: FSM", "Form: 8D"."""
     return changes["by_label"] + ": " + changes["label"].astype(str)
 
 
 def _changes(changes: pd.DataFrame, since: str, f: Filter, period: str) -> dict:
     return dict(
-        changes=changes.assign(name=_change_names(changes)),
+        changes=changes.assign(name=change_names(changes)),
         measure="overall_absence",
         title=charts.chart_title(f"Change in overall absence since {since} (points)", f, period),
         x_title="Change in absence (points)",

@@ -129,11 +129,7 @@ def forget() -> None:
 
 
 def expired() -> bool:
-    now = _clock()
-    absolute, idle = session_limits()
-    since = st.session_state.get(SINCE_KEY, now)
-    seen = st.session_state.get(SEEN_KEY, now)
-    return now - since > absolute or now - seen > idle
+    return over(valid_until())
 
 
 def valid_until() -> float:

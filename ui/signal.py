@@ -26,7 +26,7 @@ def what_changed_most(f: Filter, previous: tuple | None, period: str, measure: s
     if common.is_empty_frame(changes):
         st.info("No group's absence changed since the last period.")
         return
-    changes = changes.assign(name=changes["by_label"] + ": " + changes["label"].astype(str))
+    changes = changes.assign(name=headlines.change_names(changes))
     # One figure and one table for the page and the termly review pack (ui/headlines.py).
     pupil_level = common.pupil_level_allowed()
     chart = headlines.changes_chart(changes, previous[1], f, period, selectable=pupil_level)

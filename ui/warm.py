@@ -235,8 +235,8 @@ class PreloadCharts:
     second of the page's only thread on this machine. Named as a ``modulepreload`` in the page, every chart
     module is fetched at once. Plotly's is also run as soon as the script starts, on every page whose first
     screen draws with it: the browser does that work while it waits for the server anyway. Not on the
-    Overview, whose first screen is Vega-Lite: run early there, it held up the cards and the trend for a
-    chart that is not on the screen; run once that screen is drawn, it kept the page busy for most of a
+    Overview or a pupil's page, whose first screens are Vega-Lite: run early there, it held up the cards
+    and the trend for a chart that is not on the screen; run once that screen is drawn, it kept the page busy for most of a
     second after it looked ready, and the next page was no quicker for it (docs/PERFORMANCE.md). Vega-Lite's
     module (a sixth of the size) is run when its chart arrives: run early too, it held up the cards by as
     much as it saved the chart. The chart's own code later finds the module loaded (the same address);
