@@ -8,7 +8,7 @@ from analytics import pupils
 from ui import alerts, common, filters, interventions_panel, pupil_page
 
 common.require_page("pupils")
-f = filters.sidebar_filter()
+f = filters.sidebar_filter(groups=False)  # no pupil group narrows one pupil
 st.title("Pupils")
 common.require_pupil_level("individual pupils")
 
@@ -29,4 +29,4 @@ if not profile.get("measures"):
 
 pupil_page.against_year_group(pf, upn, filters.scope_label(f.scope))
 pupil_page.tabs(pf, upn, f"{profile['forename']} {profile['surname']}", period)
-interventions_panel.interventions_panel(common.connection(), f, upn, profile["school_id"])
+interventions_panel.interventions_panel(common.connection(), pf, upn, profile["school_id"])

@@ -22,6 +22,13 @@ def page(monkeypatch, path, name: str, role: str = "leader", query: dict | None 
     return at.run()
 
 
+def open_box(at: AppTest, key: str) -> AppTest:
+    """Open a box whose form is drawn only once opened (``charts.on_demand``), as a click on it does."""
+    assert not [e for e in at.expander if e.proto.id.endswith(f"-{key}") and e.proto.expanded], f"{key} starts open"
+    at.session_state[key] = True
+    return at.run()
+
+
 @pytest.fixture(scope="module")
 def log_db(sample_db, tmp_path_factory):
     path = tmp_path_factory.mktemp("log_pages") / "app.duckdb"
@@ -75,6 +82,8 @@ def test_pupil_page_panel_records_an_action(monkeypatch, log_db):
     assert not at.exception, [e.value for e in at.exception]
     assert "Actions and letters" in [h.value for h in at.subheader]
     assert any("Attendance since the" in m.value or "Latest action" in m.value for m in at.markdown)
+    assert not at.text_area, "the form is drawn only once its box is opened"
+    open_box(at, f"iv_{upn}_record_box")
     at.text_area(key=f"iv_{upn}_notes").input("Agreed a plan: in by 8.40 every day")
     at.button(key=f"FormSubmitter:iv_{upn}_record-Record").click().run()
     assert not at.exception, [e.value for e in at.exception]
@@ -94,6 +103,7 @@ def test_a_letter_from_the_pupil_page_goes_in_the_familys_language(monkeypatch, 
         letter_templates.save(con, "lead@school", "999001", "first_concern", "O {forename}", body, language="POL")
     at = page(monkeypatch, path, "pupils.py", query={"upn": upn})
     assert not at.exception, [e.value for e in at.exception]
+    open_box(at, f"iv_{upn}_letter_box")
     assert any("home language Polish" in c.value for c in at.caption)
     at.button(key=f"iv_{upn}_make").click().run()
     assert not at.exception, [e.value for e in at.exception]

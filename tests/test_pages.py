@@ -106,6 +106,20 @@ def test_filters_carry_across_pages(monkeypatch, app_db):
     assert at.multiselect(key="flt_yg").value == [10]
 
 
+def test_a_pupils_page_leaves_out_the_pupil_groups_and_keeps_them_for_the_others(monkeypatch, app_db):
+    at = run_page(monkeypatch, app_db, "pages/overview.py")
+    at.multiselect(key="flt_yg").set_value([10]).run()
+    at.radio(key="flt_fsm").set_value("yes").run()
+    at.switch_page("pages/pupils.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    drawn = {w.key for w in [*at.multiselect, *at.radio]}
+    assert not {k for k in drawn if k.startswith("flt_")}, "no pupil group narrows one pupil's page"
+    assert any("do not narrow one pupil's page" in c.value for c in at.sidebar.caption)
+    assert at.query_params["yg"] in ("10", ["10"]) and at.query_params["fsm"] in ("1", ["1"])
+    at.switch_page("pages/groups.py").run()
+    assert (at.multiselect(key="flt_yg").value, at.radio(key="flt_fsm").value) == ([10], "yes")
+
+
 def test_the_pupil_page_opens_the_pupil_named_in_the_url(monkeypatch, app_db, sample_db):
     from analytics import pupils
     from data import db

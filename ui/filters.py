@@ -200,8 +200,13 @@ def _choose_many(key: str, options: list, current: list) -> None:
         st.session_state[f"flt_{key}"] = [v for v in st.session_state[f"flt_{key}"] if v in options]
 
 
-def sidebar_filter() -> Filter:
-    """Draw the sidebar filters and return the Filter they describe, restricted to the user's scope."""
+def sidebar_filter(groups: bool = True) -> Filter:
+    """Draw the sidebar filters and return the Filter they describe, restricted to the user's scope.
+
+    ``groups=False`` (one pupil's page, which no pupil group narrows) draws the school, year and period only:
+    the year groups, forms and pupil groups chosen elsewhere are kept for the other pages, not shown where
+    they would change nothing.
+    """
     scope = auth.current_user().scope
     state = _load_state()
     base = Filter(scope=scope)
@@ -238,6 +243,28 @@ def sidebar_filter() -> Filter:
         state["from"] = chosen[0] if chosen else None
         state["to"] = chosen[1] if len(chosen) > 1 else None
 
+    if groups:
+        _pupil_groups(sb, state, in_year, scope)
+    else:
+        sb.caption("Year groups, forms and pupil groups do not narrow one pupil's page; they are kept for the others.")
+
+    if sb.button("Reset filters", icon=":material/restart_alt:"):
+        forget_widgets()
+        st.session_state[STATE] = _defaults()
+        _write_query({})
+        st.rerun()
+
+    st.session_state[STATE] = state
+    _write_query(query_from_state(state))
+    f = filter_from_state(state, scope)
+    latest = cached(school.latest_date, in_year)
+    if latest:
+        sb.caption(f"Marks up to {latest:%A %d %B %Y}")
+    return f
+
+
+def _pupil_groups(sb, state: dict, in_year: Filter, scope: Scope) -> None:
+    """The year groups, forms and pupil groups, each chosen into ``state``."""
     year_groups = cached(school.year_groups, in_year)
     _choose_many("yg", year_groups, state["yg"])
     mine = scope_label(scope)
@@ -272,20 +299,6 @@ def sidebar_filter() -> Filter:
         _choose_many("eth", ethnicities, state["eth"])
         st.multiselect("Ethnicity", ethnicities, key="flt_eth", placeholder="All")
         state["eth"] = st.session_state["flt_eth"]
-
-    if sb.button("Reset filters", icon=":material/restart_alt:"):
-        forget_widgets()
-        st.session_state[STATE] = _defaults()
-        _write_query({})
-        st.rerun()
-
-    st.session_state[STATE] = state
-    _write_query(query_from_state(state))
-    f = filter_from_state(state, scope)
-    latest = cached(school.latest_date, in_year)
-    if latest:
-        sb.caption(f"Marks up to {latest:%A %d %B %Y}")
-    return f
 
 
 def _write_query(wanted: dict[str, str]) -> None:

@@ -15,7 +15,7 @@ import streamlit as st
 from analytics import caseload, impact
 from analytics.filters import Filter
 from data import interventions
-from ui import common, letters, tables
+from ui import charts, common, letters, tables
 from ui.letters import wording
 
 OTHER = "Other (type it)"
@@ -60,7 +60,6 @@ def since_sentence(since: dict | None) -> str | None:
 def _record_form(con, f: Filter, school_id: str, upn: str, key: str) -> None:
     email, role = who()
     with st.form(f"{key}_record", clear_on_submit=True):
-        st.markdown("**Record an action**")
         c1, c2 = st.columns(2)
         kind = c1.selectbox("Type", [*interventions.TYPES, OTHER], index=2, key=f"{key}_type")
         own_kind = c1.text_input("Other type", key=f"{key}_own_type")
@@ -98,30 +97,27 @@ def _record_form(con, f: Filter, school_id: str, upn: str, key: str) -> None:
 def _edit_entries(con, f: Filter, log: pd.DataFrame, key: str) -> None:
     email, role = who()
     open_rows = log[log["status"] == "open"]
-    if open_rows.empty:
-        return
     labels = {int(r.intervention_id): f"{r.type} · {pd.Timestamp(r.date):%d/%m/%Y}" for r in open_rows.itertuples()}
-    with st.expander("Edit or close an open action"):
-        chosen = st.selectbox("Action", list(labels), format_func=labels.get, key=f"{key}_edit_pick")
-        row = open_rows[open_rows["intervention_id"] == chosen].iloc[0]
-        review = row["review_date"]
-        new_review = st.date_input(
-            "Next review",
-            value=None if pd.isna(review) else pd.Timestamp(review).date(),
-            format="DD/MM/YYYY",
-            key=f"{key}_edit_review_{chosen}",
-        )
-        notes = st.text_area("Notes", value=row["notes"] or "", key=f"{key}_edit_notes_{chosen}")
-        c1, c2 = st.columns(2)
-        try:
-            if c1.button("Save changes", key=f"{key}_edit_save"):
-                interventions.edit(con, f.scope, email, chosen, role=role, review_date=new_review, notes=notes)
-                st.rerun()
-            if c2.button("Close this action", key=f"{key}_edit_close"):
-                interventions.close(con, f.scope, email, chosen, role=role)
-                st.rerun()
-        except interventions.InterventionError as exc:
-            st.error(str(exc))
+    chosen = st.selectbox("Action", list(labels), format_func=labels.get, key=f"{key}_edit_pick")
+    row = open_rows[open_rows["intervention_id"] == chosen].iloc[0]
+    review = row["review_date"]
+    new_review = st.date_input(
+        "Next review",
+        value=None if pd.isna(review) else pd.Timestamp(review).date(),
+        format="DD/MM/YYYY",
+        key=f"{key}_edit_review_{chosen}",
+    )
+    notes = st.text_area("Notes", value=row["notes"] or "", key=f"{key}_edit_notes_{chosen}")
+    c1, c2 = st.columns(2)
+    try:
+        if c1.button("Save changes", key=f"{key}_edit_save"):
+            interventions.edit(con, f.scope, email, chosen, role=role, review_date=new_review, notes=notes)
+            st.rerun()
+        if c2.button("Close this action", key=f"{key}_edit_close"):
+            interventions.close(con, f.scope, email, chosen, role=role)
+            st.rerun()
+    except interventions.InterventionError as exc:
+        st.error(str(exc))
 
 
 def letter_maker(con, f: Filter, upns: list[str], key: str) -> None:
@@ -186,7 +182,14 @@ def interventions_panel(con, f: Filter, upn: str, school_id: str | None = None) 
         st.dataframe(tables.readable(shown, blanks), hide_index=True, width="stretch")
         stage, _ = caseload.suggest_stage(None, list(log["type"]))
         st.caption(f"Furthest step logged: {stage}.")
-    _record_form(con, f, school_id, upn, key)
-    _edit_entries(con, f, log, key)
-    st.markdown("**Letter home**")
-    letter_maker(con, f, [upn], key)
+    # Each form is drawn when its box is opened: below the pupil's figures, they cost a first visit nothing.
+    if box := charts.on_demand("Record an action", f"{key}_record_box"):
+        with box:
+            _record_form(con, f, school_id, upn, key)
+    has_open = not log.empty and (log["status"] == "open").any()
+    if has_open and (box := charts.on_demand("Edit or close an open action", f"{key}_edit_box")):
+        with box:
+            _edit_entries(con, f, log, key)
+    if box := charts.on_demand("Letter home", f"{key}_letter_box"):
+        with box:
+            letter_maker(con, f, [upn], key)

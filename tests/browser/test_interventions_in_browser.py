@@ -57,6 +57,7 @@ def test_at_risk_pupil_to_meeting_letter_and_caseload(page, app_url, sample_db):
 
     # Record a meeting at which an attendance plan was agreed.
     page.get_by_text("Actions and letters").scroll_into_view_if_needed()
+    page.get_by_text("Record an action", exact=True).click()  # the form is drawn once its box is opened
     page.get_by_label("Notes (what was agreed)").fill("Met mum: plan agreed, in by 8.40, weekly check-in")
     page.get_by_text("An attendance plan with targets was agreed").click()
     page.get_by_role("button", name="Record").click()
@@ -64,6 +65,7 @@ def test_at_risk_pupil_to_meeting_letter_and_caseload(page, app_url, sample_db):
     wait_until_idle(page)
 
     # The letter home as a PDF.
+    page.get_by_text("Letter home", exact=True).click()
     page.get_by_role("button", name="Make letter").click()
     download_button = page.get_by_role("button", name=re.compile(r"Download first-concern-.*\.pdf"))
     download_button.wait_for(timeout=WAIT_MS)
