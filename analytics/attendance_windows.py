@@ -97,7 +97,12 @@ def pupil_windows(
             by_school.setdefault(school_id, []).append((when, *b))
     if not by_school:
         return pd.DataFrame(columns=columns)
-    marks, params = marks_sql(_pool_filter(f).replace(school_ids=tuple(by_school)), pupils=False, enrolments=False)
+    # Only the days some window reaches (from the earliest prior-window start to the latest after-window end):
+    # a running total over them differs from one over every day by a constant, which each window subtracts.
+    first_day = min(b[3] for rows in by_school.values() for b in rows)
+    last_day = max(b[2] for rows in by_school.values() for b in rows)
+    pool = _pool_filter(f).replace(school_ids=tuple(by_school), date_from=first_day, date_to=last_day)
+    marks, params = marks_sql(pool, pupils=False, enrolments=False)
     daily = con.execute(
         f"""SELECT school_id, upn, date, count(*) FILTER (WHERE possible) AS possible,
                    count(*) FILTER (WHERE attended) AS attended
@@ -120,10 +125,9 @@ def pupil_windows(
         day_rows = daily[daily["school_id"] == school_id]
         if day_rows.empty:
             continue
-        upns = np.array(sorted(day_rows["upn"].unique()))
-        days = np.array(sorted(day_rows["date"].unique()), dtype="datetime64[D]")
-        p_i = np.searchsorted(upns, day_rows["upn"].to_numpy())
-        d_i = np.searchsorted(days, day_rows["date"].to_numpy().astype("datetime64[D]"))
+        p_i, upns = pd.factorize(day_rows["upn"], sort=True)  # row of each pupil, in UPN order
+        d_i, days = pd.factorize(day_rows["date"], sort=True)
+        upns, days = np.asarray(upns, dtype=object), np.asarray(days, dtype="datetime64[D]")
         totals = {}
         for c in ("possible", "attended"):
             grid = np.zeros((len(upns), len(days) + 1))

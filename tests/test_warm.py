@@ -110,13 +110,13 @@ def _served(path: str, content_type: bytes, body: bytes, method: str = "GET", gz
 
 
 @pytest.mark.parametrize(
-    "path, content_type, method, preloaded, plotly_runs",
+    "path, content_type, method, preloaded, plotly",
     [
-        ("/", b"text/html", "GET", True, None),  # the Overview at /: its first screen is Vega-Lite
-        ("/overview", b"text/html", "GET", True, None),
-        ("/pupils", b"text/html; charset=utf-8", "GET", True, None),  # a pupil: its calendar is Vega-Lite
-        ("/lists", b"text/html; charset=utf-8", "GET", True, "at once"),  # any other page by its address
-        ("/patterns/", b"text/html", "GET", True, "at once"),
+        ("/", b"text/html", "GET", True, "after the first screen"),  # the Overview at /: its first screen is Vega-Lite
+        ("/overview", b"text/html", "GET", True, "after the first screen"),
+        ("/pupils", b"text/html; charset=utf-8", "GET", True, "after the first screen"),  # a pupil: Vega-Lite too
+        ("/lists", b"text/html; charset=utf-8", "GET", True, "fetched and run at once"),  # any other page
+        ("/patterns/", b"text/html", "GET", True, "fetched and run at once"),
         ("/static/js/index.js", b"text/javascript", "GET", False, None),  # the app's own files: untouched
         ("/_stcore/health", b"text/html", "GET", False, None),
         ("/media/abc.csv", b"text/csv", "GET", False, None),  # downloads: untouched
@@ -124,13 +124,16 @@ def _served(path: str, content_type: bytes, body: bytes, method: str = "GET", gz
         ("/favicon.png", b"image/png", "GET", False, None),
     ],
 )
-def test_the_page_preloads_the_charts_javascript(path, content_type, method, preloaded, plotly_runs):
+def test_the_page_preloads_the_charts_javascript(path, content_type, method, preloaded, plotly):
     headers, body, request = _served(path, content_type, PAGE, method)
-    for module in (b"./static/js/PlotlyChart.x.js", b"./static/js/Vega.y.js"):  # fetched at once on every page
-        assert (b'<link rel="modulepreload" crossorigin href="' + module + b'">' in body) is preloaded
-    # Plotly's is run as the script starts where the first screen draws with it; on the Overview, when drawn.
-    assert (b'import("./static/js/PlotlyChart.x.js")' in body) is (plotly_runs == "at once")
-    assert b'import("./static/js/Vega.y.js")' not in body  # Vega-Lite's is run when its chart arrives
+    link = b'<link rel="modulepreload" crossorigin href="%s">'
+    assert (link % b"./static/js/Vega.y.js" in body) is preloaded  # Vega-Lite's: fetched at once on every page
+    assert b'import("./static/js/Vega.y.js")' not in body  # and run when its chart arrives
+    at_once = plotly == "fetched and run at once"
+    assert (link % b"./static/js/PlotlyChart.x.js" in body) is at_once
+    assert (b'import("./static/js/PlotlyChart.x.js")' in body) is at_once  # as the script starts
+    # On the Overview and a pupil's page: fetched once the first screen is drawn, never run there.
+    assert (b'["./static/js/PlotlyChart.x.js"]' in body) is (plotly == "after the first screen")
     if preloaded:
         assert body.startswith(PAGE[: -len(b"</head><body></body></html>")]) and body.endswith(
             b"</head><body></body></html>"

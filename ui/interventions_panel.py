@@ -179,7 +179,8 @@ def interventions_panel(con, f: Filter, upn: str, school_id: str | None = None) 
         for column in ("Date", "Review"):  # dates as the rest of the page writes them, never "00:00:00"
             shown[column] = pd.to_datetime(shown[column]).dt.strftime("%d/%m/%Y")
         blanks = {"Owner": "no owner", "Review": "no review set", "Notes": "no notes"}
-        st.dataframe(tables.readable(shown, blanks), hide_index=True, width="stretch")
+        # A plain table: a pupil's log is short, and its notes are read whole (wrapped, not cut off in a grid).
+        st.table(tables.readable(shown, blanks), hide_index=True, border="horizontal")
         stage, _ = caseload.suggest_stage(None, list(log["type"]))
         st.caption(f"Furthest step logged: {stage}.")
     # Each form is drawn when its box is opened: below the pupil's figures, they cost a first visit nothing.

@@ -198,6 +198,7 @@ CHART_MODULES = {"plotly": "PlotlyChart.*.js", "vega": "ArrowVegaLiteChart.*.js"
 # Pages (by address; "" is the default page) whose first screen has no Plotly chart: the Overview and a pupil's
 # page draw theirs with Vega-Lite (ui/charts/vega.py). Any other page's first screen draws with Plotly.
 WITHOUT_PLOTLY = {"", "overview", "pupils"}
+AFTER_FIRST_SCREEN_MS = 1000  # on those pages, Plotly's module is fetched this long after the first screen is drawn
 
 
 def chart_scripts() -> dict[str, list[str]]:
@@ -227,28 +228,56 @@ def _run_early(scripts: list[str]) -> str:
     )
 
 
+def _preload_later(scripts: list[str], after_ms: int = AFTER_FIRST_SCREEN_MS) -> str:
+    """A script fetching ``scripts`` once the first screen is drawn: ``after_ms`` after the page's script has first
+    finished ("notRunning" after "running" in the page's performance timeline), when the browser is next idle.
+
+    Fetched and parsed (off the page's thread), not run: a later page that draws with them finds them ready.
+    """
+    if not scripts:
+        return ""
+    hrefs = ", ".join(f'"{s}"' for s in scripts)
+    return (
+        "<script>(() => { let ran = false; const fetchThem = () => { for (const href of ["
+        + hrefs
+        + ']) { const l = document.createElement("link"); l.rel = "modulepreload"; l.crossOrigin = ""; '
+        + "l.href = href; document.head.appendChild(l); } }; new PerformanceObserver((l, o) => { for (const e of "
+        + 'l.getEntries()) { if (e.name === "running") ran = true; else if (e.name === "notRunning" && ran) { '
+        + "o.disconnect(); setTimeout(() => requestIdleCallback(fetchThem, { timeout: 2000 }), "
+        + str(after_ms)
+        + '); return; } } }).observe({ type: "mark" }); })();</script>'
+    )
+
+
 class PreloadCharts:
-    """Middleware: the page's HTML asks the browser for the charts' JavaScript at once, not after the first chart.
+    """Middleware: the page's HTML asks the browser for the charts' JavaScript before their first chart arrives.
 
     With nothing cached, a browser fetches a chart's module only when the first chart of its kind arrives
     from the server, after the script has run, and then runs it: for Plotly's (about 5 MB) most of a
-    second of the page's only thread on this machine. Named as a ``modulepreload`` in the page, every chart
-    module is fetched at once. Plotly's is also run as soon as the script starts, on every page whose first
-    screen draws with it: the browser does that work while it waits for the server anyway. Not on the
-    Overview or a pupil's page, whose first screens are Vega-Lite: run early there, it held up the cards
-    and the trend for a chart that is not on the screen; run once that screen is drawn, it kept the page busy for most of a
-    second after it looked ready, and the next page was no quicker for it (docs/PERFORMANCE.md). Vega-Lite's
-    module (a sixth of the size) is run when its chart arrives: run early too, it held up the cards by as
-    much as it saved the chart. The chart's own code later finds the module loaded (the same address);
-    what is drawn is unchanged.
+    second of the page's only thread on this machine. Named as a ``modulepreload`` in the page, a chart
+    module is fetched at once. On a page whose first screen draws with Plotly, its module is fetched at once
+    and also run as soon as the script starts: the browser does that work while it waits for the server anyway.
+
+    The Overview and a pupil's page draw their first screens with Vega-Lite (``WITHOUT_PLOTLY``). There,
+    Plotly's module is fetched a second after the first screen is drawn, for the pages after it: fetched and
+    parsed at once, it held that screen up by about 0.15 s on 2 cores; run early, it held up the cards and
+    the trend; run once the screen was drawn, it kept the page busy for most of a second after it looked
+    ready (docs/PERFORMANCE.md). Vega-Lite's module (a sixth of the size) is fetched at once on every page and
+    run when its chart arrives: run early too, it held up the cards by as much as it saved the chart. A
+    chart's own code later finds the module loaded (the same address); what is drawn is unchanged.
     """
 
     def __init__(self, app, scripts: dict[str, list[str]] | None = None):
         self.app = app
         scripts = chart_scripts() if scripts is None else scripts
-        links = "".join(f'<link rel="modulepreload" crossorigin href="{s}">' for kind in scripts.values() for s in kind)
         plotly = scripts.get("plotly", [])
-        self.links = {True: (links + _run_early(plotly)).encode(), False: links.encode()}
+        others = [s for kind, found in scripts.items() if kind != "plotly" for s in found]
+        links = "".join(f'<link rel="modulepreload" crossorigin href="{s}">' for s in others)
+        now = "".join(f'<link rel="modulepreload" crossorigin href="{s}">' for s in plotly)
+        self.links = {
+            True: (links + now + _run_early(plotly)).encode(),
+            False: (links + _preload_later(plotly)).encode(),
+        }
 
     async def __call__(self, scope, receive, send):
         path = scope.get("path", "")

@@ -275,9 +275,15 @@ def test_a_first_visit_is_measured(page, sample_db, tmp_path):
 
     with db.connection(sample_db, read_only=True) as con:
         # Two pupils: one opened after the Overview, one as the first page of another browser (neither cached).
-        upn, other = (
-            r[0] for r in con.execute("SELECT upn FROM enrolments ORDER BY academic_year DESC, upn LIMIT 2").fetchall()
-        )
+        # The second has actions logged, as the pupils a pastoral lead opens from a link mostly do: their page
+        # also works out attendance since the latest action against similar pupils.
+        (upn,) = con.execute("SELECT upn FROM enrolments ORDER BY academic_year DESC, upn LIMIT 1").fetchone()
+        (other,) = con.execute(
+            """SELECT i.upn FROM interventions i JOIN enrolments e USING (school_id, upn)
+               WHERE e.academic_year = (SELECT max(academic_year) FROM enrolments) AND i.upn <> ?
+               GROUP BY i.upn ORDER BY count(*) DESC, i.upn LIMIT 1""",
+            [upn],
+        ).fetchone()
     timings: dict[str, list[float]] = {}
     loads = []
     for run in range(FIRST_VISITS):
@@ -316,7 +322,8 @@ def test_a_first_visit_is_measured(page, sample_db, tmp_path):
                 "browser with nothing cached): "
                 "seconds from typing the address until the page's script has finished and its charts are drawn; "
                 f"median of {FIRST_VISITS} freshly started servers. 'Server start' is from starting `streamlit run` "
-                "until it answers its health check.",
+                "until it answers its health check. 'Pupil page opened first' is another pupil, one with actions "
+                "logged, as the first page of a second browser (a link in an email).",
                 **{name: round(statistics.median(runs), 2) for name, runs in timings.items()},
                 **{
                     name.replace(" (s)", " runs (s)"): ", ".join(f"{t:.2f}" for t in runs)
@@ -361,7 +368,8 @@ def _first_visit_note() -> list[str]:
         f"test_a_first_visit_is_measured): the "
         f"Overview in {first['overview (s)']} s, then a pupil's page by its address in {first['pupil page (s)']} s"
         + (
-            f" (a pupil's page as the first page of a browser: {first['pupil page opened first (s)']} s) "
+            f" (the page of a pupil with actions logged as the first page of a browser: "
+            f"{first['pupil page opened first (s)']} s) "
             if "pupil page opened first (s)" in first
             else " "
         )
