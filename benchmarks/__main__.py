@@ -86,6 +86,26 @@ FIRST_VISIT_NOTES = [
     "another. Naming those files for the browser to fetch and run at once was measured and was no quicker (3.0 s "
     "against 2.8 s, four fresh servers each). The 2-second aim is met for the Overview at low load and for a "
     "pupil's page opened from the dashboard; not for a pupil's page opened as the very first page of a browser.",
+    "Then (2026-11-29 02:00-03:00): the rest of a first visit to a pupil's page. The browser's main thread was busy "
+    "for about 1.4 s of the first 1.9 s (a Chromium trace): Streamlit's own JavaScript, React drawing each element "
+    "as it arrived, and each kind of element's code fetched from a server busy running the script. Each change "
+    "below was measured side by side against the commit before it (fresh servers started in turn, a browser with "
+    "nothing cached, the page of a pupil with no actions logged, load average about 2 on 2 cores; medians of 6-7 "
+    "each, until the calendar is drawn): the forms under 'Actions and letters' (record, edit, letter home) drawn "
+    "when their box is opened and the pupil groups, which never narrow one pupil's page, left out of its sidebar: "
+    "2.29 s against 2.41 s; uvicorn's C parser and event loop (httptools, uvloop, which Streamlit's server uses "
+    "when installed; the app's JavaScript is loaded about 0.25 s sooner): 1.84 s against 2.05 s; Plotly's module "
+    "fetched a second after the first screen is drawn, not with it, on the Overview and a pupil's page (fetched "
+    "and parsed at once, it took about 0.19 s of a core in the first second): 1.81 s against 1.97 s. For a pupil "
+    "with actions logged, attendance since the latest action against similar pupils took 0.7-0.9 s of the "
+    "script: analytics/attendance_windows.py now reads only the days its windows reach and finds each pupil's row "
+    "by hashing, not by a binary search over UPN strings (0.11-0.23 s, the same figures to the last digit for "
+    "three pupils and for the Impact page's table); the script then finishes at 1.45-1.65 s instead of "
+    "2.5-2.85 s. That pupil's log is a plain table, not a grid. The test's pupil opened first is now one with "
+    "actions logged. Measured and not kept: the sidebar's pupil groups drawn only once their box is opened on "
+    "every page (the Overview 1.87 s against 1.93 s, within the noise, for a wait each time the box is opened); "
+    "the first screen's element modules fetched as the script starts (1.81 s either way); the log as a Markdown "
+    "table (about 0.07 s, but staff's free-text notes would need escaping of Markdown and LaTeX marks).",
 ]
 
 

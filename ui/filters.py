@@ -246,7 +246,11 @@ def sidebar_filter(groups: bool = True) -> Filter:
     if groups:
         _pupil_groups(sb, state, in_year, scope)
     else:
-        sb.caption("Year groups, forms and pupil groups do not narrow one pupil's page; they are kept for the others.")
+        mine = scope_label(scope)
+        sb.caption(
+            (f"Your pupils: {mine}. " if mine else "")
+            + "Year groups, forms and pupil groups do not narrow one pupil's page; they are kept for the others."
+        )
 
     if sb.button("Reset filters", icon=":material/restart_alt:"):
         forget_widgets()

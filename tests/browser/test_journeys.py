@@ -263,6 +263,7 @@ def test_a_pastoral_leads_journey(page, mode, url):
     assert navigation(page) == NAVIGATION["pastoral"]
     go(page, "At risk", "At risk: predicted to become persistently absent")
     assert "Year 8" in main_text(page)  # the scope is named, never "whole school"
+    assert page.get_by_placeholder("All of yours: Year 8").count() == 1  # the year groups filter, not "All"
     grid = visible_tables(page).first
     grid.wait_for(timeout=WAIT_MS)
     select_first_row(page, grid)
@@ -272,7 +273,9 @@ def test_a_pastoral_leads_journey(page, mode, url):
     assert navigation(page) == NAVIGATION["pastoral"], "the drill-down lost the role"
     assert_whole(page, "Pupils")
     assert "Year 8" in main_text(page)
-    assert page.get_by_placeholder("All of yours: Year 8").count() == 1  # the year groups filter, not "All"
+    # No pupil group narrows one pupil's page: its sidebar names whose pupils these are instead.
+    assert page.get_by_text("Your pupils: Year 8.").count() == 1
+    assert page.get_by_placeholder("All of yours: Year 8").count() == 0
     page.get_by_role("tab", name="For parents").click()
     wait_until_idle(page)
     assert_whole(page, "Pupils")
