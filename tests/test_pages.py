@@ -298,3 +298,20 @@ def test_a_reasons_legend_cuts_a_long_meaning_at_a_word(meaning, legend):
     from ui import pattern_tabs
 
     assert pattern_tabs._shortened(meaning) == legend
+
+
+@pytest.mark.parametrize(
+    "typed, markdown",
+    [
+        ("Attendance meeting", "Attendance meeting"),  # nothing to escape
+        ("5% ($0 now, $50 later)", r"5% (\$0 now, \$50 later)"),  # never a formula
+        ("*every* Friday_am", r"\*every\* Friday\_am"),  # never italics
+        (":red[late] at 10:30", r"\:red\[late\] at 10\:30"),  # never Streamlit's colour or emoji codes
+        ("a|b <b>x</b> # ~~s~~", r"a\|b \<b\>x\</b\> \# \~\~s\~\~"),
+        ("two\nlines", "two lines"),
+    ],
+)
+def test_typed_text_shows_as_typed(typed, markdown):
+    from ui.common import as_typed
+
+    assert as_typed(typed) == markdown

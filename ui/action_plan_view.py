@@ -33,8 +33,8 @@ def action_card(con, f: Filter, row, editable: bool) -> None:
             if row["due_date"] is not None and row["due_date"] == row["due_date"]
             else "no due date"
         )
-        left.markdown(f"**{row['action']}**")
-        left.caption(f"{row['owner'] or 'No owner'} · {due} · {row['status']}")
+        left.markdown(f"**{common.as_typed(row['action'])}**")
+        left.caption(f"{common.as_typed(row['owner']) if row['owner'] else 'No owner'} · {due} · {row['status']}")
         if row["measure"] in action_plan.LINKABLE:
             trend = common.cached(action_plan.measure_trend, f, row["measure"])
             right.caption(f"{action_plan.LINKABLE[row['measure']]}, year to date at each half-term")

@@ -67,8 +67,9 @@ def recent_actions(rows: pd.DataFrame, limit: int = 8) -> None:
         return
     st.markdown("**Latest actions**")
     lines = [
-        f"- {pd.Timestamp(r.last_action_date):%d/%m/%Y} · {r.last_action} · {r.surname}, {r.forename} "
-        f"({r.form or ''}, {r.upn}) · stage: {r.suggested_stage}"
+        f"- {pd.Timestamp(r.last_action_date):%d/%m/%Y} · {common.as_typed(r.last_action)} · "
+        f"{common.as_typed(f'{r.surname}, {r.forename}')} ({common.as_typed(r.form or '')}, {r.upn}) · "
+        f"stage: {r.suggested_stage}"
         for r in done.itertuples()
     ]
     st.markdown("\n".join(lines))

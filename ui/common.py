@@ -8,6 +8,7 @@ the names below are the ones pages use.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -42,6 +43,18 @@ def pct(value, digits: int = 1) -> str:
     if value is None or (isinstance(value, float) and value != value):
         return "–"
     return f"{value:.{digits}f}%"
+
+
+MARKDOWN_MARKS = re.compile(r"([\\`*_\[\]<>#|$~:])")  # each read by Markdown, GitHub's tables or Streamlit
+
+
+def as_typed(text) -> str:
+    """Text a person typed (an action, a note, a name), put into Markdown so it shows exactly as typed.
+
+    Every mark Markdown (or Streamlit's LaTeX, between two ``$``) would read is escaped: "5% ($0 now, $50
+    later)" is not turned into a formula, nor "*every* Friday" into italics.
+    """
+    return MARKDOWN_MARKS.sub(r"\\\1", str(text)).replace("\n", " ")
 
 
 def as_list(values) -> list:
