@@ -92,6 +92,19 @@ def test_pupil_page_panel_records_an_action(monkeypatch, log_db):
     assert "Agreed a plan: in by 8.40 every day" in notes
 
 
+def test_a_year_group_chosen_elsewhere_never_hides_a_pupils_actions(monkeypatch, log_db):
+    path, upn = log_db
+    with db.connection(path, read_only=True) as con:
+        (year_group,) = con.execute(
+            "SELECT year_group FROM enrolments WHERE upn = ? AND academic_year = 2026", [upn]
+        ).fetchone()
+    other = 7 if year_group != 7 else 8  # the sidebar's year groups, kept from another page, leave this pupil out
+    at = page(monkeypatch, path, "pupils.py", query={"upn": upn, "yg": str(other)})
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Attendance since the" in m.value or "Latest action" in m.value for m in at.markdown)
+    assert at.query_params["yg"] in (str(other), [str(other)])  # kept for the other pages
+
+
 def test_a_letter_from_the_pupil_page_goes_in_the_familys_language(monkeypatch, log_db):
     path, _ = log_db
     with db.connection(path) as con:
