@@ -154,6 +154,19 @@ def test_school_weeks_are_weeks_with_possible_sessions(con, register, weeks, sch
     assert [d.isoformat() for d in got] == school_weeks
 
 
+def test_an_action_logged_after_the_latest_marks_is_named_with_nothing_since(con, register):
+    """Marks to Friday 26 September; a meeting logged on Monday 6 October, before any later marks are imported."""
+    register.pupil("A1").marks("A1", "2025-09-01", WEEK_OF_PRESENT * 4)
+    con.execute("INSERT INTO interventions (school_id, upn, date, type) VALUES ('T1', 'A1', '2025-10-06', 'Meeting')")
+    since = impact.since_last_action(con, Filter(), "A1")
+    assert (since["date"], since["type"], since["after"], since["comparison_pupils"]) == (
+        date(2025, 10, 6),
+        "Meeting",
+        None,
+        0,
+    )
+
+
 def test_actions_before_and_after_the_date_are_found_with_their_sessions(con, register):
     """A1 helped on Mon 15 Sep; B1 (no help then) has a meeting on Wed 24 Sep, inside A1's two weeks after."""
     for upn in ("A1", "B1", "C1"):

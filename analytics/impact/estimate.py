@@ -129,7 +129,8 @@ def since_last_action(
     corrected as in ``intervention_impact``), ``comparison_pupils``, ``after_possible``, and
     ``beyond``: the pupil's change beyond the comparison's, corrected for where each started (so not
     exactly ``change - comparison_change``). None when nothing is logged or the pupil has no sessions
-    before it; ``after`` is None until a session after it is marked.
+    before it; ``after`` is None until a session after it is marked (``before`` too when it was logged
+    after the latest marks).
     """
     require_pupil_level(f)
     log = interventions.entries(con, f.scope, school_ids=f.school_ids, upns=(upn,))
@@ -137,14 +138,14 @@ def since_last_action(
         return None
     latest = log.iloc[0]
     when = pd.Timestamp(latest["date"]).date()
-    windows = pupil_windows(con, f.replace(upns=()), [(latest["school_id"], when)], weeks, to_latest=True)
-    if windows.empty:
-        return None
-    windows = window_rates(windows)
-    me = windows[windows["upn"] == upn]
     result = {"date": when, "type": latest["type"], "before": None, "after": None, "change": None}
     result |= {"comparison_before": None, "comparison_after": None, "comparison_change": None}
     result |= {"comparison_pupils": 0, "after_possible": 0, "beyond": None}
+    windows = pupil_windows(con, f.replace(upns=()), [(latest["school_id"], when)], weeks, to_latest=True)
+    if windows.empty:  # logged after the latest school week with marks (today, with marks to last week)
+        return result
+    windows = window_rates(windows)
+    me = windows[windows["upn"] == upn]
     if me.empty or me["before"].isna().all():
         return None
     row = me.iloc[0]
