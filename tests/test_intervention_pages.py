@@ -94,7 +94,7 @@ def test_pupil_page_panel_records_an_action(monkeypatch, log_db):
 
 def test_a_year_group_chosen_elsewhere_never_hides_a_pupils_actions(monkeypatch, log_db):
     path, upn = log_db
-    with db.connection(path, read_only=True) as con:
+    with db.connection(path) as con:  # as the pages open it (DuckDB refuses one file opened two ways)
         (year_group,) = con.execute(
             "SELECT year_group FROM enrolments WHERE upn = ? AND academic_year = 2026", [upn]
         ).fetchone()
