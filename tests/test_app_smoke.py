@@ -14,6 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from ui import common, registry
+from ui.charts import calendar_grid
 
 APP = str(common.ROOT / "app.py")
 TIMEOUT = 120
@@ -71,8 +72,10 @@ def open_figures(at: AppTest) -> AppTest:
 
 
 def chart_specs(at: AppTest) -> list[str]:
-    """Each chart the run drew, as its spec's text: Plotly's figures and Vega-Lite's specs (the Overview's)."""
-    return [str(getattr(ch.proto, "spec", "")) for kind in CHART_KINDS for ch in at.get(kind)]
+    """Each chart the run drew, as its spec's text: Plotly's figures, Vega-Lite's specs (the Overview's) and
+    HTML charts (a pupil's calendar, ui/charts/calendar_grid.py)."""
+    drawn = [str(getattr(ch.proto, "spec", "")) for kind in CHART_KINDS for ch in at.get(kind)]
+    return drawn + [h.proto.body for h in at.get("html") if f'class="{calendar_grid.CLASS}"' in h.proto.body]
 
 
 CHART_KINDS = ("plotly_chart", "vega_lite_chart")

@@ -112,35 +112,3 @@ def test_the_bars_match_plotlys_labels_colours_paleness_and_whiskers():
 )
 def test_what_a_click_picked(event, field, expected):
     assert charts.selected(event, field) == expected
-
-
-# Four marks of one pupil: a present Monday morning, an unauthorised Friday afternoon (letter in white), a missing
-# mark (no code), and a mark of a category the palette does not know (drawn as missing).
-MARKS = pd.DataFrame(
-    {
-        "date": pd.to_datetime(["2026-09-07", "2026-09-11", "2026-09-16", "2026-09-16"]),
-        "session": ["AM", "PM", "AM", "PM"],
-        "category": ["present", "unauthorised", "missing", "something else"],
-        "code": ["/", "O", None, "?"],
-        "meaning": ["Present (AM)", "Unauthorised absence", None, "Unknown"],
-    }
-)
-
-
-def test_the_calendar_has_a_square_and_a_letter_per_mark_in_its_week_and_session():
-    spec = vega.calendar(MARKS, TITLE)
-    assert not [e.message for e in VALIDATOR.iter_errors(spec)]
-    rows = _layer_data(spec)
-    assert list(zip(rows["week"], rows["slot"], rows["category"], rows["code"], rows["ink"], strict=True)) == [
-        ("2026-09-07", "Mon AM", "Present", "/", "#1A1A1A"),
-        ("2026-09-07", "Fri PM", "Unauthorised absence", "O", "white"),
-        ("2026-09-14", "Wed AM", "Missing mark", "", "white"),
-        ("2026-09-14", "Wed PM", "Missing mark", "?", "white"),
-    ]
-    assert list(rows["day"]) == ["Mon 07 Sep 2026", "Fri 11 Sep 2026", "Wed 16 Sep 2026", "Wed 16 Sep 2026"]
-    squares, letters = spec["layer"][0]["layer"]
-    assert squares["encoding"]["y"]["sort"] == vega.SLOTS  # Monday morning at the top, Friday afternoon last
-    scale = squares["encoding"]["color"]["scale"]  # the legend lists the categories drawn, in their own colours
-    assert scale["domain"] == ["Present", "Unauthorised absence", "Missing mark"]
-    assert scale["range"] == [charts.CATEGORY_COLOURS[c] for c in ("present", "unauthorised", "missing")]
-    assert letters["encoding"]["text"] == {"field": "code"}

@@ -143,7 +143,7 @@ def _calendar(pf: Filter, upn: str, who: str, period: str) -> None:
     if common.is_empty_frame(marks):
         st.info("No marks for this pupil in the chosen period.")
         return
-    fig = charts.vega.calendar(marks, charts.chart_title(f"Every session: {who}", pf, period))
+    fig = charts.calendar_grid.calendar(marks, charts.chart_title(f"Every session: {who}", pf, period))
     counts = (
         marks.assign(category=marks["category"].map(charts.CATEGORY_LABELS).fillna(marks["category"]))
         .groupby(["category", "code"], dropna=False)

@@ -21,8 +21,9 @@ from tests.conftest import CHROMIUM
 
 ROOT = Path(__file__).resolve().parents[2]
 START_SECONDS = 90
-# A drawn chart: Plotly's, or Vega-Lite's (the Overview's first screen, ui/charts/vega.py).
-CHART_DRAWN = ".js-plotly-plot .main-svg, [data-testid='stVegaLiteChart'] svg.marks"
+# A drawn chart: Plotly's, Vega-Lite's (the Overview's first screen, ui/charts/vega.py) or a pupil's calendar of
+# marks, an HTML table (ui/charts/calendar_grid.py).
+CHART_DRAWN = ".js-plotly-plot .main-svg, [data-testid='stVegaLiteChart'] svg.marks, .att-cal td"
 
 
 def _free_port() -> int:

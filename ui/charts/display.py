@@ -12,12 +12,13 @@ import streamlit as st
 
 from ui import tables
 from ui.charts import vega
+from ui.charts.calendar_grid import HtmlChart
 from ui.charts.grids import CELLS
 from ui.charts.style import OKABE_ITO, plain_title
 
 
 def show(
-    fig: go.Figure | dict,
+    fig: go.Figure | dict | HtmlChart,
     figures: pd.DataFrame | None,
     key: str,
     selectable: bool = False,
@@ -28,9 +29,13 @@ def show(
     The figures sit in a collapsed "Figures" expander directly under the chart,
     so a screen reader (and anyone who wants the exact numbers) has them, drawn when it is opened
     (``on_demand``). A Vega-Lite spec (``ui.charts.vega``) is drawn the same way; its click is read with
-    ``selected``.
+    ``selected``. An ``HtmlChart`` (``ui.charts.calendar_grid``) is drawn as its HTML.
     """
-    if vega.is_spec(fig):
+    if isinstance(fig, HtmlChart):  # drawn by the browser itself (a pupil's calendar)
+        title = fig.title
+        st.html(fig.html)
+        event = None
+    elif vega.is_spec(fig):
         title = vega.title_text(fig)
         on_select = "rerun" if selectable else "ignore"
         event = st.vega_lite_chart(spec=fig, key=key, on_select=on_select, alt=title, width="stretch")

@@ -1,4 +1,4 @@
-"""The first screens' charts as Vega-Lite specs: the Overview's and a pupil's, drawn by Streamlit's lighter module.
+"""The Overview's first screen as Vega-Lite specs, drawn by Streamlit's lighter chart module.
 
 A first visit to the dashboard lands on the Overview. Drawn with Plotly, its
 cards and trend waited for the browser to load and run Plotly's module (about
@@ -6,9 +6,9 @@ cards and trend waited for the browser to load and run Plotly's module (about
 about a sixth of that, which brings the first screen under 2 s (docs/PERFORMANCE.md).
 So the Overview's two charts are drawn here, from the same inputs as their Plotly
 versions (``ui.charts.lines`` and ``ui.noise_charts.changes_with_intervals``),
-in the same palette, with the same titles, hover text and clicks; so is a pupil's
-calendar of marks, the first tab of their page. The packs and every other page
-keep Plotly, whose figures the packs print through kaleido.
+in the same palette, with the same titles, hover text and clicks. (A pupil's calendar
+of marks, the first tab of their page, needs no chart module at all: ``calendar_grid``.) The packs
+and every other page keep Plotly, whose figures the packs print through kaleido.
 
 A spec is Vega-Lite's own JSON (https://vega.github.io/vega-lite/docs/), written
 as a dict: building it costs well under a millisecond, where Altair's objects
@@ -22,8 +22,6 @@ from __future__ import annotations
 import pandas as pd
 
 from ui.charts.style import (
-    CATEGORY_COLOURS,
-    CATEGORY_LABELS,
     COMPARISON_COLOURS,
     FONT,
     HALF_TERM_SHADES,
@@ -273,71 +271,3 @@ def changes_with_intervals(
         height={"step": 30},
         width="container",
     )
-
-
-SLOTS = [f"{d} {s}" for d in ("Mon", "Tue", "Wed", "Thu", "Fri") for s in ("AM", "PM")]
-ON_DARK = ("unauthorised", "missing")  # categories whose squares carry their letter in white
-
-
-def calendar(marks: pd.DataFrame, title: str) -> dict:
-    """Every session of a pupil: one square per mark, coloured by category, with its code's letter on it.
-
-    ``marks`` needs ``date``, ``session``, ``category``, ``code`` and ``meaning``. Columns are the school
-    weeks with marks, named by their Monday ("week beginning"); rows are the ten sessions of a week. Hover
-    gives the day, the code and its meaning. (A pupil's page opens on this chart: drawn by Vega-Lite, its
-    first screen needs no Plotly.)
-    """
-    dates = pd.to_datetime(marks["date"])
-    monday = dates - pd.to_timedelta(dates.dt.weekday, unit="D")
-    category = marks["category"].where(marks["category"].isin(list(CATEGORY_COLOURS)), "missing")
-    data = pd.DataFrame(
-        {
-            "week": monday.dt.strftime("%Y-%m-%d"),
-            "slot": dates.dt.strftime("%a") + " " + marks["session"].astype(str),
-            "category": category.map(CATEGORY_LABELS),
-            "code": marks["code"].fillna("").astype(str),
-            "meaning": marks["meaning"].fillna("–").astype(str),
-            "day": dates.dt.strftime("%a %d %b %Y"),
-            "ink": ["white" if c in ON_DARK else "#1A1A1A" for c in category],
-        }
-    ).sort_values("week")
-    shown = [c for c in CATEGORY_COLOURS if c in set(category)]
-    x = {
-        "field": "week",
-        "type": "ordinal",
-        "title": "Week beginning",
-        "axis": {"labelExpr": "utcFormat(toDate(datum.value), '%d %b')", "labelAngle": -45, "labelOverlap": True},
-    }
-    y = {"field": "slot", "type": "ordinal", "sort": SLOTS, "title": None}
-    squares = {
-        "mark": {"type": "rect", "stroke": "white", "strokeWidth": 1},
-        "encoding": {
-            "x": x,
-            "y": y,
-            "color": {
-                "field": "category",
-                "type": "nominal",
-                "scale": {
-                    "domain": [CATEGORY_LABELS[c] for c in shown],
-                    "range": [CATEGORY_COLOURS[c] for c in shown],
-                },
-                "legend": {"title": None, "orient": "top"},
-            },
-            "tooltip": [
-                {"field": "day", "title": "Day"},
-                {"field": "slot", "title": "Session"},
-                {"field": "code", "title": "Code"},
-                {"field": "meaning", "title": "Meaning"},
-            ],
-        },
-    }
-    letters = {
-        "mark": {"type": "text", "fontSize": 10},
-        "encoding": {
-            "x": x,
-            "y": y,
-            "text": {"field": "code"},
-            "fill": {"field": "ink", "type": "nominal", "scale": None},
-        },
-    }
-    return _spec(title, [{"data": _values(data), "layer": [squares, letters]}], height={"step": 24}, width="container")
