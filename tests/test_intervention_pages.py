@@ -90,6 +90,8 @@ def test_pupil_page_panel_records_an_action(monkeypatch, log_db):
     with db.connection(path) as con:
         notes = set(interventions.entries(con, interventions.Scope(), upns=(upn,))["notes"])
     assert "Agreed a plan: in by 8.40 every day" in notes
+    logs = [h.proto.body for h in at.get("html") if "Actions logged for this pupil" in h.proto.body]
+    assert len(logs) == 1 and "Agreed a plan: in by 8.40 every day" in logs[0]  # the log, drawn again with it
 
 
 def test_a_year_group_chosen_elsewhere_never_hides_a_pupils_actions(monkeypatch, log_db):

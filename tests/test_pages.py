@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from datetime import date
 
+import pandas as pd
 import pytest
 
 from analytics.filters import Filter, Scope
@@ -315,3 +316,21 @@ def test_typed_text_shows_as_typed(typed, markdown):
     from ui.common import as_typed
 
     assert as_typed(typed) == markdown
+
+
+@pytest.mark.parametrize(
+    "value, cell",
+    [
+        ("Met mum: in by 8.40", "<td>Met mum: in by 8.40</td>"),
+        ("<b>Late</b> & 'often'", "<td>&lt;b&gt;Late&lt;/b&gt; &amp; &#x27;often&#x27;</td>"),  # typed, never markup
+        (None, "<td>—</td>"),  # a gap says so, never "None"
+        (3.0, "<td>3</td>"),
+        (pd.Timestamp("2026-11-03"), "<td>03/11/2026</td>"),
+    ],
+)
+def test_a_short_table_as_html_writes_each_cell_as_text(value, cell):
+    from ui import tables
+
+    markup = tables.as_html(pd.DataFrame({"Notes <i>": [value]}), label="Actions & letters")
+    assert cell in markup
+    assert '<th scope="col">Notes &lt;i&gt;</th>' in markup and 'aria-label="Actions &amp; letters"' in markup

@@ -181,7 +181,7 @@ def interventions_panel(con, f: Filter, upn: str, school_id: str | None = None) 
             shown[column] = pd.to_datetime(shown[column]).dt.strftime("%d/%m/%Y")
         blanks = {"Owner": "no owner", "Review": "no review set", "Notes": "no notes"}
         # A plain table: a pupil's log is short, and its notes are read whole (wrapped, not cut off in a grid).
-        st.table(tables.readable(shown, blanks), hide_index=True, border="horizontal")
+        st.html(tables.as_html(tables.readable(shown, blanks), label="Actions logged for this pupil"))
         stage, _ = caseload.suggest_stage(None, list(log["type"]))
         st.caption(f"Furthest step logged: {stage}.")
     # Each form is drawn when its box is opened: below the pupil's figures, they cost a first visit nothing.

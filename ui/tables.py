@@ -7,6 +7,8 @@ column with gaps becomes text, its numbers written as they were.
 
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 
 BLANK = "—"  # nothing to show here: the caption or the column says why
@@ -40,3 +42,29 @@ def readable(df: pd.DataFrame | None, blanks: dict[str, str] | None = None, blan
         reason = (blanks or {}).get(column, blank)
         out[column] = series.map(lambda v, r=reason: _text(v, r)).astype(object)
     return out
+
+
+HTML_CLASS = "att-table"
+HTML_STYLE = f"""<style>
+.{HTML_CLASS} {{ width: 100%; border-collapse: collapse; font-size: 14px; color: #1A1A1A; }}
+.{HTML_CLASS} th {{ text-align: left; font-weight: 600; color: #555; padding: 6px 8px;
+  border-bottom: 1px solid #D5D9E0; white-space: nowrap; }}
+.{HTML_CLASS} td {{ padding: 6px 8px; border-bottom: 1px solid #E6E9EF; vertical-align: top; }}
+</style>"""
+
+
+def as_html(df: pd.DataFrame, label: str) -> str:
+    """A short table as plain HTML (for ``st.html``): every cell escaped, long text wrapped, ``label`` read out.
+
+    For a few rows read whole (a pupil's action log): the browser draws it with no grid or table code to load,
+    and staff's notes wrap instead of being cut off. Missing values should be explained first (``readable``).
+    """
+    head = "".join(f'<th scope="col">{html.escape(str(c))}</th>' for c in df.columns)
+    rows = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(_text(v, BLANK))}</td>" for v in row) + "</tr>"
+        for row in df.itertuples(index=False)
+    )
+    return (
+        f'{HTML_STYLE}<table class="{HTML_CLASS}" aria-label="{html.escape(label)}">'
+        f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+    )
