@@ -53,7 +53,7 @@ def main() -> None:
     for spec in registry.pages_for(user.role):
         default = not sections
         # The default page is served at "/": its hidden twin keeps its own address (/overview) working too.
-        url_path = f"start-{spec.key}" if default else spec.key
+        url_path = registry.url_path(spec.key, default)
         page = st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=url_path, default=default)
         sections.setdefault(spec.section, []).append(page)
         if default:

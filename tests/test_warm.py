@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import functools
+import json
 
 import pytest
 
 from analytics import trust
 from tests import trust_files
-from ui import session, warm
+from ui import registry, session, warm
 
 
 @pytest.fixture
@@ -127,6 +128,8 @@ def _served(path: str, content_type: bytes, body: bytes, method: str = "GET", gz
 def test_the_page_preloads_the_charts_javascript(path, content_type, method, preloaded, plotly):
     headers, body, request = _served(path, content_type, PAGE, method)
     link = b'<link rel="modulepreload" crossorigin href="%s">'
+    # Where the server is, so that a page opened at /pupils never asks /pupils/_stcore/health first (a 404).
+    assert (b"window.__streamlit = Object.assign" in body) is preloaded
     assert (link % b"./static/js/Vega.y.js" in body) is preloaded  # Vega-Lite's: fetched at once on every page
     assert b'import("./static/js/Vega.y.js")' not in body  # and run when its chart arrives
     at_once = plotly == "fetched and run at once"
@@ -141,3 +144,10 @@ def test_the_page_preloads_the_charts_javascript(path, content_type, method, pre
         assert headers[b"content-length"] == str(len(body)).encode() and b"accept-encoding" not in request
     else:
         assert body == PAGE
+
+
+def test_the_server_is_named_for_the_apps_own_addresses_only():
+    script = warm._server_at(registry.ADDRESSES)
+    named = set(json.loads(script[script.index("[") : script.index("]") + 1]))
+    assert named == {*registry.PAGE_BY_KEY, *(f"start-{key}" for key in registry.PAGE_BY_KEY)}
+    assert 'location.origin + (parts.join("/") || "/")' in script  # a proxy's prefix before the page is kept

@@ -49,6 +49,15 @@ PAGES: tuple[Page, ...] = (
 PAGE_BY_KEY = {p.key: p for p in PAGES}
 
 
+def url_path(key: str, default: bool = False) -> str:
+    """The address a page is served at. A role's first page is also served at "/" (``default``): it is named
+    ``start-<key>`` there, and a hidden twin keeps ``/<key>`` working too (app.py)."""
+    return f"start-{key}" if default else key
+
+
+ADDRESSES = frozenset(url_path(p.key, default) for p in PAGES for default in (False, True))
+
+
 def pages_for(role: str) -> list[Page]:
     """The pages a role sees, in navigation order."""
     return [p for p in PAGES if role in p.roles]

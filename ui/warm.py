@@ -29,6 +29,7 @@ import ast
 import asyncio
 import gc
 import importlib
+import json
 import logging
 import threading
 from collections.abc import AsyncIterator
@@ -249,6 +250,26 @@ def _preload_later(scripts: list[str], after_ms: int = AFTER_FIRST_SCREEN_MS) ->
     )
 
 
+def _server_at(addresses: frozenset[str]) -> str:
+    """A script telling Streamlit's JavaScript where its server is, on a page opened by a page's address.
+
+    Opened at ``/pupils``, Streamlit's JavaScript does not know whether the server lives at ``/pupils/`` or ``/``:
+    it asks ``/pupils/_stcore/health`` first, gets "not found", waits 0.1 s and asks ``/_stcore/health``. That
+    costs every first visit that does not start at "/" (a pupil's page opened from a link) about 0.13 s before
+    the page can connect. When the address ends in one of the app's own ``addresses``, the server lives at the
+    address without it: said in ``window.__streamlit.BACKEND_BASE_URL``, the setting Streamlit reads for this
+    (read once, as its JavaScript starts: this script runs before it). Behind a proxy that adds a prefix, the
+    prefix is kept. Any other address is left to Streamlit's own search.
+    """
+    names = json.dumps(sorted(addresses))
+    return (
+        '<script>(() => { const parts = location.pathname.replace(/\\/+$/, "").split("/"); '
+        f"if (parts.length > 1 && {names}.includes(parts[parts.length - 1])) {{ parts.pop(); "
+        "window.__streamlit = Object.assign({}, window.__streamlit, "
+        '{ BACKEND_BASE_URL: location.origin + (parts.join("/") || "/") }); } })();</script>'
+    )
+
+
 class PreloadCharts:
     """Middleware: the page's HTML asks the browser for the charts' JavaScript before their first chart arrives.
 
@@ -267,12 +288,13 @@ class PreloadCharts:
     chart's own code later finds the module loaded (the same address); what is drawn is unchanged.
     """
 
-    def __init__(self, app, scripts: dict[str, list[str]] | None = None):
+    def __init__(self, app, scripts: dict[str, list[str]] | None = None, addresses: frozenset[str] | None = None):
         self.app = app
         scripts = chart_scripts() if scripts is None else scripts
         plotly = scripts.get("plotly", [])
         others = [s for kind, found in scripts.items() if kind != "plotly" for s in found]
-        links = "".join(f'<link rel="modulepreload" crossorigin href="{s}">' for s in others)
+        links = _server_at(registry.ADDRESSES if addresses is None else addresses)
+        links += "".join(f'<link rel="modulepreload" crossorigin href="{s}">' for s in others)
         now = "".join(f'<link rel="modulepreload" crossorigin href="{s}">' for s in plotly)
         self.links = {
             True: (links + now + _run_early(plotly)).encode(),

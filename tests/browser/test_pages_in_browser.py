@@ -306,9 +306,12 @@ def test_a_first_visit_is_measured(page, sample_db, tmp_path):
             # A pupil's page as the very first page a browser opens (a link in an email), nothing cached.
             first = alone.new_page()
             first.set_default_timeout(WAIT_MS)
+            missed = []  # Streamlit's own search for its server from /pupils asks /pupils/_stcore/... first
+            first.on("response", lambda r, missed=missed: missed.append(r.url) if r.status == 404 else None)
             finished, drawn = _first_visit(first, url, "pupils", f"?upn={other}")
             timings.setdefault("pupil page opened first (s)", []).append(drawn)
             assert_no_exception(first)
+            assert missed == [], "the page told Streamlit where its server is (ui/warm.py: _server_at)"
         finally:
             alone.close()
             fresh.close()
