@@ -115,7 +115,7 @@ def _served(path: str, content_type: bytes, body: bytes, method: str = "GET", gz
     [
         ("/", b"text/html", "GET", True, "after the first screen"),  # the Overview at /: its first screen is Vega-Lite
         ("/overview", b"text/html", "GET", True, "after the first screen"),
-        ("/pupils", b"text/html; charset=utf-8", "GET", True, "after the first screen"),  # a pupil: Vega-Lite too
+        ("/pupils", b"text/html; charset=utf-8", "GET", True, "after the first screen"),  # a pupil: an HTML calendar
         ("/lists", b"text/html; charset=utf-8", "GET", True, "fetched and run at once"),  # any other page
         ("/patterns/", b"text/html", "GET", True, "fetched and run at once"),
         ("/static/js/index.js", b"text/javascript", "GET", False, None),  # the app's own files: untouched

@@ -196,8 +196,9 @@ PASSED_THROUGH = ("/_stcore/", "/static/", "/media/", "/component/")  # never th
 
 
 CHART_MODULES = {"plotly": "PlotlyChart.*.js", "vega": "ArrowVegaLiteChart.*.js"}
-# Pages (by address; "" is the default page) whose first screen has no Plotly chart: the Overview and a pupil's
-# page draw theirs with Vega-Lite (ui/charts/vega.py). Any other page's first screen draws with Plotly.
+# Pages (by address; "" is the default page) whose first screen has no Plotly chart: the Overview draws its charts
+# with Vega-Lite (ui/charts/vega.py), a pupil's page its calendar as an HTML table (ui/charts/calendar_grid.py).
+# Any other page's first screen draws with Plotly.
 WITHOUT_PLOTLY = {"", "overview", "pupils"}
 AFTER_FIRST_SCREEN_MS = 1000  # on those pages, Plotly's module is fetched this long after the first screen is drawn
 
@@ -279,7 +280,7 @@ class PreloadCharts:
     module is fetched at once. On a page whose first screen draws with Plotly, its module is fetched at once
     and also run as soon as the script starts: the browser does that work while it waits for the server anyway.
 
-    The Overview and a pupil's page draw their first screens with Vega-Lite (``WITHOUT_PLOTLY``). There,
+    The Overview and a pupil's page draw their first screens without Plotly (``WITHOUT_PLOTLY``). There,
     Plotly's module is fetched a second after the first screen is drawn, for the pages after it: fetched and
     parsed at once, it held that screen up by about 0.15 s on 2 cores; run early, it held up the cards and
     the trend; run once the screen was drawn, it kept the page busy for most of a second after it looked
