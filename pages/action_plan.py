@@ -13,7 +13,7 @@ common.require_page("action_plan")
 f = filters.sidebar_filter()
 con = common.connection()
 st.title("Attendance action plan")
-st.caption(f"{common.cached(filters.school_name, f)} · whole-school actions; no pupil is named here")
+st.caption(filters.school_line(f, "whole-school actions; no pupil is named here"))
 
 schools = common.cached(school.schools, Filter(scope=f.scope))
 school_ids = f.school_ids or tuple(schools["school_id"]) if not schools.empty else ()

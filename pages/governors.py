@@ -12,7 +12,7 @@ f = packs.governor_filter(filters.sidebar_filter())
 st.title("Governors' pack")
 name = common.cached(filters.school_name, f)
 st.caption(
-    f"{name} · {filters.period_label(f)} · {f.describe()}. Figures for groups only: no pupil is named, "
+    f"{filters.context(f)}. Figures for groups only: no pupil is named, "
     "and groups of fewer than 5 pupils are not shown (nor the next smallest, where subtraction would reveal them)."
 )
 

@@ -14,7 +14,7 @@ f = filters.sidebar_filter()
 st.title("Groups")
 period = filters.period_label(f)
 st.caption(
-    f"{common.cached(filters.school_name, f)} · {period} · {f.describe()}. "
+    f"{filters.context(f)}. "
     f"Groups with fewer than {groups.MIN_GROUP_SIZE} pupils are not shown, as in published statistics, and nor is "
     "the next smallest where one hidden group could otherwise be worked out by subtraction."
     + ("" if common.pupil_level_allowed() else " Nor is a figure built on 1 or 2 pupils or sessions.")

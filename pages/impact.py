@@ -11,7 +11,7 @@ common.require_page("impact")
 f = filters.sidebar_filter()
 con = common.connection()
 st.title("Impact of interventions")
-st.caption(f"{common.cached(filters.school_name, f)} · interventions dated in {filters.period_label(f)}")
+st.caption(filters.school_line(f, f"interventions dated in {filters.period_label(f)}"))
 
 weeks = st.slider("School weeks before and after", 2, 12, impact.DEFAULT_WEEKS, key="impact_weeks")
 with st.spinner("Matching each pupil with similar pupils..."):

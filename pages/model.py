@@ -11,7 +11,7 @@ from ui import charts, common, filters, risk_text, tables
 common.require_page("model")
 f = filters.sidebar_filter()
 st.title("At-risk model: should you trust it?")
-st.caption(f"{common.cached(filters.school_name, f)} · whole school · the backtest ignores the other filters")
+st.caption(filters.school_line(f, "whole school", "the backtest ignores the other filters"))
 
 with st.spinner("Running the backtest (the first time takes a little while)..."):
     report = common.cached(risk.model_report, f.replace(academic_year=None))

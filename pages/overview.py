@@ -16,7 +16,7 @@ st.title("Overview")
 alerts.stale_data_warning(con, f)
 name = common.cached(filters.school_name, f)
 period = filters.period_label(f)
-st.caption(f"{name} · {period} · {f.describe()}")
+st.caption(filters.context(f))
 
 with st.spinner("Working out the headline figures..."):
     h = common.cached(overview.headline, f)

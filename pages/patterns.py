@@ -11,7 +11,7 @@ common.require_page("patterns")
 f = filters.sidebar_filter()
 st.title("Patterns")
 period = filters.period_label(f)
-st.caption(f"{common.cached(filters.school_name, f)} · {period} · {filters.describe(f)}")
+st.caption(filters.context(f))
 
 with st.spinner("Looking for patterns..."):
     by_slot = common.cached(patterns.absence_by_weekday_session, f)

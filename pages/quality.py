@@ -17,7 +17,7 @@ st.title("Data quality")
 alerts.data_alerts(common.connection(), f)
 school_id = f.school_ids[0] if f.school_ids else None
 year = academic_year_label(f.academic_year) if f.academic_year is not None else "every academic year held"
-st.caption(f"{common.cached(filters.school_name, f)} · {year}")
+st.caption(filters.school_line(f, year))
 
 with st.spinner("Checking the registers..."):
     report = common.cached(quality.report, school_id, f.academic_year, scope=f.scope)

@@ -313,7 +313,7 @@ def test_a_reasons_legend_cuts_a_long_meaning_at_a_word(meaning, legend):
     ],
 )
 def test_typed_text_shows_as_typed(typed, markdown):
-    from ui.common import as_typed
+    from ui.typed import as_typed
 
     assert as_typed(typed) == markdown
 
@@ -334,3 +334,17 @@ def test_a_short_table_as_html_writes_each_cell_as_text(value, cell):
     markup = tables.as_html(pd.DataFrame({"Notes <i>": [value]}), label="Actions & letters")
     assert cell in markup
     assert '<th scope="col">Notes &lt;i&gt;</th>' in markup and 'aria-label="Actions &amp; letters"' in markup
+
+
+@pytest.mark.parametrize("page_path", ["pages/overview.py", "pages/patterns.py", "pages/quality.py"])
+def test_a_schools_name_from_its_file_shows_as_spelt(monkeypatch, app_db, tmp_path, page_path):
+    from data import db
+
+    path = tmp_path / "named.duckdb"
+    shutil.copy(app_db, path)
+    with db.connection(path) as con:
+        con.execute("UPDATE schools SET name = 'St *Mary* & [All] Saints $5 Academy'")
+    at = run_page(monkeypatch, path, page_path)
+    assert not at.exception, [e.value for e in at.exception]
+    lines = [c.value for c in at.caption if "Academy" in c.value]
+    assert lines and r"St \*Mary\* & \[All\] Saints \$5 Academy · " in lines[0]  # never italics, a link or LaTeX

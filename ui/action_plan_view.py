@@ -8,7 +8,7 @@ import streamlit as st
 from analytics import action_plan
 from analytics.filters import Filter
 from data import school_actions
-from ui import common
+from ui import common, typed
 from ui.interventions_panel import who
 
 EDITORS = ("admin", "leader")
@@ -33,8 +33,8 @@ def action_card(con, f: Filter, row, editable: bool) -> None:
             if row["due_date"] is not None and row["due_date"] == row["due_date"]
             else "no due date"
         )
-        left.markdown(f"**{common.as_typed(row['action'])}**")
-        left.caption(f"{common.as_typed(row['owner']) if row['owner'] else 'No owner'} · {due} · {row['status']}")
+        left.markdown(f"**{typed.as_typed(row['action'])}**")
+        left.caption(f"{typed.as_typed(row['owner']) if row['owner'] else 'No owner'} · {due} · {row['status']}")
         if row["measure"] in action_plan.LINKABLE:
             trend = common.cached(action_plan.measure_trend, f, row["measure"])
             right.caption(f"{action_plan.LINKABLE[row['measure']]}, year to date at each half-term")

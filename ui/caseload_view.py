@@ -8,7 +8,7 @@ import streamlit as st
 from analytics.filters import Filter
 from data import interventions
 from data.interventions import STAGES
-from ui import common, tables
+from ui import common, tables, typed
 from ui.interventions_panel import letter_maker, who
 
 CASELOAD_COLUMNS = {
@@ -67,8 +67,8 @@ def recent_actions(rows: pd.DataFrame, limit: int = 8) -> None:
         return
     st.markdown("**Latest actions**")
     lines = [
-        f"- {pd.Timestamp(r.last_action_date):%d/%m/%Y} · {common.as_typed(r.last_action)} · "
-        f"{common.as_typed(f'{r.surname}, {r.forename}')} ({common.as_typed(r.form or '')}, {r.upn}) · "
+        f"- {pd.Timestamp(r.last_action_date):%d/%m/%Y} · {typed.as_typed(r.last_action)} · "
+        f"{typed.as_typed(f'{r.surname}, {r.forename}')} ({typed.as_typed(r.form or '')}, {r.upn}) · "
         f"stage: {r.suggested_stage}"
         for r in done.itertuples()
     ]

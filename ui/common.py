@@ -8,7 +8,6 @@ the names below are the ones pages use.
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from analytics import school
 from analytics.filters import Filter, PupilLevelDenied
 from ui import auth, export, filters, registry, tables
 from ui.session import cached, connection, data_changed, db_path
+from ui.typed import as_typed
 
 __all__ = ["cached", "connection", "data_changed", "db_path"]
 
@@ -43,18 +43,6 @@ def pct(value, digits: int = 1) -> str:
     if value is None or (isinstance(value, float) and value != value):
         return "–"
     return f"{value:.{digits}f}%"
-
-
-MARKDOWN_MARKS = re.compile(r"([\\`*_\[\]<>#|$~:])")  # each read by Markdown, GitHub's tables or Streamlit
-
-
-def as_typed(text) -> str:
-    """Text a person typed (an action, a note, a name), put into Markdown so it shows exactly as typed.
-
-    Every mark Markdown (or Streamlit's LaTeX, between two ``$``) would read is escaped: "5% ($0 now, $50
-    later)" is not turned into a formula, nor "*every* Friday" into italics.
-    """
-    return MARKDOWN_MARKS.sub(r"\\\1", str(text)).replace("\n", " ")
 
 
 def as_list(values) -> list:
@@ -232,7 +220,7 @@ def pupils_behind(f, key: str, what: str) -> None:
     except PupilLevelDenied:
         st.caption(NO_PUPIL_LEVEL)
         return
-    st.markdown(f"**Pupils behind: {what}** ({f.describe()})")
+    st.markdown(f"**Pupils behind: {as_typed(what)}** ({as_typed(f.describe())})")
     if is_empty_frame(every):
         empty_state()
         return

@@ -18,6 +18,7 @@ from analytics.filters import FLAG_GROUPS, FLAG_LABELS, SEN_LABELS, TERMS, Filte
 from data.db import academic_year_label
 from ui import auth, headlines
 from ui.session import cached
+from ui.typed import as_typed
 
 STATE = "filters"
 FLAGS = FLAG_GROUPS
@@ -326,7 +327,12 @@ period_label = headlines.period_label  # how a period is named (ui/headlines: th
 
 def context(f: Filter) -> str:
     """The line under a page's title: the school, the period and who the figures cover."""
-    return f"{cached(school_name, f)} · {period_label(f)} · {describe(f)}"
+    return school_line(f, period_label(f), as_typed(describe(f)))
+
+
+def school_line(f: Filter, *more: str) -> str:
+    """The school's name (shown as the file spelt it, never read as Markdown), then ``more``, joined by " · "."""
+    return " · ".join([as_typed(cached(school_name, f)), *more])
 
 
 def narrowed(f: Filter, by: str, value) -> Filter:

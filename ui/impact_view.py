@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analytics import impact
-from ui import tables
+from ui import tables, typed
 
 COLUMNS = {
     "type": "Intervention",
@@ -74,7 +74,7 @@ def effect_chart(df: pd.DataFrame) -> go.Figure:
 def render(df: pd.DataFrame, weeks: int) -> None:
     st.plotly_chart(effect_chart(df), width="stretch")
     for row in df.to_dict("records"):
-        st.markdown(f"**{row['type']}** ({row['pupils']} pupils): {verdict(row)}")
+        st.markdown(f"**{typed.as_typed(row['type'])}** ({row['pupils']} pupils): {verdict(row)}")
     st.dataframe(
         tables.readable(df.drop(columns=["small"]).rename(columns=COLUMNS)),
         hide_index=True,

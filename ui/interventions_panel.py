@@ -15,7 +15,7 @@ import streamlit as st
 from analytics import caseload, impact
 from analytics.filters import Filter
 from data import interventions
-from ui import charts, common, letters, tables
+from ui import charts, common, letters, tables, typed
 from ui.letters import wording
 
 OTHER = "Other (type it)"
@@ -42,9 +42,9 @@ def since_sentence(since: dict | None) -> str | None:
         return None
     when = wording.long_date(since["date"])
     if since["after"] is None:
-        return f"Latest action: {common.as_typed(since['type'])} on {when}. No sessions marked since then yet."
+        return f"Latest action: {typed.as_typed(since['type'])} on {when}. No sessions marked since then yet."
     text = (
-        f"Attendance since the {common.as_typed(since['type'].lower())} on {when}: **{since['after']:.1f}%** "
+        f"Attendance since the {typed.as_typed(since['type'].lower())} on {when}: **{since['after']:.1f}%** "
         f"({since['before']:.1f}% in the {impact.DEFAULT_WEEKS} school weeks before, {since['change']:+.1f} points)."
     )
     if since["comparison_pupils"]:
@@ -90,7 +90,7 @@ def _record_form(con, f: Filter, school_id: str, upn: str, key: str) -> None:
             except (interventions.InterventionError, interventions.LogDenied) as exc:
                 st.error(str(exc))
             else:
-                done = f"Recorded: {common.as_typed(chosen)}" + (" and an attendance plan" if plan else "")
+                done = f"Recorded: {typed.as_typed(chosen)}" + (" and an attendance plan" if plan else "")
                 st.session_state[f"{key}_flash"] = done
                 st.rerun()
 

@@ -11,7 +11,7 @@ import streamlit as st
 
 from analytics import groups, patterns
 from analytics.filters import Filter, PupilLevelDenied
-from ui import charts, common, headlines, noise_charts
+from ui import charts, common, headlines, noise_charts, typed
 
 CHANGE_LIMIT = 200  # pupils listed behind a change, largest part first
 
@@ -57,7 +57,7 @@ def pupils_behind_change(f: Filter, previous: Filter, row: pd.Series, measure: s
     except PupilLevelDenied:
         st.caption("Your role sees figures for groups only, not the pupils behind them.")
         return
-    st.markdown(f"**Pupils behind the change: {row['name']}**")
+    st.markdown(f"**Pupils behind the change: {typed.as_typed(row['name'])}**")
     if common.is_empty_frame(df):
         common.empty_state()
         return
