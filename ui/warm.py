@@ -287,6 +287,9 @@ class PreloadCharts:
     ready (docs/PERFORMANCE.md). Vega-Lite's module (a sixth of the size) is fetched at once on every page and
     run when its chart arrives: run early too, it held up the cards by as much as it saved the chart. A
     chart's own code later finds the module loaded (the same address); what is drawn is unchanged.
+
+    The same pass tells Streamlit's JavaScript where the server is (``_server_at``), for pages opened by their
+    own address.
     """
 
     def __init__(self, app, scripts: dict[str, list[str]] | None = None, addresses: frozenset[str] | None = None):
