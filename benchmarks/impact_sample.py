@@ -84,14 +84,12 @@ def run(seed: int, weeks: int) -> list[dict]:
                 writers.write_sessions_wide(year, gen.marks[year], out, gzipped=False)
             else:
                 writers.write_sessions_long(year, gen.marks[year], out, session_style.split("-")[1])
-        sample.SAMPLE_DIR, kept = Path(tmp), sample.SAMPLE_DIR
         con = db.connect(Path(tmp) / "school.duckdb")
         try:
-            sample.load_sample(con)
+            sample.load_sample(con, root=Path(tmp))
             result = impact.intervention_impact(con, Filter(), weeks=weeks).set_index("type")
         finally:
             con.close()
-            sample.SAMPLE_DIR = kept
     return [
         {
             "design": DESIGN,

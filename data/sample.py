@@ -38,9 +38,10 @@ def sample_school(primary: bool = False) -> SampleSchool:
     return PRIMARY if primary else SECONDARY
 
 
-def sample_files(primary: bool = False) -> dict[int, list[Path]]:
-    """The committed files by academic year (pupils first within a year), from the names ``*_2025-26*``."""
-    folder = SAMPLE_DIR / sample_school(primary).folder
+def sample_files(primary: bool = False, root: Path | None = None) -> dict[int, list[Path]]:
+    """The files by academic year (pupils first within a year), from the names ``*_2025-26*``: the committed
+    ones, or a redrawn sample's under ``root`` (benchmarks/impact_sample.py)."""
+    folder = (root or SAMPLE_DIR) / sample_school(primary).folder
     by_year: dict[int, list[Path]] = {}
     for path in sorted(folder.iterdir()):
         m = re.search(r"_(\d{4})-\d{2}", path.name)
@@ -51,8 +52,11 @@ def sample_files(primary: bool = False) -> dict[int, list[Path]]:
     return dict(sorted(by_year.items()))
 
 
-def load_sample(con: duckdb.DuckDBPyConnection, primary: bool = False) -> importer.ImportResult:
-    """Import the sample school into ``con``; returns the importer's result for the last batch that ran.
+def load_sample(
+    con: duckdb.DuckDBPyConnection, primary: bool = False, root: Path | None = None
+) -> importer.ImportResult:
+    """Import the sample school into ``con`` (its files under ``root``, the committed ones by default); returns the
+    importer's result for the last batch that ran.
 
     One batch per academic year, because a pupils file carries no academic year
     of its own (as in real exports) and the importer takes it from ``year``.
@@ -67,12 +71,12 @@ def load_sample(con: duckdb.DuckDBPyConnection, primary: bool = False) -> import
     )
     files: list[importer.FileOutcome] = []
     result = importer.ImportResult(True, school_id=school.school_id)
-    for year, paths in sample_files(primary).items():
+    for year, paths in sample_files(primary, root).items():
         result = importer.import_files(con, [str(p) for p in paths], school_id=school.school_id, year=year)
         if not result.ok:
             return result
         files += result.files
-    log = load_intervention_log(con, school)
+    log = load_intervention_log(con, school, root)
     if log is not None:
         if not log.ok:
             return log
@@ -81,13 +85,15 @@ def load_sample(con: duckdb.DuckDBPyConnection, primary: bool = False) -> import
     return result
 
 
-def load_intervention_log(con: duckdb.DuckDBPyConnection, school: SampleSchool) -> importer.ImportResult | None:
+def load_intervention_log(
+    con: duckdb.DuckDBPyConnection, school: SampleSchool, root: Path | None = None
+) -> importer.ImportResult | None:
     """Import the sample's intervention log (``UPN, Date, Type, Owner, Status, Notes, Review date``).
 
     Through the importer, as a school's own log would come in (after the pupils it names).
     None when the school has no log file. Importing it again changes nothing.
     """
-    path = SAMPLE_DIR / school.folder / INTERVENTION_LOG
+    path = (root or SAMPLE_DIR) / school.folder / INTERVENTION_LOG
     if not path.exists():
         return None
     return importer.import_files(con, [str(path)], school_id=school.school_id)

@@ -303,3 +303,17 @@ def test_load_sample_says_it_is_generated_data(tmp_path, capsys):
     assert sample.cli(args) == 0
     out = capsys.readouterr().out
     assert "Brookfield Primary School (sample)" in out and "generated sample data" in out
+
+
+def test_a_redrawn_sample_is_read_from_its_own_folder(tmp_path):
+    # benchmarks/impact_sample.py redraws the sample under a folder of its own: the committed files stay untouched.
+    (tmp_path / "secondary").mkdir()
+    for name in ("sessions_2025-26.csv", "pupils_2025-26.csv", "sessions_2024-25.csv", "pupils_2024-25.csv", "x.txt"):
+        (tmp_path / "secondary" / name).write_text("")
+    found = sample.sample_files(root=tmp_path)
+    assert {year: [p.name for p in paths] for year, paths in found.items()} == {
+        2024: ["pupils_2024-25.csv", "sessions_2024-25.csv"],  # pupils first: the marks name them
+        2025: ["pupils_2025-26.csv", "sessions_2025-26.csv"],
+    }
+    assert all(p.parent == tmp_path / "secondary" for paths in found.values() for p in paths)
+    assert sample.sample_files()[2025][0].parent == sample.SAMPLE_DIR / "secondary"  # by default, the committed ones
