@@ -105,6 +105,17 @@ def test_each_mark_in_its_week_and_session(drawn, row, week, css, code, hover):
     assert (tag, got_css, text, got_hover) == ("td", css, code, hover)
 
 
+def test_a_saturday_with_marks_gets_its_rows_and_an_ordinary_week_none():
+    saturday = pd.concat(
+        [MARKS, pd.DataFrame({"date": [pd.Timestamp("2026-09-12")], "session": ["AM"], "category": ["present"],
+                              "code": ["/"], "meaning": ["Present (AM)"]})],
+        ignore_index=True,
+    )  # fmt: skip
+    rows = [r[0][3] for r in Cells(calendar_grid.calendar(saturday, TITLE).html).rows[2:]]
+    assert rows[-4:] == ["Fri AM", "Fri PM", "Sat AM", "Sat PM"]
+    assert "Sat AM" not in [r[0][3] for r in Cells(calendar_grid.calendar(MARKS, TITLE).html).rows[2:]]
+
+
 def test_imported_words_are_written_as_text_never_as_markup():
     markup = calendar_grid.calendar(MARKS, TITLE).html
     assert "<b>" not in markup and "Illness &lt;b&gt;&amp;&lt;/b&gt; &#x27;flu&#x27;" in markup

@@ -4,7 +4,8 @@ A pupil's page opens on this calendar. Drawn by Vega-Lite, it was the only chart
 screen: the browser fetched and ran Vega's module and laid out some 800 marks before the page was
 ready (about 0.2 s of a first visit on 2 cores, docs/PERFORMANCE.md). A table of coloured cells is
 drawn by the browser itself with ``st.html``, and is read by a screen reader as what it is: rows
-are the ten sessions of a week (Monday morning at the top), columns the school weeks with marks,
+are the ten sessions of a week (Monday morning at the top; a Saturday's two as well where a school
+marked one), columns the school weeks with marks,
 headed by their Monday ("week beginning") under the month's name. Hovering over a square gives its
 day, session, code and meaning. A column that follows a week without marks (a holiday) is set
 apart by a gap.
@@ -23,6 +24,7 @@ import pandas as pd
 from ui.charts.style import CATEGORY_COLOURS, CATEGORY_LABELS
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri")
+WEEKEND = ("Sat", "Sun")  # rows only for a pupil with marks on them (a school that opens on a Saturday)
 SESSIONS = ("AM", "PM")
 ON_DARK = ("unauthorised", "missing")  # categories whose squares carry their letter in white
 CLASS = "att-cal"  # every rule below is scoped to the calendar's own elements
@@ -81,7 +83,9 @@ def calendar(marks: pd.DataFrame, title: str) -> HtmlChart:
     weeks = sorted(set(monday))
     after_gap = {w for prev, w in itertools.pairwise(weeks) if (w - prev).days > 7}
     head = _month_row(weeks) + _week_row(weeks, after_gap)
-    body = "".join(_session_row(day, session, weeks, after_gap, cells) for day in DAYS for session in SESSIONS)
+    marked_days = {day for _, day, _ in cells}
+    days = [*DAYS, *(d for d in WEEKEND if d in marked_days)]
+    body = "".join(_session_row(day, session, weeks, after_gap, cells) for day in days for session in SESSIONS)
     shown = [k for k in CATEGORY_COLOURS if k in set(category)]
     key = "".join(f'<span><i class="k-{k}"></i>{CATEGORY_LABELS[k]}</span>' for k in shown)
     plain = f"{what} — {when}" if when else what
