@@ -1,14 +1,13 @@
 """A pupil's calendar of marks as an HTML table: one square per session, coloured by category, its code on it.
 
-A pupil's page opens on this calendar. Drawn by Vega-Lite, it was the only chart on that first
-screen: the browser fetched and ran Vega's module and laid out some 800 marks before the page was
-ready (about 0.2 s of a first visit on 2 cores, docs/PERFORMANCE.md). A table of coloured cells is
-drawn by the browser itself with ``st.html``, and is read by a screen reader as what it is: rows
-are the ten sessions of a week (Monday morning at the top; a Saturday's two as well where a school
-marked one), columns the school weeks with marks,
-headed by their Monday ("week beginning") under the month's name. Hovering over a square gives its
-day, session, code and meaning. A column that follows a week without marks (a holiday) is set
-apart by a gap.
+A pupil's page opens on this calendar. Drawn by Vega-Lite, it was the only chart on that first screen:
+the browser fetched and ran Vega's module and laid out some 800 marks before the page was ready (about
+half a second of a first visit on 2 cores, docs/PERFORMANCE.md). A table of coloured cells is drawn by
+the browser itself with ``st.html``, and is read by a screen reader as what it is: rows are the ten
+sessions of a week (Monday morning at the top; a Saturday's two as well where a school marked one),
+columns the school weeks with marks, headed by their Monday ("week beginning") under the month's name.
+Hovering over a square gives its day, session, code and meaning. A column that follows a week without
+marks (a holiday) is set apart by a gap.
 
 Everything written into the HTML is escaped: codes and meanings come from imported files.
 """
