@@ -124,9 +124,18 @@ def test_imported_words_are_written_as_text_never_as_markup():
 
 
 def test_the_key_lists_the_categories_drawn_in_their_own_colours(drawn):
-    assert drawn.key == ["k-present", "k-authorised", "k-unauthorised", "k-missing"]
+    assert drawn.key == ["k-present", "k-authorised", "k-unauthorised", "k-missing", "none"]  # and empty squares
     css = calendar_grid.STYLE
     for key in ("present", "authorised", "unauthorised", "missing"):
         assert f".k-{key} {{ background: {charts.CATEGORY_COLOURS[key]};" in css
     assert ".att-cal .k-unauthorised { background: #D55E00; color: #FFFFFF; }" in css  # white letters on dark
     assert ".att-cal .k-present { background: #009E73; color: #1A1A1A; }" in css
+
+
+def test_a_calendar_with_a_mark_in_every_session_has_no_key_for_empty_squares():
+    days = pd.bdate_range("2026-09-07", "2026-09-11").repeat(2)
+    full = pd.DataFrame(
+        {"date": days, "session": ["AM", "PM"] * 5, "category": "present", "code": "/", "meaning": "Present"}
+    )
+    assert Cells(calendar_grid.calendar(full, TITLE).html).key == ["k-present"]
+    assert calendar_grid.NO_SESSION_LABEL not in calendar_grid.calendar(full, TITLE).html

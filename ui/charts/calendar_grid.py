@@ -27,6 +27,8 @@ WEEKEND = ("Sat", "Sun")  # rows only for a pupil with marks on them (a school t
 SESSIONS = ("AM", "PM")
 ON_DARK = ("unauthorised", "missing")  # categories whose squares carry their letter in white
 CLASS = "att-cal"  # every rule below is scoped to the calendar's own elements
+NO_SESSION = "#F4F4F4"  # a square with no mark: no session that day for this pupil
+NO_SESSION_LABEL = "No session for this pupil"
 
 STYLE = f"""<style>
 .{CLASS} {{ font-family: "Source Sans Pro", Arial, sans-serif; color: #1A1A1A; margin: 0 0 0.5rem 0; }}
@@ -41,8 +43,9 @@ STYLE = f"""<style>
 .{CLASS} thead th {{ text-align: left; font-size: 11px; }}
 .{CLASS} tbody th {{ text-align: right; position: sticky; left: 0; background: #FFFFFF; font-size: 12px; }}
 .{CLASS} td {{ width: 20px; min-width: 20px; height: 20px; padding: 0; text-align: center;
-  border: 1px solid #FFFFFF; background: #F4F4F4; }}
+  border: 1px solid #FFFFFF; background: {NO_SESSION}; }}
 .{CLASS} thead td {{ background: none; border: 0; }}
+.{CLASS} .key i.none {{ background: {NO_SESSION}; box-shadow: inset 0 0 0 1px #D0D0D0; }}
 .{CLASS} .gap {{ border-left: 6px solid #FFFFFF; }}
 .{CLASS} tbody tr:nth-child(2n) td {{ border-bottom-width: 3px; }}
 {
@@ -87,6 +90,8 @@ def calendar(marks: pd.DataFrame, title: str) -> HtmlChart:
     body = "".join(_session_row(day, session, weeks, after_gap, cells) for day in days for session in SESSIONS)
     shown = [k for k in CATEGORY_COLOURS if k in set(category)]
     key = "".join(f'<span><i class="k-{k}"></i>{CATEGORY_LABELS[k]}</span>' for k in shown)
+    if len(cells) < len(weeks) * len(days) * len(SESSIONS):  # a holiday, a closure, before the pupil joined
+        key += f'<span><i class="none"></i>{NO_SESSION_LABEL}</span>'
     plain = f"{what} — {when}" if when else what
     subtitle = f'<div class="s">{html.escape(when)}</div>' if when else ""
     return HtmlChart(
