@@ -57,7 +57,9 @@ def main() -> None:
         page = st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=url_path, default=default)
         sections.setdefault(spec.section, []).append(page)
         if default:
-            twin = st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.key, visibility="hidden")
+            twin = st.Page(
+                spec.path, title=spec.title, icon=spec.icon, url_path=registry.url_path(spec.key), visibility="hidden"
+            )
             sections[spec.section].append(twin)
 
     if not sections:

@@ -95,9 +95,8 @@ def _record_form(con, f: Filter, school_id: str, upn: str, key: str) -> None:
                 st.rerun()
 
 
-def _edit_entries(con, f: Filter, log: pd.DataFrame, key: str) -> None:
+def _edit_entries(con, f: Filter, open_rows: pd.DataFrame, key: str) -> None:
     email, role = who()
-    open_rows = log[log["status"] == "open"]
     labels = {int(r.intervention_id): f"{r.type} · {pd.Timestamp(r.date):%d/%m/%Y}" for r in open_rows.itertuples()}
     chosen = st.selectbox("Action", list(labels), format_func=labels.get, key=f"{key}_edit_pick")
     row = open_rows[open_rows["intervention_id"] == chosen].iloc[0]
@@ -188,10 +187,10 @@ def interventions_panel(con, f: Filter, upn: str, school_id: str | None = None) 
     if box := charts.on_demand("Record an action", f"{key}_record_box"):
         with box:
             _record_form(con, f, school_id, upn, key)
-    has_open = not log.empty and (log["status"] == "open").any()
-    if has_open and (box := charts.on_demand("Edit or close an open action", f"{key}_edit_box")):
+    open_rows = log[log["status"] == "open"]
+    if not open_rows.empty and (box := charts.on_demand("Edit or close an open action", f"{key}_edit_box")):
         with box:
-            _edit_entries(con, f, log, key)
+            _edit_entries(con, f, open_rows, key)
     if box := charts.on_demand("Letter home", f"{key}_letter_box"):
         with box:
             letter_maker(con, f, [upn], key)

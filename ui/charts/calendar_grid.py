@@ -118,7 +118,7 @@ def _month_row(weeks: list[pd.Timestamp]) -> str:
 
 def _week_row(weeks: list[pd.Timestamp], after_gap: set) -> str:
     days = "".join(
-        f'<th scope="col"{_gap(w, after_gap)} title="Week beginning {w:%A} {w.day} {w:%B %Y}">{w.day}</th>'
+        f'<th scope="col"{_classes(w, after_gap)} title="Week beginning {w:%A} {w.day} {w:%B %Y}">{w.day}</th>'
         for w in weeks
     )
     return f'<tr><th scope="row">Week beginning</th>{days}</tr>'
@@ -129,15 +129,16 @@ def _session_row(day: str, session: str, weeks: list, after_gap: set, cells: dic
     for w in weeks:
         mark = cells.get((w, day, session))
         if mark is None:  # no mark: not a school day for this pupil (a holiday, before they joined)
-            tds.append(f"<td{_gap(w, after_gap)}></td>")
+            tds.append(f"<td{_classes(w, after_gap)}></td>")
             continue
         kind, code, meaning, date = mark
         meaning = "–" if meaning is None or pd.isna(meaning) else str(meaning)
         tip = f"{date:%a %d %b %Y} {session}: {code or 'no mark'}, {meaning}"
-        classes = f"k-{kind} gap" if w in after_gap else f"k-{kind}"
-        tds.append(f'<td class="{classes}" title="{html.escape(tip)}">{html.escape(code)}</td>')
+        tds.append(f'<td{_classes(w, after_gap, f"k-{kind}")} title="{html.escape(tip)}">{html.escape(code)}</td>')
     return f'<tr><th scope="row">{day} {session}</th>{"".join(tds)}</tr>'
 
 
-def _gap(week, after_gap: set) -> str:
-    return ' class="gap"' if week in after_gap else ""
+def _classes(week, after_gap: set, *names: str) -> str:
+    """A cell's class attribute: ``names`` and "gap" after a week without marks (empty when neither)."""
+    names = (*names, "gap") if week in after_gap else names
+    return f' class="{" ".join(names)}"' if names else ""
